@@ -1,0 +1,239 @@
+import type { Clock } from '../domain/clock.ts'
+import { isPermission, type Permission } from '../domain/permissions.ts'
+import { displayUserName } from '../domain/user-name.ts'
+import { AppError } from '../errors/app-error.ts'
+import type { Actor, AuditLog } from '../observability/audit.ts'
+import { type Executor, inTransaction } from '../persistence/executor.ts'
+import { type RoleRow, rolesRepository } from '../persistence/repositories/roles.ts'
+import type { TenantRow } from '../persistence/repositories/tenants.ts'
+import { usersRepository } from '../persistence/repositories/users.ts'
+import { isUniqueViolation } from '../persistence/store-errors.ts'
+import { newId } from '../security/tokens.ts'
+import type { UserService } from './user-service.ts'
+
+export const ADMIN_ROLE = 'admin'
+
+export interface RoleView {
+  name: string
+  permissions: string[]
+  builtin: boolean
+  createdAt: string
+}
+
+export interface RoleMember {
+  id: string
+  username: string
+}
+
+const roleNamePattern = /^[^\s/\p{Cc}][^/\p{Cc}]{0,126}[^\s/\p{Cc}]$|^[^\s/\p{Cc}]$/u
+
+function checkPermissions(values: readonly string[]): Permission[] {
+  const unknown = values.filter((value) => !isPermission(value))
+  if (unknown.length > 0) {
+    throw new AppError('role.unknown-permission', {
+      detail: `Unknown permission: ${unknown.join(', ')}.`,
+      errors: unknown.map((value) => ({ pointer: '/permissions', message: `unknown permission ${value}` })),
+    })
+  }
+  return [...new Set(values)] as Permission[]
+}
+
+export class RoleService {
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly users: UserService,
+  ) {}
+
+  private view(row: RoleRow, permissions: string[]): RoleView {
+    return {
+      name: row.name,
+      permissions,
+      builtin: row.builtin === 1,
+      createdAt: new Date(row.created_at).toISOString(),
+    }
+  }
+
+  async require(tenant: TenantRow, name: string, db: Executor = this.db): Promise<RoleRow> {
+    const role = await rolesRepository.findByName(db, tenant.id, name.toLowerCase())
+    if (!role) throw new AppError('role.not-found', { detail: `Role ${name} does not exist.` })
+    return role
+  }
+
+  async create(
+    tenant: TenantRow,
+    name: string,
+    permissions: readonly string[],
+    actor: Actor,
+    builtin = false,
+    db: Executor = this.db,
+  ): Promise<RoleView> {
+    if (!roleNamePattern.test(name)) {
+      throw new AppError('role.invalid-name', {
+        errors: [{ pointer: '/name', message: '1-128 printable characters without "/"' }],
+      })
+    }
+    const granted = checkPermissions(permissions)
+    if (granted.includes('tenants:manage') && tenant.domain !== 'carbon.super') {
+      throw new AppError('role.unknown-permission', {
+        detail: 'tenants:manage exists only in the default tenant.',
+      })
+    }
+    const now = this.clock.now()
+    const row: RoleRow = {
+      id: newId(),
+      tenant_id: tenant.id,
+      name,
+      name_key: name.toLowerCase(),
+      builtin: builtin ? 1 : 0,
+      created_at: now,
+      updated_at: now,
+    }
+    try {
+      await inTransaction(db, async (trx) => {
+        await rolesRepository.insert(trx, row)
+        await rolesRepository.replacePermissions(trx, row.id, granted)
+        await this.audit.record(trx, {
+          tenantId: tenant.id,
+          actor,
+          action: 'role.created',
+          target: name,
+          detail: { permissions: granted },
+        })
+      })
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('role.exists', { detail: `Role ${name} already exists.` })
+      throw error
+    }
+    return this.view(row, [...granted].sort())
+  }
+
+  async list(tenant: TenantRow): Promise<RoleView[]> {
+    const rows = await rolesRepository.list(this.db, tenant.id)
+    const permissions = await rolesRepository.permissionsOf(
+      this.db,
+      rows.map((row) => row.id),
+    )
+    return rows.map((row) => this.view(row, permissions.get(row.id) ?? []))
+  }
+
+  async get(tenant: TenantRow, name: string): Promise<RoleView & { members: RoleMember[] }> {
+    const role = await this.require(tenant, name)
+    const [permissions, members] = await Promise.all([
+      rolesRepository.permissionsOf(this.db, [role.id]),
+      this.members(tenant, name),
+    ])
+    return { ...this.view(role, permissions.get(role.id) ?? []), members }
+  }
+
+  /** Replaces the role's permission set (and optionally renames it). */
+  async update(
+    tenant: TenantRow,
+    name: string,
+    changes: { name?: string | undefined; permissions?: string[] | undefined },
+    actor: Actor,
+  ): Promise<RoleView> {
+    const permissions = changes.permissions ? checkPermissions(changes.permissions) : undefined
+    if (changes.name !== undefined && !roleNamePattern.test(changes.name)) {
+      throw new AppError('role.invalid-name', {
+        errors: [{ pointer: '/name', message: '1-128 printable characters without "/"' }],
+      })
+    }
+    try {
+      const finalName = await inTransaction(this.db, async (trx) => {
+        const role = await this.require(tenant, name, trx)
+        // Threat: an administrator locking every administrator out of the tenant.
+        if (role.builtin === 1 && (changes.name !== undefined || permissions !== undefined))
+          throw new AppError('role.builtin')
+        if (permissions?.includes('tenants:manage') && tenant.domain !== 'carbon.super') {
+          throw new AppError('role.unknown-permission', {
+            detail: 'tenants:manage exists only in the default tenant.',
+          })
+        }
+        const now = this.clock.now()
+        if (changes.name !== undefined)
+          await rolesRepository.rename(trx, role.id, changes.name, changes.name.toLowerCase(), now)
+        if (permissions) await rolesRepository.replacePermissions(trx, role.id, permissions)
+        await this.audit.record(trx, {
+          tenantId: tenant.id,
+          actor,
+          action: 'role.updated',
+          target: role.name,
+          detail: { renamedTo: changes.name, permissions },
+        })
+        return changes.name ?? role.name
+      })
+      const roles = await this.list(tenant)
+      return roles.find((role) => role.name === finalName)!
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('role.exists')
+      throw error
+    }
+  }
+
+  async delete(tenant: TenantRow, name: string, actor: Actor): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      const role = await this.require(tenant, name, trx)
+      if (role.builtin === 1) throw new AppError('role.builtin')
+      await rolesRepository.delete(trx, role.id)
+      await this.audit.record(trx, { tenantId: tenant.id, actor, action: 'role.deleted', target: role.name })
+    })
+  }
+
+  /** Adds users (ids or user names) to the role; all or nothing. */
+  async assign(
+    tenant: TenantRow,
+    name: string,
+    users: string[],
+    actor: Actor,
+    db: Executor = this.db,
+  ): Promise<RoleMember[]> {
+    await inTransaction(db, async (trx) => {
+      const role = await this.require(tenant, name, trx)
+      for (const reference of users) {
+        const user = await this.users.require(tenant, reference, trx).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'user.not-found') {
+            throw new AppError('user.not-found', { detail: `User ${reference} does not exist.` })
+          }
+          throw error
+        })
+        await rolesRepository.addMember(trx, tenant.id, role.id, user.id, this.clock.now())
+        await this.audit.record(trx, {
+          tenantId: tenant.id,
+          actor,
+          action: 'role.member-added',
+          target: user.id,
+          detail: { role: role.name },
+        })
+      }
+    })
+    return this.members(tenant, name, db)
+  }
+
+  async unassign(tenant: TenantRow, name: string, userReference: string, actor: Actor): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      const role = await this.require(tenant, name, trx)
+      const user = await this.users.require(tenant, userReference, trx)
+      if (role.builtin === 1 && (await usersRepository.countInRole(trx, role.id)) <= 1) {
+        throw new AppError('role.last-administrator')
+      }
+      if (!(await rolesRepository.removeMember(trx, role.id, user.id)))
+        throw new AppError('user.not-found', { detail: 'The user is not a member of this role.' })
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor,
+        action: 'role.member-removed',
+        target: user.id,
+        detail: { role: role.name },
+      })
+    })
+  }
+
+  async members(tenant: TenantRow, name: string, db: Executor = this.db): Promise<RoleMember[]> {
+    const role = await this.require(tenant, name, db)
+    const rows = await rolesRepository.members(db, role.id)
+    return rows.map((row) => ({ id: row.id, username: displayUserName(row.store_domain, row.username) }))
+  }
+}

@@ -1,0 +1,285 @@
+import type { PasswordWriter, PreparedPassword } from '../credentials/password-writer.ts'
+import type { Clock } from '../domain/clock.ts'
+import { parseUserName, userNameKey } from '../domain/user-name.ts'
+import { AppError } from '../errors/app-error.ts'
+import type { Actor, AuditLog } from '../observability/audit.ts'
+import { type Executor, inTransaction } from '../persistence/executor.ts'
+import { claimsRepository } from '../persistence/repositories/claims.ts'
+import { credentialsRepository } from '../persistence/repositories/credentials.ts'
+import { rolesRepository } from '../persistence/repositories/roles.ts'
+import { sessionsRepository } from '../persistence/repositories/sessions.ts'
+import type { TenantRow } from '../persistence/repositories/tenants.ts'
+import { userStoresRepository } from '../persistence/repositories/user-stores.ts'
+import { type UserRow, usersRepository } from '../persistence/repositories/users.ts'
+import { isUniqueViolation } from '../persistence/store-errors.ts'
+import { newId } from '../security/tokens.ts'
+import { validateClaims } from './claims-input.ts'
+import { toUserView, type UserView } from './user-view.ts'
+
+export interface CreateUserInput {
+  username: string
+  password?: string | undefined
+  /** An existing hash imported from another product, instead of `password`. */
+  passwordHash?: string | undefined
+  claims?: Record<string, string> | undefined
+  roles?: string[] | undefined
+  /** A password already checked and hashed by the caller (lets callers hash before a transaction). */
+  prepared?: PreparedPassword | undefined
+}
+
+export interface UpdateUserInput {
+  username?: string | undefined
+  claims?: Record<string, string | null> | undefined
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export class UserService {
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly passwords: PasswordWriter,
+  ) {}
+
+  private parseName(input: string) {
+    const parsed = parseUserName(input)
+    if (!parsed) {
+      throw new AppError('user.invalid-name', {
+        detail:
+          'A user name is 1-255 printable characters without "/", optionally prefixed by a user store domain as DOMAIN/name.',
+        errors: [{ pointer: '/username', message: 'invalid user name' }],
+      })
+    }
+    return parsed
+  }
+
+  private async requireStore(db: Executor, tenant: TenantRow, storeDomain: string): Promise<void> {
+    if (!(await userStoresRepository.find(db, tenant.id, storeDomain))) {
+      throw new AppError('userstore.not-found', {
+        detail: `User store domain ${storeDomain} does not exist in this tenant.`,
+      })
+    }
+  }
+
+  async create(
+    tenant: TenantRow,
+    input: CreateUserInput,
+    actor: Actor,
+    db: Executor = this.db,
+  ): Promise<UserView> {
+    const { storeDomain, name } = this.parseName(input.username)
+    if (input.claims) validateClaims(input.claims, false)
+    if (input.password !== undefined && input.passwordHash !== undefined) {
+      throw new AppError('request.invalid', { detail: 'Give either password or passwordHash, not both.' })
+    }
+    let prepared: PreparedPassword | undefined = input.prepared
+    if (input.password !== undefined) prepared = await this.passwords.prepare(input.password)
+    if (input.passwordHash !== undefined) prepared = this.passwords.prepareImported(input.passwordHash)
+    const now = this.clock.now()
+    const row: UserRow = {
+      id: newId(),
+      tenant_id: tenant.id,
+      store_domain: storeDomain,
+      username: name,
+      username_key: userNameKey(name),
+      status: 'active',
+      lock_reason: null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    }
+    try {
+      await inTransaction(db, async (trx) => {
+        await this.requireStore(trx, tenant, storeDomain)
+        const roleIds = await this.resolveRoles(trx, tenant, input.roles ?? [])
+        await usersRepository.insert(trx, row)
+        if (input.claims) await claimsRepository.apply(trx, tenant.id, row.id, input.claims)
+        if (prepared) {
+          await this.passwords.write(trx, prepared, {
+            tenantId: tenant.id,
+            userId: row.id,
+            actor,
+            reason: 'created',
+            isNewUser: true,
+          })
+        }
+        for (const roleId of roleIds) await rolesRepository.addMember(trx, tenant.id, roleId, row.id, now)
+        await this.audit.record(trx, {
+          tenantId: tenant.id,
+          actor,
+          action: 'user.created',
+          target: row.id,
+          detail: {
+            username: input.username,
+            roles: input.roles ?? [],
+            passwordImported: input.passwordHash !== undefined,
+          },
+        })
+      })
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('user.exists', { detail: `User ${input.username} already exists.` })
+      throw error
+    }
+    return this.get(tenant, row.id, db)
+  }
+
+  private async resolveRoles(db: Executor, tenant: TenantRow, names: string[]): Promise<string[]> {
+    const ids: string[] = []
+    for (const name of names) {
+      const role = await rolesRepository.findByName(db, tenant.id, name.toLowerCase())
+      if (!role) throw new AppError('role.not-found', { detail: `Role ${name} does not exist.` })
+      ids.push(role.id)
+    }
+    return ids
+  }
+
+  /** Finds a user by id or by (optionally domain-qualified) user name. */
+  async find(tenant: TenantRow, idOrName: string, db: Executor = this.db): Promise<UserRow | undefined> {
+    if (uuidPattern.test(idOrName)) {
+      const byId = await usersRepository.findById(db, tenant.id, idOrName.toLowerCase())
+      if (byId) return byId
+    }
+    const parsed = parseUserName(idOrName)
+    if (!parsed) return undefined
+    return usersRepository.findByName(db, tenant.id, parsed.storeDomain, userNameKey(parsed.name))
+  }
+
+  async require(tenant: TenantRow, idOrName: string, db: Executor = this.db): Promise<UserRow> {
+    const row = await this.find(tenant, idOrName, db)
+    if (!row) throw new AppError('user.not-found')
+    return row
+  }
+
+  async get(tenant: TenantRow, idOrName: string, db: Executor = this.db): Promise<UserView> {
+    const row = await this.require(tenant, idOrName, db)
+    const [claims, credential, roles] = await Promise.all([
+      claimsRepository.forUser(db, row.id),
+      credentialsRepository.find(db, row.id),
+      rolesRepository.rolesOfUser(db, row.id),
+    ])
+    return toUserView(
+      row,
+      claims,
+      credential?.changed_at ?? null,
+      roles.map((role) => role.name),
+    )
+  }
+
+  async list(
+    tenant: TenantRow,
+    query: {
+      limit: number
+      offset: number
+      namePrefix?: string | undefined
+      storeDomain?: string | undefined
+    },
+  ): Promise<{ users: UserView[]; total: number }> {
+    const { rows, total } = await usersRepository.list(this.db, tenant.id, query)
+    const ids = rows.map((row) => row.id)
+    const claims = await claimsRepository.forUsers(this.db, ids)
+    const changed = await credentialsRepository.changedAtFor(this.db, ids)
+    return {
+      users: rows.map((row) => toUserView(row, claims.get(row.id) ?? {}, changed.get(row.id) ?? null)),
+      total,
+    }
+  }
+
+  async update(tenant: TenantRow, idOrName: string, input: UpdateUserInput, actor: Actor): Promise<UserView> {
+    if (input.claims) validateClaims(input.claims, true)
+    const parsedName = input.username === undefined ? undefined : this.parseName(input.username)
+    try {
+      const id = await inTransaction(this.db, async (trx) => {
+        const row = await this.require(tenant, idOrName, trx)
+        if (parsedName && parsedName.storeDomain !== row.store_domain) {
+          throw new AppError('request.invalid', { detail: 'A user cannot move between user store domains.' })
+        }
+        if (input.claims) await claimsRepository.apply(trx, tenant.id, row.id, input.claims)
+        await usersRepository.update(trx, tenant.id, row.id, {
+          updated_at: this.clock.now(),
+          ...(parsedName ? { username: parsedName.name, username_key: userNameKey(parsedName.name) } : {}),
+        })
+        await this.audit.record(trx, {
+          tenantId: tenant.id,
+          actor,
+          action: 'user.updated',
+          target: row.id,
+          detail: { claims: Object.keys(input.claims ?? {}), renamed: parsedName !== undefined },
+        })
+        return row.id
+      })
+      return this.get(tenant, id)
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('user.exists', { detail: `User ${input.username} already exists.` })
+      throw error
+    }
+  }
+
+  async delete(tenant: TenantRow, idOrName: string, actor: Actor): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      const row = await this.require(tenant, idOrName, trx)
+      if (actor.kind === 'user' && actor.id === row.id) throw new AppError('user.self-delete')
+      await usersRepository.delete(trx, tenant.id, row.id)
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor,
+        action: 'user.deleted',
+        target: row.id,
+        detail: { username: row.username },
+      })
+    })
+  }
+
+  async setPassword(tenant: TenantRow, idOrName: string, password: string, actor: Actor): Promise<void> {
+    const row = await this.require(tenant, idOrName)
+    const prepared = await this.passwords.prepare(password)
+    await inTransaction(this.db, async (trx) => {
+      await this.require(tenant, row.id, trx)
+      await this.passwords.write(trx, prepared, {
+        tenantId: tenant.id,
+        userId: row.id,
+        actor,
+        reason: 'admin-set',
+      })
+    })
+  }
+
+  async lock(tenant: TenantRow, idOrName: string, reason: string, actor: Actor): Promise<UserView> {
+    const id = await inTransaction(this.db, async (trx) => {
+      const row = await this.require(tenant, idOrName, trx)
+      const now = this.clock.now()
+      await usersRepository.update(trx, tenant.id, row.id, {
+        status: 'locked',
+        lock_reason: reason,
+        updated_at: now,
+      })
+      // A locked account must not keep acting through sessions opened before the lock.
+      const revoked = await sessionsRepository.revokeAllForUser(trx, row.id, now)
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor,
+        action: 'user.locked',
+        target: row.id,
+        detail: { reason, sessionsRevoked: revoked },
+      })
+      return row.id
+    })
+    return this.get(tenant, id)
+  }
+
+  async unlock(tenant: TenantRow, idOrName: string, actor: Actor): Promise<UserView> {
+    const id = await inTransaction(this.db, async (trx) => {
+      const row = await this.require(tenant, idOrName, trx)
+      await usersRepository.update(trx, tenant.id, row.id, {
+        status: 'active',
+        lock_reason: null,
+        updated_at: this.clock.now(),
+      })
+      await this.audit.record(trx, { tenantId: tenant.id, actor, action: 'user.unlocked', target: row.id })
+      return row.id
+    })
+    return this.get(tenant, id)
+  }
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { bootstrap } from '../../bootstrap.ts'
+import { loadConfig } from '../../config/load.ts'
+import { publicUrl, tlsEnabled } from '../../config/semantics.ts'
+import { buildContainer } from '../../container.ts'
+import { buildApp } from '../../http/app.ts'
+import { isStoreUnavailable } from '../../persistence/store-errors.ts'
+import type { GlobalOptions } from '../context.ts'
+import { printGeneratedAdmin } from '../context.ts'
+import { createOutput } from '../output.ts'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export function registerServeCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('serve')
+    .description('Start the server (applies migrations, creates the first administrator)')
+    .action(async () => {
+      const { config, file } = loadConfig({ path: globals().config })
+      const container = buildContainer(config)
+      const log = container.logger
+      let started = false
+      const https = tlsEnabled(config)
+        ? { cert: readFileSync(config.server.tls_cert_file), key: readFileSync(config.server.tls_key_file) }
+        : undefined
+      const app = await buildApp(container, {
+        readiness: { started: () => started, ping: () => container.ping() },
+        ...(https ? { https } : {}),
+      })
+      const address = await app.listen({ host: config.server.host, port: config.server.port })
+      const port = app.server.address()
+      const url = publicUrl(config, typeof port === 'object' && port ? port.port : config.server.port)
+      log.info({ address, url, store: container.store.describe, configFile: file ?? null }, 'Rekey listening')
+
+      // The store may come up after us (containers, failover): keep answering /healthz, report
+      // 503 on /readyz, and retry with capped backoff instead of exiting.
+      for (let attempt = 1; !started; attempt++) {
+        try {
+          const result = await bootstrap(container)
+          if (result.migrations.length > 0) log.info({ migrations: result.migrations }, 'migrations applied')
+          if (result.generatedAdminPassword)
+            printGeneratedAdmin(createOutput(false), url, result.generatedAdminPassword)
+          else if (result.createdAdministrator)
+            log.info('administrator "admin" created with REKEY_ADMIN_PASSWORD')
+          started = true
+        } catch (error) {
+          if (!isStoreUnavailable(error)) throw error
+          const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))
+          log.warn(
+            { store: container.store.describe, attempt, retryInMs: delay },
+            'store unreachable; retrying',
+          )
+          await sleep(delay)
+        }
+      }
+      log.info({ url }, 'Rekey ready')
+
+      const shutdown = async (signal: string) => {
+        log.info({ signal }, 'shutting down')
+        await app.close()
+        await container.close()
+        process.exit(0)
+      }
+      process.once('SIGINT', () => void shutdown('SIGINT'))
+      process.once('SIGTERM', () => void shutdown('SIGTERM'))
+    })
+}

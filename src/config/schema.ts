@@ -1,0 +1,212 @@
+import Type, { type Static } from 'typebox'
+
+/**
+ * The one configuration schema: types, defaults, the documentation line of each key and the
+ * environment variable that overrides it. `docs/configuration.md` is generated from this file;
+ * defaults live nowhere else.
+ *
+ * Leaf options carry `env` (the variable name). Names fixed by the product (REKEY_HOST, …,
+ * DATABASE_URL) are spelled out; the rest follow REKEY_<SECTION>_<KEY>.
+ */
+const section = <T extends Type.TProperties>(description: string, properties: T) =>
+  Type.Object(properties, { additionalProperties: false, default: {}, description })
+
+export const configSchema = Type.Object(
+  {
+    server: section('HTTP listener', {
+      host: Type.String({
+        default: '127.0.0.1',
+        minLength: 1,
+        env: 'REKEY_HOST',
+        description: 'Address to listen on. A non-loopback address needs TLS or `server.behind_proxy`.',
+      }),
+      port: Type.Integer({
+        default: 8080,
+        minimum: 0,
+        maximum: 65535,
+        env: 'REKEY_PORT',
+        description: 'TCP port to listen on (0 picks a free port).',
+      }),
+      public_url: Type.String({
+        default: '',
+        env: 'REKEY_PUBLIC_URL',
+        description:
+          'Absolute URL users reach Rekey at, used in links and cookies. Empty: derived from host and port.',
+      }),
+      behind_proxy: Type.Boolean({
+        default: false,
+        env: 'REKEY_BEHIND_PROXY',
+        description:
+          'Set when a TLS-terminating reverse proxy sits in front: trusts X-Forwarded-* and allows plain HTTP on a non-loopback address.',
+      }),
+      tls_cert_file: Type.String({
+        default: '',
+        env: 'REKEY_TLS_CERT_FILE',
+        description: 'PEM certificate chain; with `tls_key_file`, Rekey serves HTTPS.',
+      }),
+      tls_key_file: Type.String({
+        default: '',
+        env: 'REKEY_TLS_KEY_FILE',
+        description: 'PEM private key for `tls_cert_file`.',
+      }),
+      body_limit_bytes: Type.Integer({
+        default: 1_048_576,
+        minimum: 1024,
+        maximum: 67_108_864,
+        env: 'REKEY_BODY_LIMIT_BYTES',
+        description: 'Largest request body accepted; larger ones get 413.',
+      }),
+    }),
+    storage: section('Database', {
+      data_dir: Type.String({
+        default: './data',
+        minLength: 1,
+        env: 'REKEY_DATA_DIR',
+        description: 'Directory for the embedded SQLite database and the generated secret key.',
+      }),
+      database_url: Type.String({
+        default: '',
+        env: 'DATABASE_URL',
+        sensitive: true,
+        description:
+          'Empty: embedded SQLite file `rekey.db` in the data directory. `postgres://user:pass@host:port/db`: PostgreSQL.',
+      }),
+      pool_size: Type.Integer({
+        default: 10,
+        minimum: 1,
+        maximum: 200,
+        env: 'REKEY_STORAGE_POOL_SIZE',
+        description: 'PostgreSQL connection pool size per process.',
+      }),
+      connect_timeout_ms: Type.Integer({
+        default: 5000,
+        minimum: 100,
+        maximum: 120_000,
+        env: 'REKEY_STORAGE_CONNECT_TIMEOUT_MS',
+        description: 'How long to wait for a PostgreSQL connection before the store counts as unreachable.',
+      }),
+    }),
+    admin: section('First start', {
+      initial_password: Type.String({
+        default: '',
+        env: 'REKEY_ADMIN_PASSWORD',
+        sensitive: true,
+        description:
+          'Password for the `admin` user created when the default tenant has no administrator. Empty: a strong password is generated and printed once.',
+      }),
+    }),
+    smtp: section('Outgoing mail', {
+      url: Type.String({
+        default: '',
+        env: 'REKEY_SMTP_URL',
+        sensitive: true,
+        description:
+          'SMTP server as `smtp://user:pass@host:port` or `smtps://…`. Empty: the built-in mailbox.',
+      }),
+    }),
+    passwords: section('Password hashing and basic policy', {
+      argon2_memory_kib: Type.Integer({
+        default: 19_456,
+        minimum: 1024,
+        maximum: 4_194_304,
+        env: 'REKEY_PASSWORDS_ARGON2_MEMORY_KIB',
+        description: 'argon2id memory cost in KiB (OWASP: 19456).',
+      }),
+      argon2_iterations: Type.Integer({
+        default: 2,
+        minimum: 1,
+        maximum: 50,
+        env: 'REKEY_PASSWORDS_ARGON2_ITERATIONS',
+        description: 'argon2id time cost (OWASP: 2).',
+      }),
+      argon2_parallelism: Type.Integer({
+        default: 1,
+        minimum: 1,
+        maximum: 16,
+        env: 'REKEY_PASSWORDS_ARGON2_PARALLELISM',
+        description: 'argon2id lanes (OWASP: 1).',
+      }),
+      min_length: Type.Integer({
+        default: 8,
+        minimum: 1,
+        maximum: 256,
+        env: 'REKEY_PASSWORDS_MIN_LENGTH',
+        description: 'Shortest password accepted, in characters.',
+      }),
+      max_length: Type.Integer({
+        default: 256,
+        minimum: 16,
+        maximum: 4096,
+        env: 'REKEY_PASSWORDS_MAX_LENGTH',
+        description: 'Longest password accepted, in characters (bounds hashing work per request).',
+      }),
+    }),
+    auth: section('Sessions and API authentication', {
+      session_ttl_seconds: Type.Integer({
+        default: 28_800,
+        minimum: 60,
+        maximum: 2_592_000,
+        env: 'REKEY_AUTH_SESSION_TTL_SECONDS',
+        description: 'Lifetime of a sign-in session.',
+      }),
+      cookie_name: Type.String({
+        default: 'rekey_session',
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        env: 'REKEY_AUTH_COOKIE_NAME',
+        description: 'Name of the session cookie.',
+      }),
+      basic_cache_ttl_seconds: Type.Integer({
+        default: 60,
+        minimum: 0,
+        maximum: 3600,
+        env: 'REKEY_AUTH_BASIC_CACHE_TTL_SECONDS',
+        description:
+          'How long a verified HTTP Basic credential is remembered (under a keyed hash) so bursts of API calls do not each cost a password hash. 0 disables.',
+      }),
+      basic_cache_max_entries: Type.Integer({
+        default: 10_000,
+        minimum: 1,
+        maximum: 1_000_000,
+        env: 'REKEY_AUTH_BASIC_CACHE_MAX_ENTRIES',
+        description: 'Upper bound on remembered Basic credentials per process.',
+      }),
+      login_rate_limit_per_minute: Type.Integer({
+        default: 600,
+        minimum: 0,
+        maximum: 1_000_000,
+        env: 'REKEY_AUTH_LOGIN_RATE_LIMIT_PER_MINUTE',
+        description: 'Sign-in requests accepted per client address per minute. 0 disables the limit.',
+      }),
+    }),
+    security: section('Keys', {
+      secret_key: Type.String({
+        default: '',
+        env: 'REKEY_SECRET_KEY',
+        sensitive: true,
+        description:
+          'Server secret (base64, at least 32 bytes) for keyed hashes of codes. Empty: generated once into `<data_dir>/secret.key`. Instances sharing a database must share it.',
+      }),
+    }),
+    log: section('Logging', {
+      level: Type.Union(
+        [
+          Type.Literal('fatal'),
+          Type.Literal('error'),
+          Type.Literal('warn'),
+          Type.Literal('info'),
+          Type.Literal('debug'),
+          Type.Literal('trace'),
+          Type.Literal('silent'),
+        ],
+        {
+          default: 'info',
+          env: 'REKEY_LOG_LEVEL',
+          description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
+        },
+      ),
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export type Config = Static<typeof configSchema>

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs'
+import type { ConfigProblem } from './config-error.ts'
+import type { Config } from './schema.ts'
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+export function isLoopback(host: string): boolean {
+  return loopbackHosts.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+export function tlsEnabled(config: Config): boolean {
+  return config.server.tls_cert_file !== '' && config.server.tls_key_file !== ''
+}
+
+/** Rules that span keys or need the file system; the schema checks single values. */
+export function checkConfigSemantics(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const { server, storage, security } = config
+  if ((server.tls_cert_file === '') !== (server.tls_key_file === '')) {
+    problems.push({ key: 'server.tls_cert_file', reason: 'TLS needs both tls_cert_file and tls_key_file' })
+  }
+  for (const key of ['tls_cert_file', 'tls_key_file'] as const) {
+    if (server[key] !== '' && !existsSync(server[key])) {
+      problems.push({ key: `server.${key}`, reason: `file not found: ${server[key]}` })
+    }
+  }
+  // Threat: credentials and session cookies sent in clear text over a network.
+  if (!isLoopback(server.host) && !tlsEnabled(config) && !server.behind_proxy) {
+    problems.push({
+      key: 'server.host',
+      reason: `refusing to listen on non-loopback address ${server.host} without TLS; configure server.tls_cert_file and server.tls_key_file, or set server.behind_proxy = true when a TLS-terminating proxy is in front`,
+    })
+  }
+  if (server.public_url !== '') {
+    try {
+      const url = new URL(server.public_url)
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
+    } catch {
+      problems.push({ key: 'server.public_url', reason: 'must be an absolute http:// or https:// URL' })
+    }
+  }
+  if (storage.database_url !== '' && !/^postgres(ql)?:\/\//.test(storage.database_url)) {
+    problems.push({
+      key: 'storage.database_url',
+      reason: 'must start with postgres:// or postgresql:// (or be empty for SQLite)',
+    })
+  }
+  if (security.secret_key !== '' && Buffer.from(security.secret_key, 'base64').length < 32) {
+    problems.push({ key: 'security.secret_key', reason: 'must be base64 of at least 32 random bytes' })
+  }
+  if (config.passwords.min_length > config.passwords.max_length) {
+    problems.push({ key: 'passwords.min_length', reason: 'must not exceed passwords.max_length' })
+  }
+  return problems
+}
+
+/** The URL users reach the server at, without a trailing slash. */
+export function publicUrl(config: Config, port = config.server.port): string {
+  if (config.server.public_url !== '') return config.server.public_url.replace(/\/+$/, '')
+  const scheme = tlsEnabled(config) ? 'https' : 'http'
+  const host =
+    config.server.host.includes(':') && !config.server.host.startsWith('[')
+      ? `[${config.server.host}]`
+      : config.server.host
+  return `${scheme}://${host}:${port}`
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import type { Logger } from 'pino'
+import { AdminAuthenticator } from './admin/admin-authenticator.ts'
+import { RoleService } from './admin/role-service.ts'
+import { SessionService } from './admin/session-service.ts'
+import { TenantService } from './admin/tenant-service.ts'
+import { TokenService } from './admin/token-service.ts'
+import { UserService } from './admin/user-service.ts'
+import type { Config } from './config/schema.ts'
+import { PasswordWriter } from './credentials/password-writer.ts'
+import { type Clock, systemClock } from './domain/clock.ts'
+import { defaultLoginChecks } from './domain/login-checks.ts'
+import { CredentialVerifier } from './flows/login/credential-verifier.ts'
+import { LoginService } from './flows/login/service.ts'
+import { AuditLog } from './observability/audit.ts'
+import { createLogger } from './observability/logger.ts'
+import { openStore, type Store } from './persistence/database.ts'
+import { BasicAuthCache } from './security/basic-auth-cache.ts'
+import { PasswordHasher } from './security/password-hasher.ts'
+
+export interface Container {
+  config: Config
+  clock: Clock
+  logger: Logger
+  store: Store
+  hasher: PasswordHasher
+  audit: AuditLog
+  basicAuthCache: BasicAuthCache
+  passwords: PasswordWriter
+  users: UserService
+  roles: RoleService
+  tenants: TenantService
+  tokens: TokenService
+  sessions: SessionService
+  verifier: CredentialVerifier
+  login: LoginService
+  adminAuth: AdminAuthenticator
+  /** True when the store answers a trivial query. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface ContainerOptions {
+  clock?: Clock
+  logger?: Logger
+  store?: Store
+}
+
+/** Composition root: builds every service once and hands each only what it needs. */
+export function buildContainer(config: Config, options: ContainerOptions = {}): Container {
+  const clock = options.clock ?? systemClock
+  const logger = options.logger ?? createLogger(config.log.level)
+  const store = options.store ?? openStore(config)
+  const db = store.db
+  const hasher = new PasswordHasher({
+    memoryKib: config.passwords.argon2_memory_kib,
+    iterations: config.passwords.argon2_iterations,
+    parallelism: config.passwords.argon2_parallelism,
+  })
+  const audit = new AuditLog(clock)
+  // A per-process key: cache entries are useless outside this process by construction.
+  const basicAuthCache = new BasicAuthCache(
+    clock,
+    config.auth.basic_cache_ttl_seconds * 1000,
+    config.auth.basic_cache_max_entries,
+    randomBytes(32),
+  )
+  const passwords = new PasswordWriter(
+    hasher,
+    { minLength: config.passwords.min_length, maxLength: config.passwords.max_length },
+    clock,
+    audit,
+    basicAuthCache,
+  )
+  const users = new UserService(db, clock, audit, passwords)
+  const roles = new RoleService(db, clock, audit, users)
+  const tenants = new TenantService(db, clock, audit, users, roles, passwords)
+  const tokens = new TokenService(db, clock, audit)
+  const sessions = new SessionService(db, clock, audit, config.auth.session_ttl_seconds * 1000)
+  const verifier = new CredentialVerifier(db, hasher, clock)
+  const login = new LoginService(db, clock, audit, verifier, sessions, defaultLoginChecks)
+  const adminAuth = new AdminAuthenticator(db, verifier, basicAuthCache, tokens, sessions, audit)
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    hasher,
+    audit,
+    basicAuthCache,
+    passwords,
+    users,
+    roles,
+    tenants,
+    tokens,
+    sessions,
+    verifier,
+    login,
+    adminAuth,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db)
+        return true
+      } catch {
+        return false
+      }
+    },
+    close: () => store.close(),
+  }
+}

@@ -1,0 +1,106 @@
+import type { Clock } from '../domain/clock.ts'
+import { type BasicPasswordPolicy, checkBasicPolicy } from '../domain/password-policy.ts'
+import { AppError } from '../errors/app-error.ts'
+import type { Actor, AuditLog } from '../observability/audit.ts'
+import type { Executor } from '../persistence/executor.ts'
+import { credentialsRepository } from '../persistence/repositories/credentials.ts'
+import { sessionsRepository } from '../persistence/repositories/sessions.ts'
+import type { BasicAuthCache } from '../security/basic-auth-cache.ts'
+import { isSupportedImportedHash } from '../security/imported-hashes.ts'
+import { isArgon2id, type PasswordHasher } from '../security/password-hasher.ts'
+
+const preparedBrand: unique symbol = Symbol('PreparedPassword')
+
+/**
+ * A password that passed policy and is hashed, or an imported hash that was recognised. Only
+ * the writer makes one, so no code path can store an unchecked or unhashed password.
+ */
+export interface PreparedPassword {
+  readonly [preparedBrand]: true
+  readonly hash: string
+  readonly source: 'set' | 'imported'
+}
+
+export interface PasswordWrite {
+  tenantId: string
+  userId: string
+  actor: Actor
+  /** Why: `created`, `admin-set`, `self-service`, `forced-reset`, … (audited). */
+  reason: string
+  /** A session to keep (the user's own, when it changes its own password). */
+  keepSessionId?: string
+  /** New accounts have nothing to revoke or audit separately. */
+  isNewUser?: boolean
+}
+
+export type PasswordWrittenHook = (db: Executor, write: PasswordWrite) => Promise<void>
+
+/**
+ * The one place a password is written. It hashes (in `prepare`), stores the credential with
+ * `changed_at`, revokes the user's sessions, drops cached Basic verifications and audits.
+ * Later capabilities (history, reset flags, one-time codes, notifications) register hooks
+ * that run in the same transaction.
+ */
+export class PasswordWriter {
+  private readonly hooks: PasswordWrittenHook[] = []
+
+  constructor(
+    private readonly hasher: PasswordHasher,
+    private readonly policy: BasicPasswordPolicy,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly basicAuthCache: BasicAuthCache,
+  ) {}
+
+  onPasswordWritten(hook: PasswordWrittenHook): void {
+    this.hooks.push(hook)
+  }
+
+  /** Checks policy and hashes; done before a transaction opens so no lock is held while hashing. */
+  async prepare(password: string): Promise<PreparedPassword> {
+    const violations = checkBasicPolicy(password, this.policy)
+    if (violations.length > 0) {
+      throw new AppError('password.weak', {
+        detail: `The password ${violations.map((violation) => violation.message).join(' and ')}.`,
+        errors: violations.map((violation) => ({ pointer: '/password', message: violation.message })),
+      })
+    }
+    return { [preparedBrand]: true, hash: await this.hasher.hash(password), source: 'set' }
+  }
+
+  /** Accepts an existing hash from another product; it is upgraded to argon2id at the next sign-in. */
+  prepareImported(encodedHash: string): PreparedPassword {
+    if (!isArgon2id(encodedHash) && !isSupportedImportedHash(encodedHash)) {
+      throw new AppError('password.unsupported-hash', {
+        detail:
+          'Supported: $argon2id$, bcrypt ($2a$/$2b$/$2y$), $pbkdf2-sha256$, pbkdf2_sha256$ and {SSHA256}.',
+        errors: [{ pointer: '/passwordHash', message: 'unsupported hash format' }],
+      })
+    }
+    return { [preparedBrand]: true, hash: encodedHash, source: 'imported' }
+  }
+
+  async write(db: Executor, prepared: PreparedPassword, write: PasswordWrite): Promise<void> {
+    const now = this.clock.now()
+    await credentialsRepository.upsert(db, {
+      user_id: write.userId,
+      tenant_id: write.tenantId,
+      hash: prepared.hash,
+      changed_at: now,
+      updated_at: now,
+    })
+    this.basicAuthCache.invalidateUser(write.userId)
+    if (write.isNewUser) return
+    // Threat: a session opened with the old password (possibly by whoever learnt it) outliving
+    // the change. Every other session of the user ends now.
+    const revoked = await sessionsRepository.revokeAllForUser(db, write.userId, now, write.keepSessionId)
+    for (const hook of this.hooks) await hook(db, write)
+    await this.audit.record(db, {
+      tenantId: write.tenantId,
+      actor: write.actor,
+      action: 'password.updated',
+      target: write.userId,
+      detail: { reason: write.reason, source: prepared.source, sessionsRevoked: revoked },
+    })
+  }
+}

@@ -1,0 +1,101 @@
+import type { ClientInfo, SessionService } from '../../admin/session-service.ts'
+import type { Clock } from '../../domain/clock.ts'
+import { type LoginCheck, runLoginChecks } from '../../domain/login-checks.ts'
+import { isPermission, type Permission } from '../../domain/permissions.ts'
+import { displayUserName } from '../../domain/user-name.ts'
+import { AppError } from '../../errors/app-error.ts'
+import type { AuditLog } from '../../observability/audit.ts'
+import { type Executor, inTransaction } from '../../persistence/executor.ts'
+import { rolesRepository } from '../../persistence/repositories/roles.ts'
+import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import type { CredentialVerifier } from './credential-verifier.ts'
+
+export interface LoginRequest {
+  tenant: TenantRow
+  username: string
+  password: string
+  client: ClientInfo
+}
+
+export interface LoginResult {
+  sessionId: string
+  token: string
+  expiresAt: number
+  user: { id: string; username: string; tenant: string }
+}
+
+/**
+ * The one place a sign-in session is created, for every interface. Order: verify the password
+ * (or spend the same time on a dummy), then run the ordered login checks, then open a session.
+ */
+export class LoginService {
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly verifier: CredentialVerifier,
+    private readonly sessions: SessionService,
+    private readonly checks: readonly LoginCheck[],
+  ) {}
+
+  async login(request: LoginRequest): Promise<LoginResult> {
+    const { tenant, username } = request
+    const user = await this.verifier.verify(tenant, username, request.password)
+    if (!user) {
+      await this.recordFailure(tenant, username, null, 'bad-credentials')
+      throw new AppError('auth.failed')
+    }
+    const granted = await rolesRepository.permissionsOfUser(this.db, user.id)
+    const decision = runLoginChecks(this.checks, {
+      tenantStatus: tenant.status,
+      userStatus: user.status,
+      lockReason: user.lock_reason,
+      permissions: new Set(granted.filter(isPermission) as Permission[]),
+      passwordChangedAt: user.changed_at ?? 0,
+      now: this.clock.now(),
+    })
+    if (decision.kind === 'deny') {
+      await this.recordFailure(tenant, username, user.id, `${decision.check}:${decision.reason}`)
+      throw new AppError(decision.code)
+    }
+    if (decision.kind === 'require-action') {
+      // No check asks for an action yet; later capabilities turn this into a restricted session.
+      await this.recordFailure(tenant, username, user.id, `${decision.check}:${decision.action}`)
+      throw new AppError('auth.failed')
+    }
+    const displayName = displayUserName(user.store_domain, user.username)
+    const { token, row } = await inTransaction(this.db, async (trx) => {
+      const created = await this.sessions.create(trx, tenant.id, user.id, request.client)
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor: { kind: 'user', id: user.id, name: displayName },
+        action: 'login.succeeded',
+        target: user.id,
+        detail: { session: created.row.id, clientAddress: request.client.address },
+      })
+      return created
+    })
+    return {
+      sessionId: row.id,
+      token,
+      expiresAt: row.expires_at,
+      user: { id: user.id, username: displayName, tenant: tenant.domain },
+    }
+  }
+
+  private async recordFailure(
+    tenant: TenantRow,
+    username: string,
+    userId: string | null,
+    reason: string,
+  ): Promise<void> {
+    await this.audit.record(this.db, {
+      tenantId: tenant.id,
+      actor: { kind: 'anonymous', id: null, name: username.slice(0, 255) },
+      action: 'login.failed',
+      target: userId,
+      outcome: 'failure',
+      detail: { reason },
+    })
+  }
+}

@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Container } from '../../container.ts'
+import { installAdminAuth } from '../admin-auth-hook.ts'
+import { tenantResolver } from '../tenant-resolver.ts'
+import { auditRoutes } from './audit.ts'
+import { roleRoutes } from './roles.ts'
+import { tenantRoutes } from './tenants.ts'
+import { tokenRoutes } from './tokens.ts'
+import { userStoreRoutes } from './user-stores.ts'
+import { userRoutes } from './users.ts'
+
+export interface AdminApiOptions {
+  /** Tenant management exists only at the default tenant's root URLs. */
+  withTenantManagement: boolean
+}
+
+/** The JSON admin API: its own scope, tenant resolution, authentication and permission checks. */
+export function adminApi(container: Container, options: AdminApiOptions): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addHook('onRequest', tenantResolver(container.tenants))
+    installAdminAuth(app, container.adminAuth)
+    await app.register(userRoutes(container))
+    await app.register(roleRoutes(container))
+    await app.register(tokenRoutes(container))
+    await app.register(userStoreRoutes(container))
+    await app.register(auditRoutes(container))
+    if (options.withTenantManagement) await app.register(tenantRoutes(container))
+  }
+}

@@ -1,0 +1,107 @@
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Container } from '../container.ts'
+import { AppError } from '../errors/app-error.ts'
+import { adminApi } from './admin-api/index.ts'
+import { authApi } from './auth-api/routes.ts'
+import { healthRoutes, type Readiness } from './health.ts'
+import { problemErrorHandler, sendProblem } from './problem.ts'
+import { validatorCompiler } from './validation.ts'
+import './request-context.ts'
+
+export interface AppOptions {
+  readiness?: Readiness
+  /** Transport options (TLS) from the caller; buildApp never listens. */
+  https?: { cert: Buffer; key: Buffer }
+}
+
+/** Builds the HTTP application with every surface registered. It never listens. */
+export async function buildApp(container: Container, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = container
+  const app = Fastify({
+    // Only method and path are logged: query strings may carry codes in later flows, and
+    // headers carry credentials.
+    loggerInstance: container.logger.child(
+      { component: 'http' },
+      {
+        serializers: {
+          req: (request: { method: string; url: string; ip?: string }) => ({
+            method: request.method,
+            path: request.url.split('?')[0],
+            ip: request.ip,
+          }),
+        },
+      },
+    ) as FastifyBaseLogger,
+    bodyLimit: config.server.body_limit_bytes,
+    trustProxy: config.server.behind_proxy,
+    ...(options.https ? { https: options.https } : {}),
+    routerOptions: { maxParamLength: 512 },
+    requestIdHeader: false,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.decorateRequest('tenant', null)
+  app.decorateRequest('principal', null)
+  app.setErrorHandler(problemErrorHandler)
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new AppError('route.not-found')))
+
+  await app.register(helmet, {
+    // The JSON API serves no documents; a strict policy costs nothing and blocks content
+    // sniffing tricks if a response is ever opened in a browser.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    hsts: options.https !== undefined || config.server.behind_proxy,
+  })
+  await app.register(cookie)
+  await app.register(formbody)
+  await app.register(rateLimit, { global: false })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rekey API',
+        version: '0.1.0',
+        description:
+          'Admin and sign-in APIs of Rekey. Errors are application/problem+json with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          basic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'A tenant administrator: user name and password',
+          },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token (rkt_…) or a session (rks_…)',
+          },
+        },
+      },
+      security: [{ basic: [] }, { bearer: [] }],
+    },
+  })
+
+  const readiness: Readiness = options.readiness ?? { started: () => true, ping: () => container.ping() }
+  await app.register(healthRoutes(readiness))
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(authApi(container, { isTenantScoped: false }), { prefix: '/api/auth' })
+  await app.register(authApi(container, { isTenantScoped: true }), { prefix: '/t/:tenant/api/auth' })
+  await app.register(adminApi(container, { withTenantManagement: true }), { prefix: '/api/admin' })
+  await app.register(adminApi(container, { withTenantManagement: false }), { prefix: '/t/:tenant/api/admin' })
+  return app as unknown as FastifyInstance
+}

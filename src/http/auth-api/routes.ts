@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import type { Container } from '../../container.ts'
+import { normalizeTenantDomain } from '../../domain/tenant.ts'
+import { AppError } from '../../errors/app-error.ts'
+import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import { tenantOf } from '../admin-auth-hook.ts'
+import { IsoDate } from '../schemas.ts'
+import { tenantResolver } from '../tenant-resolver.ts'
+import { sessionCookie } from './session-cookie.ts'
+
+const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 4096 }),
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+  },
+  { additionalProperties: false },
+)
+
+const SessionAnswer = Type.Object({
+  sessionId: Type.String(),
+  token: Type.String({ description: 'Bearer value; also set as an HttpOnly cookie' }),
+  tokenType: Type.Literal('Bearer'),
+  expiresAt: IsoDate,
+  user: Type.Object({ id: Type.String(), username: Type.String(), tenant: Type.String() }),
+})
+
+const CurrentSession = Type.Object({
+  sessionId: Type.String(),
+  expiresAt: IsoDate,
+  user: Type.Object({ id: Type.String(), tenant: Type.String() }),
+})
+
+export interface AuthApiOptions {
+  isTenantScoped: boolean
+}
+
+function presentedSession(request: FastifyRequest, cookieName: string): string | undefined {
+  const authorization = request.headers.authorization
+  if (authorization && /^bearer /i.test(authorization)) return authorization.slice(7).trim()
+  return request.cookies[cookieName]
+}
+
+/** The sign-in API: creates, reads and ends server-side sessions. */
+export function authApi(container: Container, options: AuthApiOptions): FastifyPluginAsyncTypebox {
+  const { login, sessions, tenants, config } = container
+  const limit = config.auth.login_rate_limit_per_minute
+  return async (app) => {
+    app.addHook('onRequest', tenantResolver(tenants))
+
+    async function loginTenant(request: FastifyRequest, bodyTenant: string | undefined): Promise<TenantRow> {
+      const fromUrl = tenantOf(request)
+      if (bodyTenant === undefined) return fromUrl
+      if (options.isTenantScoped && normalizeTenantDomain(bodyTenant) !== fromUrl.domain) {
+        throw new AppError('request.invalid', {
+          detail: 'The tenant in the body differs from the tenant in the URL.',
+        })
+      }
+      return normalizeTenantDomain(bodyTenant) === fromUrl.domain ? fromUrl : tenants.require(bodyTenant)
+    }
+
+    app.post(
+      '/login',
+      {
+        config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign in with user name and password',
+          body: LoginBody,
+          response: { 200: SessionAnswer },
+        },
+      },
+      async (request, reply) => {
+        const tenant = await loginTenant(request, request.body.tenant)
+        const result = await login.login({
+          tenant,
+          username: request.body.username,
+          password: request.body.password,
+          client: { address: request.ip, userAgent: request.headers['user-agent'] ?? null },
+        })
+        const cookie = sessionCookie(config, tenant.domain)
+        reply.setCookie(cookie.name, result.token, { ...cookie.options, expires: new Date(result.expiresAt) })
+        reply.header('cache-control', 'no-store')
+        return {
+          sessionId: result.sessionId,
+          token: result.token,
+          tokenType: 'Bearer' as const,
+          expiresAt: new Date(result.expiresAt).toISOString(),
+          user: result.user,
+        }
+      },
+    )
+
+    async function currentSession(request: FastifyRequest) {
+      const tenant = tenantOf(request)
+      const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
+      const session = presented ? await sessions.authenticate(tenant, presented) : undefined
+      if (!session) throw new AppError('auth.required')
+      return { tenant, session }
+    }
+
+    app.get(
+      '/session',
+      {
+        schema: { tags: ['auth'], summary: 'The current session', response: { 200: CurrentSession } },
+      },
+      async (request) => {
+        const { tenant, session } = await currentSession(request)
+        return {
+          sessionId: session.id,
+          expiresAt: new Date(session.expires_at).toISOString(),
+          user: { id: session.user_id, tenant: tenant.domain },
+        }
+      },
+    )
+
+    app.post(
+      '/logout',
+      {
+        schema: { tags: ['auth'], summary: 'End the current session', response: { 204: Type.Null() } },
+      },
+      async (request, reply: FastifyReply) => {
+        const { tenant, session } = await currentSession(request)
+        await sessions.revoke(tenant, session, { kind: 'user', id: session.user_id, name: session.user_id })
+        const cookie = sessionCookie(config, tenant.domain)
+        reply.clearCookie(cookie.name, cookie.options)
+        return reply.code(204).send(null)
+      },
+    )
+  }
+}

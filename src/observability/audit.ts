@@ -1,0 +1,67 @@
+import type { Clock } from '../domain/clock.ts'
+import type { Executor } from '../persistence/executor.ts'
+import { auditRepository } from '../persistence/repositories/audit.ts'
+
+/** Who did something: recorded on every audit event. */
+export interface Actor {
+  kind: 'user' | 'token' | 'cli' | 'system' | 'anonymous'
+  id: string | null
+  /** Readable name: user name, token name, `cli`, `system`. */
+  name: string
+}
+
+export const systemActor: Actor = { kind: 'system', id: null, name: 'system' }
+export const cliActor: Actor = { kind: 'cli', id: null, name: 'cli' }
+
+/** The audit actions this version emits; docs/events.md lists them with their details. */
+export const auditActions = [
+  'tenant.created',
+  'tenant.updated',
+  'userstore.created',
+  'user.created',
+  'user.updated',
+  'user.deleted',
+  'user.locked',
+  'user.unlocked',
+  'password.updated',
+  'role.created',
+  'role.updated',
+  'role.deleted',
+  'role.member-added',
+  'role.member-removed',
+  'token.created',
+  'token.revoked',
+  'login.succeeded',
+  'login.failed',
+  'session.revoked',
+  'admin-auth.failed',
+] as const
+
+export type AuditAction = (typeof auditActions)[number]
+
+export interface AuditEvent {
+  tenantId: string | null
+  actor: Actor
+  action: AuditAction
+  target?: string | null
+  outcome?: 'success' | 'failure'
+  /** Never a secret: callers pass ids, names, reasons and counts only. */
+  detail?: Record<string, unknown>
+}
+
+export class AuditLog {
+  constructor(private readonly clock: Clock) {}
+
+  /** Written in the caller's transaction, so an event exists exactly when its change does. */
+  async record(db: Executor, event: AuditEvent): Promise<void> {
+    await auditRepository.insert(db, {
+      tenantId: event.tenantId,
+      occurredAt: this.clock.now(),
+      actor: `${event.actor.kind}:${event.actor.name}`,
+      action: event.action,
+      target: event.target ?? null,
+      outcome: event.outcome ?? 'success',
+      detail: event.detail ?? {},
+    })
+  }
+}

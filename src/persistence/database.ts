@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { Config } from '../config/schema.ts'
+import type { Engine } from './dialect.ts'
+import { migrationProvider } from './migrations/index.ts'
+import type { Database } from './tables.ts'
+
+// PostgreSQL returns bigint (int8) as strings by default; our bigint columns hold epoch
+// milliseconds, which are exact in a double.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10))
+
+export interface Store {
+  db: Kysely<Database>
+  engine: Engine
+  /** Human description without credentials, for logs. */
+  describe: string
+  close(): Promise<void>
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres://(unparseable)'
+  }
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL schema to use (tests isolate runs in their own schema). */
+  searchPath?: string
+}
+
+export function openStore(config: Config, options: OpenStoreOptions = {}): Store {
+  const url = config.storage.database_url
+  if (url !== '') {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: config.storage.pool_size,
+      connectionTimeoutMillis: config.storage.connect_timeout_ms,
+      ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    })
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on('error', () => {})
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    return { db, engine: 'postgres', describe: redactUrl(url), close: () => db.destroy() }
+  }
+  mkdirSync(config.storage.data_dir, { recursive: true })
+  const file = join(config.storage.data_dir, 'rekey.db')
+  const sqlite = new SqliteDatabase(file)
+  // WAL lets the CLI read and write while a server runs; NORMAL sync is durable across
+  // process crashes (only an OS crash can lose the last transactions).
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, engine: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() }
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    migrationTableName: 'rekey_migrations',
+    migrationLockTableName: 'rekey_migrations_lock',
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
+}

@@ -1,0 +1,45 @@
+import type { Executor } from '../executor.ts'
+
+export interface AuditRecord {
+  tenantId: string | null
+  occurredAt: number
+  actor: string
+  action: string
+  target: string | null
+  outcome: 'success' | 'failure'
+  detail: Record<string, unknown>
+}
+
+export interface AuditQuery {
+  tenantId: string
+  limit: number
+  action?: string | undefined
+  actor?: string | undefined
+  target?: string | undefined
+  before?: number | undefined
+}
+
+export const auditRepository = {
+  async insert(db: Executor, record: AuditRecord): Promise<void> {
+    await db
+      .insertInto('audit_events')
+      .values({
+        tenant_id: record.tenantId,
+        occurred_at: record.occurredAt,
+        actor: record.actor,
+        action: record.action,
+        target: record.target,
+        outcome: record.outcome,
+        detail: JSON.stringify(record.detail),
+      })
+      .execute()
+  },
+  list(db: Executor, query: AuditQuery) {
+    let select = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', query.tenantId)
+    if (query.action) select = select.where('action', '=', query.action)
+    if (query.actor) select = select.where('actor', '=', query.actor)
+    if (query.target) select = select.where('target', '=', query.target)
+    if (query.before !== undefined) select = select.where('occurred_at', '<', query.before)
+    return select.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute()
+  },
+}

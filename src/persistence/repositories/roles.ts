@@ -1,0 +1,101 @@
+import type { Executor } from '../executor.ts'
+import type { RolesTable } from '../tables.ts'
+
+export type RoleRow = RolesTable
+
+export const rolesRepository = {
+  findByName(db: Executor, tenantId: string, nameKey: string): Promise<RoleRow | undefined> {
+    return db
+      .selectFrom('roles')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('name_key', '=', nameKey)
+      .executeTakeFirst()
+  },
+  list(db: Executor, tenantId: string): Promise<RoleRow[]> {
+    return db.selectFrom('roles').selectAll().where('tenant_id', '=', tenantId).orderBy('name_key').execute()
+  },
+  async insert(db: Executor, row: RoleRow): Promise<void> {
+    await db.insertInto('roles').values(row).execute()
+  },
+  async rename(db: Executor, roleId: string, name: string, nameKey: string, now: number): Promise<void> {
+    await db
+      .updateTable('roles')
+      .set({ name, name_key: nameKey, updated_at: now })
+      .where('id', '=', roleId)
+      .execute()
+  },
+  async delete(db: Executor, roleId: string): Promise<void> {
+    await db.deleteFrom('roles').where('id', '=', roleId).execute()
+  },
+  async permissionsOf(db: Executor, roleIds: string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>(roleIds.map((id) => [id, []]))
+    if (roleIds.length === 0) return result
+    const rows = await db
+      .selectFrom('role_permissions')
+      .select(['role_id', 'permission'])
+      .where('role_id', 'in', roleIds)
+      .orderBy('permission')
+      .execute()
+    for (const row of rows) result.get(row.role_id)?.push(row.permission)
+    return result
+  },
+  async replacePermissions(db: Executor, roleId: string, permissions: readonly string[]): Promise<void> {
+    await db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute()
+    if (permissions.length === 0) return
+    await db
+      .insertInto('role_permissions')
+      .values(permissions.map((permission) => ({ role_id: roleId, permission })))
+      .execute()
+  },
+  /** Every permission the user holds through its roles, in one query. */
+  async permissionsOfUser(db: Executor, userId: string): Promise<string[]> {
+    const rows = await db
+      .selectFrom('user_roles')
+      .innerJoin('role_permissions', 'role_permissions.role_id', 'user_roles.role_id')
+      .select('role_permissions.permission')
+      .distinct()
+      .where('user_roles.user_id', '=', userId)
+      .execute()
+    return rows.map((row) => row.permission)
+  },
+  rolesOfUser(db: Executor, userId: string): Promise<RoleRow[]> {
+    return db
+      .selectFrom('roles')
+      .innerJoin('user_roles', 'user_roles.role_id', 'roles.id')
+      .selectAll('roles')
+      .where('user_roles.user_id', '=', userId)
+      .orderBy('roles.name_key')
+      .execute()
+  },
+  async addMember(
+    db: Executor,
+    tenantId: string,
+    roleId: string,
+    userId: string,
+    now: number,
+  ): Promise<void> {
+    await db
+      .insertInto('user_roles')
+      .values({ tenant_id: tenantId, role_id: roleId, user_id: userId, assigned_at: now })
+      .onConflict((conflict) => conflict.columns(['user_id', 'role_id']).doNothing())
+      .execute()
+  },
+  async removeMember(db: Executor, roleId: string, userId: string): Promise<boolean> {
+    const result = await db
+      .deleteFrom('user_roles')
+      .where('role_id', '=', roleId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  },
+  members(db: Executor, roleId: string) {
+    return db
+      .selectFrom('user_roles')
+      .innerJoin('users', 'users.id', 'user_roles.user_id')
+      .select(['users.id', 'users.store_domain', 'users.username'])
+      .where('user_roles.role_id', '=', roleId)
+      .orderBy('users.username_key')
+      .execute()
+  },
+}

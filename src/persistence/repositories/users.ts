@@ -1,0 +1,116 @@
+import type { Executor } from '../executor.ts'
+import type { UsersTable } from '../tables.ts'
+
+export type UserRow = UsersTable
+
+export interface UserListQuery {
+  limit: number
+  offset: number
+  /** Case-insensitive prefix of the user name. */
+  namePrefix?: string | undefined
+  storeDomain?: string | undefined
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (character) => `\\${character}`)
+}
+
+export const usersRepository = {
+  findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
+    return db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+  },
+  findByName(
+    db: Executor,
+    tenantId: string,
+    storeDomain: string,
+    nameKey: string,
+  ): Promise<UserRow | undefined> {
+    return db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('store_domain', '=', storeDomain)
+      .where('username_key', '=', nameKey)
+      .executeTakeFirst()
+  },
+  /** The sign-in read: the user and its password hash in one round trip. */
+  findForLogin(db: Executor, tenantId: string, storeDomain: string, nameKey: string) {
+    return db
+      .selectFrom('users')
+      .leftJoin('password_credentials', 'password_credentials.user_id', 'users.id')
+      .select([
+        'users.id',
+        'users.tenant_id',
+        'users.store_domain',
+        'users.username',
+        'users.status',
+        'users.lock_reason',
+        'password_credentials.hash',
+        'password_credentials.changed_at',
+      ])
+      .where('users.tenant_id', '=', tenantId)
+      .where('users.store_domain', '=', storeDomain)
+      .where('users.username_key', '=', nameKey)
+      .executeTakeFirst()
+  },
+  async list(
+    db: Executor,
+    tenantId: string,
+    query: UserListQuery,
+  ): Promise<{ rows: UserRow[]; total: number }> {
+    let base = db.selectFrom('users').where('tenant_id', '=', tenantId)
+    if (query.namePrefix)
+      base = base.where('username_key', 'like', `${escapeLike(query.namePrefix.toLowerCase())}%`)
+    if (query.storeDomain) base = base.where('store_domain', '=', query.storeDomain)
+    const [rows, count] = await Promise.all([
+      base
+        .selectAll()
+        .orderBy('username_key')
+        .orderBy('id')
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    ])
+    return { rows, total: Number(count.total) }
+  },
+  async insert(db: Executor, row: UserRow): Promise<void> {
+    await db.insertInto('users').values(row).execute()
+  },
+  async update(
+    db: Executor,
+    tenantId: string,
+    id: string,
+    changes: Partial<Pick<UserRow, 'username' | 'username_key' | 'status' | 'lock_reason'>> & {
+      updated_at: number
+    },
+  ): Promise<void> {
+    await db
+      .updateTable('users')
+      .set((eb) => ({ ...changes, version: eb('version', '+', 1) }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute()
+  },
+  async delete(db: Executor, tenantId: string, id: string): Promise<boolean> {
+    const result = await db
+      .deleteFrom('users')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  },
+  async countInRole(db: Executor, roleId: string): Promise<number> {
+    const row = await db
+      .selectFrom('user_roles')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .where('role_id', '=', roleId)
+      .executeTakeFirstOrThrow()
+    return Number(row.total)
+  },
+}

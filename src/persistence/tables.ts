@@ -1,0 +1,129 @@
+import type { Generated } from 'kysely'
+
+/**
+ * Row shapes. Times are epoch milliseconds in integer columns on both engines so comparisons
+ * and indexes behave the same on SQLite and PostgreSQL; flags are 0/1 integers for the same
+ * reason.
+ */
+export interface TenantsTable {
+  id: string
+  domain: string
+  display_name: string
+  status: 'active' | 'disabled'
+  created_at: number
+  updated_at: number
+}
+
+export interface UserStoresTable {
+  tenant_id: string
+  domain: string
+  description: string
+  created_at: number
+}
+
+export interface UsersTable {
+  id: string
+  tenant_id: string
+  store_domain: string
+  username: string
+  /** Lower-cased user name: uniqueness and look-up are case-insensitive. */
+  username_key: string
+  status: 'active' | 'locked' | 'disabled'
+  lock_reason: string | null
+  created_at: number
+  updated_at: number
+  /** Increments on every change (ETag material for later interfaces). */
+  version: number
+}
+
+export interface UserClaimsTable {
+  user_id: string
+  tenant_id: string
+  claim_uri: string
+  value: string
+}
+
+export interface PasswordCredentialsTable {
+  user_id: string
+  tenant_id: string
+  /** PHC-style encoded hash; imported formats keep their own prefix until upgraded. */
+  hash: string
+  changed_at: number
+  updated_at: number
+}
+
+export interface RolesTable {
+  id: string
+  tenant_id: string
+  name: string
+  name_key: string
+  builtin: number
+  created_at: number
+  updated_at: number
+}
+
+export interface RolePermissionsTable {
+  role_id: string
+  permission: string
+}
+
+export interface UserRolesTable {
+  user_id: string
+  role_id: string
+  tenant_id: string
+  assigned_at: number
+}
+
+export interface SessionsTable {
+  id: string
+  tenant_id: string
+  user_id: string
+  /** SHA-256 of the bearer value; the value itself is never stored. */
+  token_hash: string
+  created_at: number
+  expires_at: number
+  last_seen_at: number
+  revoked_at: number | null
+  client_address: string | null
+  user_agent: string | null
+}
+
+export interface ApiTokensTable {
+  id: string
+  tenant_id: string
+  name: string
+  token_hash: string
+  /** JSON array of permissions. */
+  scopes: string
+  created_by: string
+  created_at: number
+  expires_at: number | null
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>
+  tenant_id: string | null
+  occurred_at: number
+  actor: string
+  action: string
+  target: string | null
+  outcome: 'success' | 'failure'
+  /** JSON object of non-secret details. */
+  detail: string
+}
+
+export interface Database {
+  tenants: TenantsTable
+  user_stores: UserStoresTable
+  users: UsersTable
+  user_claims: UserClaimsTable
+  password_credentials: PasswordCredentialsTable
+  roles: RolesTable
+  role_permissions: RolePermissionsTable
+  user_roles: UserRolesTable
+  sessions: SessionsTable
+  api_tokens: ApiTokensTable
+  audit_events: AuditEventsTable
+}
