@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config/load.ts'
+import type { Config } from '../../src/config/schema.ts'
+
+export const ADMIN_PASSWORD = 'Admin-Password-For-Tests-1'
+
+export function tempDir(prefix = 'rekey-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/**
+ * A configuration built through the real loader. argon2id runs with small (but real)
+ * parameters so suites stay fast; tests of the parameters themselves override them.
+ */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    env: {
+      REKEY_DATA_DIR: tempDir(),
+      REKEY_LOG_LEVEL: 'silent',
+      REKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      REKEY_PASSWORDS_ARGON2_MEMORY_KIB: '1024',
+      REKEY_PASSWORDS_ARGON2_ITERATIONS: '1',
+      REKEY_AUTH_LOGIN_RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
+    },
+    cwd: tempDir(),
+  }).config
+}
