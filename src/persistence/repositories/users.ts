@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from '../executor.ts'
 import type { UsersTable } from '../tables.ts'
 
@@ -64,8 +65,11 @@ export const usersRepository = {
     query: UserListQuery,
   ): Promise<{ rows: UserRow[]; total: number }> {
     let base = db.selectFrom('users').where('tenant_id', '=', tenantId)
-    if (query.namePrefix)
-      base = base.where('username_key', 'like', `${escapeLike(query.namePrefix.toLowerCase())}%`)
+    if (query.namePrefix) {
+      // SQLite has no default LIKE escape character; name one so '%' and '_' match literally on both engines.
+      const pattern = `${escapeLike(query.namePrefix.toLowerCase())}%`
+      base = base.where(sql<boolean>`username_key like ${pattern} escape '\\'`)
+    }
     if (query.storeDomain) base = base.where('store_domain', '=', query.storeDomain)
     const [rows, count] = await Promise.all([
       base

@@ -1,0 +1,270 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { migrateToLatest } from '../../src/persistence/database.ts'
+import { apiTokensRepository } from '../../src/persistence/repositories/api-tokens.ts'
+import { auditRepository } from '../../src/persistence/repositories/audit.ts'
+import { claimsRepository } from '../../src/persistence/repositories/claims.ts'
+import { credentialsRepository } from '../../src/persistence/repositories/credentials.ts'
+import { rolesRepository } from '../../src/persistence/repositories/roles.ts'
+import { sessionsRepository } from '../../src/persistence/repositories/sessions.ts'
+import { tenantsRepository } from '../../src/persistence/repositories/tenants.ts'
+import { userStoresRepository } from '../../src/persistence/repositories/user-stores.ts'
+import { type UserRow, usersRepository } from '../../src/persistence/repositories/users.ts'
+import { isUniqueViolation } from '../../src/persistence/store-errors.ts'
+import { newId } from '../../src/security/tokens.ts'
+import { storeKinds, type TestStore } from '../support/stores.ts'
+
+// One contract, every engine: the same assertions run on SQLite and on PostgreSQL.
+for (const kind of storeKinds) {
+  describe(`${kind.kind}: store contract`, { skip: kind.skip }, () => {
+    let testStore: TestStore
+    const tenantId = newId()
+    const otherTenantId = newId()
+    const now = 1_800_000_000_000
+
+    const user = (name: string, tenant = tenantId, store = 'PRIMARY'): UserRow => ({
+      id: newId(),
+      tenant_id: tenant,
+      store_domain: store,
+      username: name,
+      username_key: name.toLowerCase(),
+      status: 'active',
+      lock_reason: null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    })
+
+    before(async () => {
+      testStore = await kind.open()
+      const db = testStore.store.db
+      assert.deepEqual(await migrateToLatest(db), ['001-foundation'])
+      for (const [id, domain] of [
+        [tenantId, 'contract.example'],
+        [otherTenantId, 'other.example'],
+      ] as const) {
+        await tenantsRepository.insert(db, {
+          id,
+          domain,
+          display_name: domain,
+          status: 'active',
+          created_at: now,
+          updated_at: now,
+        })
+        await userStoresRepository.insert(db, {
+          tenant_id: id,
+          domain: 'PRIMARY',
+          description: '',
+          created_at: now,
+        })
+      }
+    })
+    after(async () => testStore?.dispose())
+
+    it('applies migrations once', async () => {
+      assert.deepEqual(await migrateToLatest(testStore.store.db), [])
+    })
+
+    it('keeps user names unique per tenant and store domain, case-insensitively', async () => {
+      const db = testStore.store.db
+      await usersRepository.insert(db, user('Alice'))
+      await assert.rejects(usersRepository.insert(db, user('ALICE')), (error) => isUniqueViolation(error))
+      await usersRepository.insert(db, user('alice', otherTenantId))
+      const found = await usersRepository.findByName(db, tenantId, 'PRIMARY', 'alice')
+      assert.equal(found?.username, 'Alice')
+      assert.equal(await usersRepository.findByName(db, tenantId, 'OTHER', 'alice'), undefined)
+    })
+
+    it('refuses a user in a store domain the tenant does not have', async () => {
+      await assert.rejects(usersRepository.insert(testStore.store.db, user('ghost', tenantId, 'NOPE')))
+    })
+
+    it('lists with paging, prefix and a total, within one tenant only', async () => {
+      const db = testStore.store.db
+      for (const name of ['list-a', 'list-b', 'list-c', 'list_x'])
+        await usersRepository.insert(db, user(name))
+      const page = await usersRepository.list(db, tenantId, { limit: 2, offset: 0, namePrefix: 'list-' })
+      assert.equal(page.total, 3, 'the "-" prefix must not match "list_x" and "_" must not act as a wildcard')
+      assert.deepEqual(
+        page.rows.map((row) => row.username),
+        ['list-a', 'list-b'],
+      )
+      const next = await usersRepository.list(db, tenantId, { limit: 2, offset: 2, namePrefix: 'LIST-' })
+      assert.deepEqual(
+        next.rows.map((row) => row.username),
+        ['list-c'],
+      )
+      const underscore = await usersRepository.list(db, tenantId, {
+        limit: 10,
+        offset: 0,
+        namePrefix: 'list_',
+      })
+      assert.deepEqual(
+        underscore.rows.map((row) => row.username),
+        ['list_x'],
+      )
+    })
+
+    it('sets, replaces and removes claims', async () => {
+      const db = testStore.store.db
+      const row = user('claims-user')
+      await usersRepository.insert(db, row)
+      const email = 'http://wso2.org/claims/emailaddress'
+      await claimsRepository.apply(db, tenantId, row.id, {
+        [email]: 'a@example.com',
+        'http://wso2.org/claims/givenname': 'A',
+      })
+      await claimsRepository.apply(db, tenantId, row.id, {
+        [email]: 'b@example.com',
+        'http://wso2.org/claims/givenname': null,
+      })
+      assert.deepEqual(await claimsRepository.forUser(db, row.id), { [email]: 'b@example.com' })
+      const many = await claimsRepository.forUsers(db, [row.id, newId()])
+      assert.equal(many.size, 2)
+    })
+
+    it('replaces a hash encoding only if nobody changed the password meanwhile', async () => {
+      const db = testStore.store.db
+      const row = user('cas-user')
+      await usersRepository.insert(db, row)
+      await credentialsRepository.upsert(db, {
+        user_id: row.id,
+        tenant_id: tenantId,
+        hash: 'old',
+        changed_at: now,
+        updated_at: now,
+      })
+      assert.equal(await credentialsRepository.replaceEncoding(db, row.id, 'stale', 'new', now + 1), false)
+      assert.equal(await credentialsRepository.replaceEncoding(db, row.id, 'old', 'new', now + 1), true)
+      const credential = await credentialsRepository.find(db, row.id)
+      assert.equal(credential?.hash, 'new')
+      assert.equal(credential?.changed_at, now, 'changed_at belongs to the password, not its encoding')
+      const login = await usersRepository.findForLogin(db, tenantId, 'PRIMARY', 'cas-user')
+      assert.equal(login?.hash, 'new')
+    })
+
+    it('grants permissions through roles and answers them in one query', async () => {
+      const db = testStore.store.db
+      const row = user('role-user')
+      await usersRepository.insert(db, row)
+      const roleIds = [newId(), newId()]
+      for (const [index, id] of roleIds.entries()) {
+        await rolesRepository.insert(db, {
+          id,
+          tenant_id: tenantId,
+          name: `Role ${index}`,
+          name_key: `role ${index}`,
+          builtin: 0,
+          created_at: now,
+          updated_at: now,
+        })
+        await rolesRepository.addMember(db, tenantId, id, row.id, now)
+        await rolesRepository.addMember(db, tenantId, id, row.id, now) // idempotent
+      }
+      await rolesRepository.replacePermissions(db, roleIds[0]!, ['login', 'users:read'])
+      await rolesRepository.replacePermissions(db, roleIds[1]!, ['users:read'])
+      assert.deepEqual((await rolesRepository.permissionsOfUser(db, row.id)).sort(), ['login', 'users:read'])
+      assert.equal(await usersRepository.countInRole(db, roleIds[0]!), 1)
+      assert.equal(await rolesRepository.removeMember(db, roleIds[0]!, row.id), true)
+      assert.deepEqual(await rolesRepository.permissionsOfUser(db, row.id), ['users:read'])
+    })
+
+    it('finds live sessions by hash only, and revokes them', async () => {
+      const db = testStore.store.db
+      const row = user('session-user')
+      await usersRepository.insert(db, row)
+      const session = (hash: string, expiresAt: number) => ({
+        id: newId(),
+        tenant_id: tenantId,
+        user_id: row.id,
+        token_hash: hash,
+        created_at: now,
+        expires_at: expiresAt,
+        last_seen_at: now,
+        revoked_at: null,
+        client_address: null,
+        user_agent: null,
+      })
+      const live = session('h-live', now + 1000)
+      const kept = session('h-kept', now + 1000)
+      await sessionsRepository.insert(db, live)
+      await sessionsRepository.insert(db, kept)
+      await sessionsRepository.insert(db, session('h-expired', now - 1))
+      assert.equal((await sessionsRepository.findActiveByHash(db, 'h-live', now))?.id, live.id)
+      assert.equal(await sessionsRepository.findActiveByHash(db, 'h-expired', now), undefined)
+      assert.equal(await sessionsRepository.revokeAllForUser(db, row.id, now, kept.id), 2)
+      assert.equal(await sessionsRepository.findActiveByHash(db, 'h-live', now), undefined)
+      assert.equal((await sessionsRepository.findActiveByHash(db, 'h-kept', now))?.id, kept.id)
+    })
+
+    it('removes a deleted user’s claims, credential, memberships and sessions', async () => {
+      const db = testStore.store.db
+      const row = user('doomed')
+      await usersRepository.insert(db, row)
+      await claimsRepository.apply(db, tenantId, row.id, { 'urn:x:claim': 'v' })
+      await credentialsRepository.upsert(db, {
+        user_id: row.id,
+        tenant_id: tenantId,
+        hash: 'h',
+        changed_at: now,
+        updated_at: now,
+      })
+      assert.equal(await usersRepository.delete(db, otherTenantId, row.id), false, 'delete is tenant-scoped')
+      assert.equal(await usersRepository.delete(db, tenantId, row.id), true)
+      assert.deepEqual(await claimsRepository.forUser(db, row.id), {})
+      assert.equal(await credentialsRepository.find(db, row.id), undefined)
+    })
+
+    it('stores API tokens by hash and revokes them per tenant', async () => {
+      const db = testStore.store.db
+      const id = newId()
+      await apiTokensRepository.insert(db, {
+        id,
+        tenant_id: tenantId,
+        name: 'ci',
+        token_hash: 'th',
+        scopes: '["users:read"]',
+        created_by: 'cli',
+        created_at: now,
+        expires_at: null,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      assert.equal((await apiTokensRepository.findByHash(db, 'th'))?.id, id)
+      assert.equal(await apiTokensRepository.revoke(db, otherTenantId, id, now), false)
+      assert.equal(await apiTokensRepository.revoke(db, tenantId, id, now), true)
+      assert.equal(await apiTokensRepository.revoke(db, tenantId, id, now), false)
+    })
+
+    it('appends audit events and filters them', async () => {
+      const db = testStore.store.db
+      for (const action of ['user.created', 'login.failed', 'login.failed']) {
+        await auditRepository.insert(db, {
+          tenantId,
+          occurredAt: now,
+          actor: 'cli:cli',
+          action,
+          target: null,
+          outcome: 'success',
+          detail: { n: 1 },
+        })
+      }
+      const failed = await auditRepository.list(db, { tenantId, limit: 10, action: 'login.failed' })
+      assert.equal(failed.length, 2)
+      assert.deepEqual(JSON.parse(failed[0]!.detail), { n: 1 })
+      assert.equal((await auditRepository.list(db, { tenantId: otherTenantId, limit: 10 })).length, 0)
+    })
+
+    it('rolls a failed transaction back completely', async () => {
+      const db = testStore.store.db
+      const row = user('half-applied')
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await usersRepository.insert(trx, row)
+          await usersRepository.insert(trx, { ...user('HALF-APPLIED'), id: newId() })
+        }),
+      )
+      assert.equal(await usersRepository.findById(db, tenantId, row.id), undefined)
+    })
+  })
+}
