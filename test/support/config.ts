@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
 import type { Config } from '../../src/config/schema.ts'
 
@@ -15,9 +15,10 @@ export function tempDir(prefix = 'rekey-test-'): string {
  * parameters so suites stay fast; tests of the parameters themselves override them.
  */
 export function testConfig(env: Record<string, string> = {}): Config {
+  const cwd = tempDir()
   return loadConfig({
     env: {
-      REKEY_DATA_DIR: tempDir(),
+      REKEY_DATA_DIR: join(cwd, 'data'),
       REKEY_LOG_LEVEL: 'silent',
       REKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
       REKEY_PASSWORDS_ARGON2_MEMORY_KIB: '1024',
@@ -25,6 +26,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
       REKEY_AUTH_LOGIN_RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     },
-    cwd: tempDir(),
+    cwd,
   }).config
+}
+
+/** Removes the temporary directory a test configuration created (its data dir's parent). */
+export function removeTestDirs(config: Config): void {
+  const parent = dirname(config.storage.data_dir)
+  if (parent.startsWith(tmpdir())) rmSync(parent, { recursive: true, force: true })
 }

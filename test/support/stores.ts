@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { Config } from '../../src/config/schema.ts'
 import { openStore, type Store } from '../../src/persistence/database.ts'
-import { testConfig } from './config.ts'
+import { removeTestDirs, testConfig } from './config.ts'
 
 export interface TestStore {
   kind: 'sqlite' | 'postgres'
@@ -37,7 +37,15 @@ export const sqliteKind: StoreKind = {
   async open(env = {}) {
     const config = testConfig(env)
     const store = openStore(config)
-    return { kind: 'sqlite', config, store, dispose: () => store.close() }
+    return {
+      kind: 'sqlite',
+      config,
+      store,
+      async dispose() {
+        await store.close()
+        removeTestDirs(config)
+      },
+    }
   },
 }
 
@@ -57,6 +65,7 @@ export const postgresKind: StoreKind = {
       async dispose() {
         await store.close()
         await withAdminClient((client) => client.query(`drop schema ${schema} cascade`))
+        removeTestDirs(config)
       },
     }
   },
