@@ -181,6 +181,10 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
       '/users/:id/lock',
       {
         config: { permission: 'users:write' },
+        // The body is optional (`curl -X POST …/lock` locks with reason "admin").
+        preValidation: async (request) => {
+          request.body ??= {}
+        },
         schema: {
           tags: ['users'],
           summary: 'Lock an account (revokes its sessions)',
