@@ -15,6 +15,8 @@ import { newId } from '../security/tokens.ts'
 import { ADMIN_ROLE, type RoleService } from './role-service.ts'
 import type { UserService } from './user-service.ts'
 
+const TENANT_CACHE_MS = 5_000
+
 export interface TenantView {
   domain: string
   displayName: string
@@ -43,8 +45,22 @@ export class TenantService {
     private readonly passwords: PasswordWriter,
   ) {}
 
+  /**
+   * Every tenant-scoped request resolves its tenant, so found tenants are remembered for a few
+   * seconds. Status changes made here drop the entry at once; another instance's change is
+   * seen within TENANT_CACHE_MS. Unknown domains are never cached.
+   */
+  private readonly cache = new Map<string, { row: TenantRow; expiresAt: number }>()
+
   async find(domain: string): Promise<TenantRow | undefined> {
-    return tenantsRepository.findByDomain(this.db, normalizeTenantDomain(domain))
+    const key = normalizeTenantDomain(domain)
+    const cached = this.cache.get(key)
+    const now = this.clock.now()
+    if (cached && cached.expiresAt > now) return cached.row
+    const row = await tenantsRepository.findByDomain(this.db, key)
+    if (row) this.cache.set(key, { row, expiresAt: now + TENANT_CACHE_MS })
+    else this.cache.delete(key)
+    return row
   }
 
   async require(domain: string): Promise<TenantRow> {
@@ -143,6 +159,7 @@ export class TenantService {
         detail: { status },
       })
     })
+    this.cache.delete(tenant.domain)
     return toTenantView({ ...tenant, status })
   }
 

@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { Config } from '../config/schema.ts'
 import type { Engine } from './dialect.ts'
 import { migrationProvider } from './migrations/index.ts'
+import { withStatementCache } from './statement-cache.ts'
 import type { Database } from './tables.ts'
 
 // PostgreSQL returns bigint (int8) as strings by default; our bigint columns hold epoch
@@ -58,7 +59,7 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, engine: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() }
 }
 

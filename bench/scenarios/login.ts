@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { postLoad } from '../support/load.ts'
+import { measureRawArgon2 } from '../support/raw-bound.ts'
+import { startServer } from '../support/server.ts'
+import type { Scenario, ScenarioOptions, ScenarioRow } from './scenario.ts'
+
+const ADMIN_PASSWORD = `bench-admin-${randomBytes(8).toString('hex')}`
+const USERS = 50
+const USER_PASSWORD = 'bench-user-password-1'
+const owasp = { memoryKib: 19_456, iterations: 2, parallelism: 1 }
+
+async function call(url: string, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
+    },
+    body: JSON.stringify(body),
+  })
+  if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`)
+}
+
+async function withPostgresSchema<T>(
+  enabled: boolean,
+  run: (databaseUrl: string | undefined) => Promise<T>,
+): Promise<T> {
+  if (!enabled) return run(undefined)
+  const base = process.env.REKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  const schema = `rekey_bench_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: base })
+  await admin.connect()
+  await admin.query(`create schema ${schema}`)
+  try {
+    const url = new URL(base)
+    url.searchParams.set('options', `-c search_path=${schema}`)
+    return await run(url.toString())
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`)
+    await admin.end()
+  }
+}
+
+async function run(options: ScenarioOptions): Promise<ScenarioRow[]> {
+  return withPostgresSchema(options.postgres, async (databaseUrl) => {
+    const server = await startServer({
+      REKEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      REKEY_AUTH_LOGIN_RATE_LIMIT_PER_MINUTE: '0',
+      REKEY_PASSWORDS_ARGON2_MEMORY_KIB: String(owasp.memoryKib),
+      REKEY_PASSWORDS_ARGON2_ITERATIONS: String(owasp.iterations),
+      REKEY_PASSWORDS_ARGON2_PARALLELISM: String(owasp.parallelism),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    })
+    try {
+      await call(server.url, '/api/admin/roles', { name: 'bench', permissions: ['login'] })
+      const names = Array.from({ length: USERS }, (_, index) => `bench-user-${index}`)
+      for (const username of names)
+        await call(server.url, '/api/admin/users', { username, password: USER_PASSWORD, roles: ['bench'] })
+
+      // The bound first, while the server idles, with the same parameters and concurrency.
+      const raw = await measureRawArgon2(owasp, options.concurrency, options.seconds, options.warmupSeconds)
+      const logins = await postLoad({
+        url: `${server.url}/api/auth/login`,
+        concurrency: options.concurrency,
+        seconds: options.seconds,
+        warmupSeconds: options.warmupSeconds,
+        expectStatus: 200,
+        body: (index) => JSON.stringify({ username: names[index % names.length], password: USER_PASSWORD }),
+      })
+      const store = databaseUrl ? 'postgres' : 'sqlite'
+      return [
+        {
+          scenario: `argon2id verify (raw, ${options.concurrency} concurrent)`,
+          perSecond: raw.perSecond,
+          p50Ms: raw.p50Ms,
+          p99Ms: raw.p99Ms,
+          errors: 0,
+        },
+        {
+          scenario: `POST /api/auth/login (${store}, ${options.concurrency} clients)`,
+          perSecond: logins.perSecond,
+          p50Ms: logins.p50Ms,
+          p99Ms: logins.p99Ms,
+          errors: logins.errors,
+          ratio: logins.perSecond / raw.perSecond,
+          target: 0.9,
+        },
+      ]
+    } finally {
+      await server.stop()
+    }
+  })
+}
+
+export const loginScenario: Scenario = {
+  name: 'login',
+  description:
+    'Sign-ins/s through the login API over loopback HTTP vs raw argon2id verifications/s (OWASP parameters)',
+  run,
+}
