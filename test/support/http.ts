@@ -4,7 +4,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 export interface Answer {
   status: number
   body: any
-  headers: Record<string, string | string[] | undefined>
+  headers: Record<string, string | string[] | number | undefined>
 }
 
 /** A request through the real HTTP stack (routing, hooks, validation, serialisation). */
