@@ -33,7 +33,11 @@ describe('configuration', () => {
     assert.equal(config.storage.database_url, '')
     assert.match(config.storage.data_dir, /\/data$/)
     assert.deepEqual(
-      [config.passwords.argon2_memory_kib, config.passwords.argon2_iterations, config.passwords.argon2_parallelism],
+      [
+        config.passwords.argon2_memory_kib,
+        config.passwords.argon2_iterations,
+        config.passwords.argon2_parallelism,
+      ],
       [19_456, 2, 1],
     )
     assert.equal(publicUrl(config), 'http://127.0.0.1:8080')
@@ -61,7 +65,10 @@ describe('configuration', () => {
   it('lets every key be overridden from the environment, with unique names', () => {
     const names = configFields.map((field) => field.env)
     assert.equal(new Set(names).size, names.length)
-    assert.ok(configFields.every((field) => field.description.length > 10), 'every key is documented')
+    assert.ok(
+      configFields.every((field) => field.description.length > 10),
+      'every key is documented',
+    )
   })
 
   it('layers defaults < file < environment', () => {
@@ -96,7 +103,11 @@ describe('configuration', () => {
     assert.equal(fromFile[0]!.key, 'server.port')
     assert.equal(fromFile[0]!.source, 'config file')
     const fromEnv = problemsOf(() => load({ REKEY_PORT: 'abc' }))
-    assert.deepEqual(fromEnv[0], { key: 'server.port', source: 'REKEY_PORT', reason: 'must be an integer, got "abc"' })
+    assert.deepEqual(fromEnv[0], {
+      key: 'server.port',
+      source: 'REKEY_PORT',
+      reason: 'must be an integer, got "abc"',
+    })
     const outOfRange = problemsOf(() => load({ REKEY_PORT: '70000' }))
     assert.equal(outOfRange[0]!.key, 'server.port')
     const badBoolean = problemsOf(() => load({ REKEY_BEHIND_PROXY: 'maybe' }))
@@ -119,15 +130,24 @@ describe('configuration', () => {
   })
 
   it('checks rules that span keys', () => {
-    assert.equal(problemsOf(() => load({ REKEY_TLS_CERT_FILE: '/etc/hostname' }))[0]!.key, 'server.tls_cert_file')
+    assert.equal(
+      problemsOf(() => load({ REKEY_TLS_CERT_FILE: '/etc/hostname' }))[0]!.key,
+      'server.tls_cert_file',
+    )
     assert.equal(problemsOf(() => load({ DATABASE_URL: 'mysql://x' }))[0]!.key, 'storage.database_url')
     assert.equal(problemsOf(() => load({ REKEY_PUBLIC_URL: 'ftp://x' }))[0]!.key, 'server.public_url')
     assert.equal(problemsOf(() => load({ REKEY_SECRET_KEY: 'c2hvcnQ=' }))[0]!.key, 'security.secret_key')
-    assert.equal(problemsOf(() => load({ REKEY_PASSWORDS_MIN_LENGTH: '200', REKEY_PASSWORDS_MAX_LENGTH: '100' }))[0]!.key, 'passwords.min_length')
+    assert.equal(
+      problemsOf(() => load({ REKEY_PASSWORDS_MIN_LENGTH: '200', REKEY_PASSWORDS_MAX_LENGTH: '100' }))[0]!
+        .key,
+      'passwords.min_length',
+    )
   })
 
   it('reports every problem at once', () => {
-    const problems = problemsOf(() => load({ REKEY_PORT: 'x', REKEY_LOG_LEVEL: 'loud' }, '[server]\nprot = 1\n'))
+    const problems = problemsOf(() =>
+      load({ REKEY_PORT: 'x', REKEY_LOG_LEVEL: 'loud' }, '[server]\nprot = 1\n'),
+    )
     assert.equal(problems.length, 3)
   })
 })

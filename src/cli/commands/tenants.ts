@@ -27,9 +27,14 @@ export function registerTenantCommands(program: Command, globals: () => GlobalOp
           cliActor,
         )
         const view = toTenantView(created)
-        out.data(view, { columns: tenantColumns, rows: [view] })
-        if (!supplied)
-          out.info(`Administrator of ${created.domain}: admin / ${password}\nThis password is shown once.`)
+        // A generated password is shown once: in the JSON answer for scripts, on stderr for people.
+        if (out.json)
+          out.data({ ...view, adminUsername: 'admin', ...(supplied ? {} : { adminPassword: password }) })
+        else {
+          out.data(view, { columns: tenantColumns, rows: [view] })
+          if (!supplied)
+            out.info(`Administrator of ${created.domain}: admin / ${password}\nThis password is shown once.`)
+        }
       })
     })
 
