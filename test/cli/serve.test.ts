@@ -92,7 +92,7 @@ describe('rekey serve', () => {
     })
     assert.equal(admin.status, 503)
     assert.equal(admin.headers.get('content-type'), 'application/problem+json; charset=utf-8')
-    assert.equal((await admin.json()).code, 'store.unavailable')
+    assert.equal(((await admin.json()) as { code: string }).code, 'store.unavailable')
     const signIn = await login(url, 'admin', 'x')
     assert.equal(signIn.status, 503)
     assert.equal(process.child.exitCode, null, 'still running')
