@@ -8,7 +8,6 @@ export const errorCatalog = {
   'request.too-large': { status: 413, title: 'The request body is too large' },
   'request.unsupported-media-type': { status: 415, title: 'The request content type is not supported' },
   'route.not-found': { status: 404, title: 'No such resource' },
-  'method.not-allowed': { status: 405, title: 'Method not allowed' },
   'auth.required': { status: 401, title: 'Authentication is required' },
   'auth.failed': {
     status: 401,
@@ -19,7 +18,6 @@ export const errorCatalog = {
   'auth.rate-limited': { status: 429, title: 'Too many requests' },
   'tenant.not-found': { status: 404, title: 'No such tenant' },
   'tenant.exists': { status: 409, title: 'A tenant with this domain already exists' },
-  'tenant.disabled': { status: 403, title: 'The tenant is disabled' },
   'tenant.default-immutable': { status: 409, title: 'The default tenant cannot be disabled' },
   'user.not-found': { status: 404, title: 'No such user' },
   'user.exists': { status: 409, title: 'A user with this user name already exists' },
@@ -47,7 +45,6 @@ export const errorCatalog = {
   'token.scope-exceeds-grant': { status: 403, title: 'A token cannot carry permissions its creator lacks' },
   'session.not-found': { status: 404, title: 'No such session' },
   'store.unavailable': { status: 503, title: 'The store is not reachable' },
-  'server.not-ready': { status: 503, title: 'The server is starting' },
   'internal.error': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>
 
