@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 
 export interface Answer {
   status: number
+  // biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON, asserted field by field
   body: any
   headers: Record<string, string | string[] | number | undefined>
 }
