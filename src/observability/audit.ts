@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.ts'
 import type { Executor } from '../persistence/executor.ts'
-import { auditRepository } from '../persistence/repositories/audit.ts'
+import { type AuditQuery, auditRepository } from '../persistence/repositories/audit.ts'
 
 /** Who did something: recorded on every audit event. */
 export interface Actor {
@@ -49,8 +49,32 @@ export interface AuditEvent {
   detail?: Record<string, unknown>
 }
 
+export interface AuditEventView {
+  id: number
+  occurredAt: string
+  actor: string
+  action: string
+  target: string | null
+  outcome: string
+  detail: Record<string, unknown>
+}
+
 export class AuditLog {
   constructor(private readonly clock: Clock) {}
+
+  /** Events of one tenant, newest first. */
+  async list(db: Executor, query: AuditQuery): Promise<AuditEventView[]> {
+    const rows = await auditRepository.list(db, query)
+    return rows.map((row) => ({
+      id: Number(row.id),
+      occurredAt: new Date(row.occurred_at).toISOString(),
+      actor: row.actor,
+      action: row.action,
+      target: row.target,
+      outcome: row.outcome,
+      detail: JSON.parse(row.detail) as Record<string, unknown>,
+    }))
+  }
 
   /** Written in the caller's transaction, so an event exists exactly when its change does. */
   async record(db: Executor, event: AuditEvent): Promise<void> {

@@ -33,7 +33,7 @@ export async function openHarness(
   const testStore: TestStore = await kind.open(options.env)
   const container = buildContainer(testStore.config, {
     store: testStore.store,
-    logger: createLogger('silent'),
+    logger: options.logDestination ? createLogger('trace', options.logDestination) : createLogger('silent'),
     ...(options.clock ? { clock: options.clock } : {}),
   })
   await bootstrap(container)

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { Container } from '../../container.ts'
-import { auditRepository } from '../../persistence/repositories/audit.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
 import { IsoDate } from '../schemas.ts'
 
@@ -40,7 +39,7 @@ export function auditRoutes(container: Container): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { limit, action, actor, target, before } = request.query
-        const rows = await auditRepository.list(container.store.db, {
+        const events = await container.audit.list(container.store.db, {
           tenantId: tenantOf(request).id,
           limit,
           action,
@@ -48,17 +47,7 @@ export function auditRoutes(container: Container): FastifyPluginAsyncTypebox {
           target,
           before: before ? Date.parse(before) : undefined,
         })
-        return {
-          events: rows.map((row) => ({
-            id: Number(row.id),
-            occurredAt: new Date(row.occurred_at).toISOString(),
-            actor: row.actor,
-            action: row.action,
-            target: row.target,
-            outcome: row.outcome,
-            detail: JSON.parse(row.detail) as Record<string, unknown>,
-          })),
-        }
+        return { events }
       },
     )
   }
