@@ -28,7 +28,11 @@ export function basicAuth(username: string, password: string): string {
 /** A bootstrapped container and app on a real store of the given kind. */
 export async function openHarness(
   kind: StoreKind,
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  options: {
+    env?: Record<string, string>
+    clock?: Clock
+    logDestination?: { write(line: string): void }
+  } = {},
 ): Promise<Harness> {
   const testStore: TestStore = await kind.open(options.env)
   const container = buildContainer(testStore.config, {
