@@ -8,7 +8,8 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     concurrency: { type: 'string', default: '8' },
-    seconds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
     postgres: { type: 'boolean', default: false },
   },
@@ -16,7 +17,7 @@ const { values, positionals } = parseArgs({
 
 function usage(): never {
   console.error(
-    'usage: npm run bench -- <scenario…> [--concurrency N] [--seconds S] [--warmup S] [--postgres]\n',
+    'usage: npm run bench -- <scenario…> [--concurrency N] [--seconds S] [--warmup S] [--rounds N] [--postgres]\n',
   )
   for (const scenario of scenarios) console.error(`  ${scenario.name.padEnd(12)} ${scenario.description}`)
   process.exit(2)
@@ -31,6 +32,7 @@ const options = {
   seconds: Math.max(1, Number(values.seconds)),
   warmupSeconds: Math.max(0, Number(values.warmup)),
   postgres: values.postgres === true,
+  rounds: Math.max(1, Number(values.rounds)),
 }
 
 function format(rows: ScenarioRow[]): string {
@@ -43,6 +45,7 @@ function format(rows: ScenarioRow[]): string {
     ratio: row.ratio === undefined ? '' : row.ratio.toFixed(3),
     target: row.target === undefined ? '' : `>= ${row.target}`,
   }))
+  const notes = rows.filter((row) => row.note).map((row) => `  ${row.scenario}: ${row.note}`)
   const columns = Object.keys(table[0] ?? {})
   const widths = columns.map((column) =>
     Math.max(column.length, ...table.map((row) => (row as Record<string, string>)[column]!.length)),
@@ -52,6 +55,7 @@ function format(rows: ScenarioRow[]): string {
     line(columns),
     line(widths.map((width) => '-'.repeat(width))),
     ...table.map((row) => line(columns.map((column) => (row as Record<string, string>)[column]!))),
+    ...notes,
   ].join('\n')
 }
 

@@ -3,6 +3,8 @@ export interface ScenarioOptions {
   seconds: number
   warmupSeconds: number
   postgres: boolean
+  /** Alternating measurement rounds (bound, then subject). */
+  rounds: number
 }
 
 export interface ScenarioRow {
@@ -14,6 +16,7 @@ export interface ScenarioRow {
   /** Throughput relative to the physical bound measured in the same run. */
   ratio?: number
   target?: number
+  note?: string
 }
 
 export interface Scenario {

@@ -7,6 +7,8 @@ export interface LoadResult {
   perSecond: number
   p50Ms: number
   p99Ms: number
+  /** CPU the load generator itself spent per answered request (it shares the machine). */
+  clientCpuMsPerRequest?: number
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -61,6 +63,10 @@ export async function postLoad(options: {
     }
     connection.close()
   }
+  const cpuBefore = process.cpuUsage()
   await Promise.all(Array.from({ length: options.concurrency }, client))
-  return summarize(latencies, errors, options.seconds)
+  const cpu = process.cpuUsage(cpuBefore)
+  const result = summarize(latencies, errors, options.seconds)
+  const answered = counter - errors
+  return { ...result, clientCpuMsPerRequest: answered > 0 ? (cpu.user + cpu.system) / 1000 / answered : 0 }
 }
