@@ -1,5 +1,6 @@
 import type { Container } from './container.ts'
 import { DEFAULT_TENANT } from './domain/tenant.ts'
+import { AppError } from './errors/app-error.ts'
 import { systemActor } from './observability/audit.ts'
 import { migrateToLatest } from './persistence/database.ts'
 import { generatePassword } from './security/tokens.ts'
@@ -22,15 +23,22 @@ export async function bootstrap(container: Container): Promise<BootstrapResult> 
   if (!tenant) {
     try {
       tenant = await container.tenants.create(DEFAULT_TENANT, 'Default tenant', systemActor)
-    } catch {
-      // Another instance created it at the same moment.
+    } catch (error) {
+      // Several instances starting together on one PostgreSQL: another one was first.
+      if (!(error instanceof AppError && error.code === 'tenant.exists')) throw error
       tenant = await container.tenants.require(DEFAULT_TENANT)
     }
   }
   if (await container.tenants.hasAdministrator(tenant)) return { migrations, createdAdministrator: false }
   const configured = container.config.admin.initial_password
   const password = configured !== '' ? configured : generatePassword()
-  const created = await container.tenants.ensureAdministrator(tenant, password, systemActor)
+  let created: boolean
+  try {
+    created = await container.tenants.ensureAdministrator(tenant, password, systemActor)
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === 'user.exists')) throw error
+    created = false
+  }
   return {
     migrations,
     createdAdministrator: created,

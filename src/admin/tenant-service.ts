@@ -168,15 +168,12 @@ export class TenantService {
     return role !== undefined && (await usersRepository.countInRole(this.db, role.id)) > 0
   }
 
-  /** Creates `admin` in the `admin` role when the tenant has no administrator. */
+  /**
+   * Creates `admin` in the `admin` role when the tenant has no administrator. If another
+   * instance does the same at the same moment, one of them fails with `user.exists`.
+   */
   async ensureAdministrator(tenant: TenantRow, password: string, actor: Actor): Promise<boolean> {
     if (await this.hasAdministrator(tenant)) return false
-    const existing = await this.users.find(tenant, ADMIN_ROLE)
-    if (existing) {
-      await this.users.setPassword(tenant, existing.id, password, actor)
-      await this.roles.assign(tenant, ADMIN_ROLE, [existing.id], actor)
-      return true
-    }
     await this.users.create(tenant, { username: 'admin', password, roles: [ADMIN_ROLE] }, actor)
     return true
   }

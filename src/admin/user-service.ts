@@ -221,6 +221,9 @@ export class UserService {
     await inTransaction(this.db, async (trx) => {
       const row = await this.require(tenant, idOrName, trx)
       if (actor.kind === 'user' && actor.id === row.id) throw new AppError('user.self-delete')
+      // Threat: a tenant left with nobody able to administer it.
+      if (await rolesRepository.isLastMemberOfBuiltin(trx, row.id))
+        throw new AppError('role.last-administrator')
       await usersRepository.delete(trx, tenant.id, row.id)
       await this.audit.record(trx, {
         tenantId: tenant.id,

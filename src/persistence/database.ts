@@ -70,7 +70,18 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
     migrationTableName: 'rekey_migrations',
     migrationLockTableName: 'rekey_migrations_lock',
   })
-  const { error, results } = await migrator.migrateToLatest()
-  if (error) throw error
-  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
+  // On PostgreSQL the migrator takes a lock. Kysely's SQLite adapter does not, so a second
+  // process migrating the same file at the same moment (a CLI command while `serve` starts)
+  // fails on the tables the first one just created; by the time it retries, the migration
+  // is recorded and there is nothing left to do.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest()
+    if (!error)
+      return (results ?? [])
+        .filter((result) => result.status === 'Success')
+        .map((result) => result.migrationName)
+    const message = error instanceof Error ? error.message : String(error)
+    if (attempt >= 5 || !/already exists|database is locked|SQLITE_BUSY/.test(message)) throw error
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
+  }
 }

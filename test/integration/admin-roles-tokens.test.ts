@@ -144,6 +144,18 @@ for (const kind of storeKinds) {
         409,
         'role.last-administrator',
       )
+      const viaToken = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: admin(),
+        payload: { name: 'cleanup' },
+      })
+      const lastAdmin = await call(h.app, {
+        method: 'DELETE',
+        url: '/api/admin/users/admin',
+        auth: bearer(viaToken.body.token),
+      })
+      assertProblem(lastAdmin, 409, 'role.last-administrator')
       const roles = await call(h.app, { method: 'GET', url: '/api/admin/roles', auth: admin() })
       const builtin = roles.body.roles.find((role: { name: string }) => role.name === 'admin')
       assert.equal(builtin.builtin, true)

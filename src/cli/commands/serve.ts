@@ -45,7 +45,12 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
             log.info('administrator "admin" created with REKEY_ADMIN_PASSWORD')
           started = true
         } catch (error) {
-          if (!isStoreUnavailable(error)) throw error
+          if (!isStoreUnavailable(error)) {
+            // Not something waiting fixes: stop listening so the process can exit with the error.
+            await app.close()
+            await container.close()
+            throw error
+          }
           const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))
           log.warn(
             { store: container.store.describe, attempt, retryInMs: delay },

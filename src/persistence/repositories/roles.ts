@@ -89,6 +89,19 @@ export const rolesRepository = {
       .executeTakeFirst()
     return Number(result.numDeletedRows) > 0
   },
+  /** True when the user is the only member of a built-in role it belongs to. */
+  async isLastMemberOfBuiltin(db: Executor, userId: string): Promise<boolean> {
+    const rows = await db
+      .selectFrom('user_roles as mine')
+      .innerJoin('roles', 'roles.id', 'mine.role_id')
+      .innerJoin('user_roles as everyone', 'everyone.role_id', 'mine.role_id')
+      .select((eb) => ['mine.role_id', eb.fn.countAll<number>().as('members')])
+      .where('mine.user_id', '=', userId)
+      .where('roles.builtin', '=', 1)
+      .groupBy('mine.role_id')
+      .execute()
+    return rows.some((row) => Number(row.members) <= 1)
+  },
   members(db: Executor, roleId: string) {
     return db
       .selectFrom('user_roles')
