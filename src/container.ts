@@ -18,6 +18,7 @@ import { createLogger } from './observability/logger.ts'
 import { openStore, type Store } from './persistence/database.ts'
 import { BasicAuthCache } from './security/basic-auth-cache.ts'
 import { PasswordHasher } from './security/password-hasher.ts'
+import { loadSecretKey } from './security/secret-key.ts'
 
 export interface Container {
   config: Config
@@ -25,6 +26,8 @@ export interface Container {
   logger: Logger
   store: Store
   hasher: PasswordHasher
+  /** Server secret for keyed hashes of one-time codes; shared by every instance of a deployment. */
+  secretKey: Buffer
   audit: AuditLog
   basicAuthCache: BasicAuthCache
   passwords: PasswordWriter
@@ -58,6 +61,7 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     iterations: config.passwords.argon2_iterations,
     parallelism: config.passwords.argon2_parallelism,
   })
+  const secretKey = loadSecretKey(config)
   const audit = new AuditLog(clock)
   // A per-process key: cache entries are useless outside this process by construction.
   const basicAuthCache = new BasicAuthCache(
@@ -87,6 +91,7 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     logger,
     store,
     hasher,
+    secretKey,
     audit,
     basicAuthCache,
     passwords,

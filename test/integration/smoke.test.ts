@@ -25,6 +25,25 @@ for (const kind of storeKinds) {
       assert.match(String(response.headers['set-cookie']), /HttpOnly/)
     })
 
+    it('publishes an OpenAPI 3.1 document generated from the route schemas', async () => {
+      const response = await harness.app.inject({ method: 'GET', url: '/api/openapi.json' })
+      assert.equal(response.statusCode, 200)
+      const document = response.json()
+      assert.equal(document.openapi, '3.1.0')
+      for (const path of [
+        '/api/auth/login',
+        '/api/admin/users',
+        '/api/admin/users/{id}',
+        '/api/admin/roles/{name}/members',
+        '/t/{tenant}/api/admin/users',
+      ]) {
+        assert.ok(document.paths[path], path)
+      }
+      const create = document.paths['/api/admin/users'].post
+      assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['username'])
+      assert.ok(create.responses['201'])
+    })
+
     it('reports readiness', async () => {
       const response = await harness.app.inject({ method: 'GET', url: '/readyz' })
       assert.equal(response.statusCode, 200)
