@@ -1,6 +1,6 @@
 import { createHash, pbkdf2, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
-import bcrypt from 'bcryptjs'
+import { bcryptVerifier } from './bcrypt-verifier.ts'
 
 const pbkdf2Async = promisify(pbkdf2)
 
@@ -50,7 +50,7 @@ export async function verifyImportedHash(encoded: string, password: string): Pro
   if (!isSupportedImportedHash(encoded)) return false
   switch (detectImportedFormat(encoded)) {
     case 'bcrypt':
-      return bcrypt.compare(password, encoded)
+      return bcryptVerifier.verify(password, encoded)
     case 'pbkdf2-sha256': {
       const [, , rounds, salt, digest] = encoded.split('$')
       const expected = fromAdaptedBase64(digest ?? '')
