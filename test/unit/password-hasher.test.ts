@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 import { describe, it } from 'node:test'
 import bcrypt from 'bcryptjs'
 import fc from 'fast-check'
@@ -74,6 +75,18 @@ describe('imported hashes', () => {
       assert.deepEqual(await hasher.verify(encoded, 'imported-pass'), { ok: true, needsRehash: true })
       assert.equal((await hasher.verify(encoded, 'wrong')).ok, false)
     }
+  })
+
+  it('keeps bcrypt work off the event loop', async () => {
+    const encoded = bcrypt.hashSync('imported-pass', 11)
+    await verifyImportedHash(encoded, 'warm-up')
+    const before = performance.eventLoopUtilization()
+    assert.equal(await verifyImportedHash(encoded, 'imported-pass'), true)
+    const busy = performance.eventLoopUtilization(before)
+    assert.ok(
+      busy.utilization < 0.3,
+      `the event loop was busy ${(busy.utilization * 100).toFixed(0)}% of a bcrypt verification`,
+    )
   })
 
   it('verifies PBKDF2-SHA256 in the $pbkdf2-sha256$ and pbkdf2_sha256$ forms', async () => {
