@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config/schema.ts'
+import { startBackgroundCheckpoints } from './background-checkpoints.ts'
 import type { Engine } from './dialect.ts'
 import { migrationProvider } from './migrations/index.ts'
 import { withStatementCache } from './statement-cache.ts'
@@ -34,6 +35,8 @@ function redactUrl(url: string): string {
 export interface OpenStoreOptions {
   /** PostgreSQL schema to use (tests isolate runs in their own schema). */
   searchPath?: string
+  /** SQLite: checkpoint the WAL from a worker thread (long-running servers). */
+  backgroundCheckpoints?: boolean
 }
 
 export function openStore(config: Config, options: OpenStoreOptions = {}): Store {
@@ -60,7 +63,16 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  return { db, engine: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() }
+  const checkpoints = options.backgroundCheckpoints ? startBackgroundCheckpoints(sqlite, file) : undefined
+  return {
+    db,
+    engine: 'sqlite',
+    describe: `sqlite:${file}`,
+    async close() {
+      await checkpoints?.stop()
+      await db.destroy()
+    },
+  }
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

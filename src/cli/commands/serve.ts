@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.ts'
 import { publicUrl, tlsEnabled } from '../../config/semantics.ts'
 import { buildContainer } from '../../container.ts'
 import { buildApp } from '../../http/app.ts'
+import { openStore } from '../../persistence/database.ts'
 import { isStoreUnavailable } from '../../persistence/store-errors.ts'
 import type { GlobalOptions } from '../context.ts'
 import { printGeneratedAdmin } from '../context.ts'
@@ -18,7 +19,7 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
     .description('Start the server (applies migrations, creates the first administrator)')
     .action(async () => {
       const { config, file } = loadConfig({ path: globals().config })
-      const container = buildContainer(config)
+      const container = buildContainer(config, { store: openStore(config, { backgroundCheckpoints: true }) })
       const log = container.logger
       let started = false
       const https = tlsEnabled(config)
