@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
 import { cliActor } from '../../observability/audit.ts'
+import { collect } from '../arguments.ts'
 import { type GlobalOptions, withContext } from '../context.ts'
-
-const collect = (value: string, previous: string[]) => [...previous, value]
 
 export function registerRoleCommands(program: Command, globals: () => GlobalOptions): void {
   const role = program.command('role').description('Manage roles, their permissions and members')

@@ -2,9 +2,9 @@ import type { Command } from 'commander'
 import { administratorPermissions } from '../../domain/permissions.ts'
 import { DEFAULT_TENANT } from '../../domain/tenant.ts'
 import { cliActor } from '../../observability/audit.ts'
+import { collect, integerIn } from '../arguments.ts'
 import { type GlobalOptions, withContext } from '../context.ts'
 
-const collect = (value: string, previous: string[]) => [...previous, value]
 const tokenColumns = ['id', 'name', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt', 'revoked']
 
 export function registerTokenCommands(program: Command, globals: () => GlobalOptions): void {
@@ -20,7 +20,7 @@ export function registerTokenCommands(program: Command, globals: () => GlobalOpt
       collect,
       [],
     )
-    .option('--expires-in-days <days>', 'expiry', (value) => Number.parseInt(value, 10))
+    .option('--expires-in-days <days>', 'expiry in days (1-3650; default: never)', integerIn(1, 3650))
     .action(async (options: { name: string; scope: string[]; expiresInDays?: number }) => {
       await withContext(globals(), async ({ container, out, tenant }) => {
         const target = await tenant()

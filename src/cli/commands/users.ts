@@ -1,21 +1,11 @@
 import type { Command } from 'commander'
 import type { UserView } from '../../admin/user-view.ts'
-import { AppError } from '../../errors/app-error.ts'
 import { cliActor } from '../../observability/audit.ts'
+import { claim, collect, integerIn } from '../arguments.ts'
 import { type GlobalOptions, withContext } from '../context.ts'
 import { readSecretFromStdin } from '../stdin.ts'
 
 const userColumns = ['id', 'username', 'status', 'lockReason', 'passwordChangedAt']
-
-function parseClaim(value: string, previous: Record<string, string>): Record<string, string> {
-  const equals = value.lastIndexOf('=')
-  // Claim URIs contain ':' and '/', but never '=' in practice; the value may be empty.
-  if (equals <= 0)
-    throw new AppError('request.invalid', { detail: `--claim expects URI=VALUE, got "${value}"` })
-  return { ...previous, [value.slice(0, equals)]: value.slice(equals + 1) }
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value]
 
 function userRow(user: UserView) {
   return { ...user, lockReason: user.lockReason ?? '' }
@@ -33,7 +23,7 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
       '--password-hash-stdin',
       'read an existing hash (bcrypt, PBKDF2-SHA256, {SSHA256}, argon2id) from standard input',
     )
-    .option('--claim <uri=value>', 'set a claim (repeatable)', parseClaim, {})
+    .option('--claim <uri=value>', 'set a claim (repeatable)', claim, {})
     .option('--role <role>', 'assign a role (repeatable)', collect, [])
     .action(
       async (
@@ -68,14 +58,13 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
     .command('list')
     .description('List users')
     .option('--prefix <text>', 'user name prefix')
-    .option('--limit <n>', 'page size', (value) => Number.parseInt(value, 10), 100)
-    .option('--offset <n>', 'rows to skip', (value) => Number.parseInt(value, 10), 0)
+    .option('--limit <n>', 'page size (1-10000)', integerIn(1, 10_000), 100)
+    .option('--offset <n>', 'rows to skip', integerIn(0, Number.MAX_SAFE_INTEGER), 0)
     .action(async (options: { prefix?: string; limit: number; offset: number }) => {
       await withContext(globals(), async ({ container, out, tenant }) => {
-        const limit = Math.min(Math.max(1, options.limit || 100), 10_000)
         const result = await container.users.list(await tenant(), {
-          limit,
-          offset: Math.max(0, options.offset || 0),
+          limit: options.limit,
+          offset: options.offset,
           namePrefix: options.prefix,
         })
         out.data(result, { columns: userColumns, rows: result.users.map(userRow) })

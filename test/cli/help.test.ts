@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Command } from 'commander'
+import { buildProgram, runCli } from '../../src/cli/program.ts'
+import { tempDir } from '../support/config.ts'
+
+// The command tree is walked in this process: one child process per command would cost a
+// minute. test/cli/bin.test.ts checks that the installed entry point gives the same answers.
+
+interface Captured {
+  code: number
+  out: string
+  err: string
+}
+
+async function run(args: string[]): Promise<Captured> {
+  let out = ''
+  let err = ''
+  const program = buildProgram({
+    output: {
+      writeOut: (text) => {
+        out += text
+      },
+      writeErr: (text) => {
+        err += text
+      },
+    },
+  })
+  const stderr = {
+    write(text: string) {
+      err += text
+      return true
+    },
+  } as NodeJS.WritableStream
+  const code = await runCli(['node', 'rekey', ...args], program, stderr)
+  return { code, out, err }
+}
+
+function commandPaths(command: Command, prefix: string[] = []): string[][] {
+  return command.commands.flatMap((child) => {
+    const path = [...prefix, child.name()]
+    return [path, ...commandPaths(child, path)]
+  })
+}
+
+// Should a parse go wrong and reach an action, it must not touch a store in the working tree.
+const dir = tempDir('rekey-help-')
+const saved = { dataDir: process.env.REKEY_DATA_DIR, databaseUrl: process.env.DATABASE_URL }
+before(() => {
+  process.env.REKEY_DATA_DIR = join(dir, 'data')
+  delete process.env.DATABASE_URL
+})
+after(() => {
+  if (saved.dataDir === undefined) delete process.env.REKEY_DATA_DIR
+  else process.env.REKEY_DATA_DIR = saved.dataDir
+  if (saved.databaseUrl !== undefined) process.env.DATABASE_URL = saved.databaseUrl
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('rekey --help', () => {
+  const paths = commandPaths(buildProgram())
+
+  it('covers the commands of the product', () => {
+    const names = new Set(paths.map((path) => path.join(' ')))
+    for (const expected of [
+      'serve',
+      'migrate',
+      'config check',
+      'tenant create',
+      'tenant list',
+      'user create',
+      'user list',
+      'user show',
+      'user set-password',
+      'user lock',
+      'user unlock',
+      'user delete',
+      'role create',
+      'role list',
+      'role grant',
+      'role assign',
+      'token create',
+      'token list',
+      'token revoke',
+    ])
+      assert.ok(names.has(expected), `rekey ${expected} exists`)
+  })
+
+  it('answers --help on every command and subcommand with exit code 0', async () => {
+    for (const path of [[], ...paths]) {
+      const answer = await run([...path, '--help'])
+      const line = `rekey ${path.join(' ')} --help`
+      assert.equal(answer.code, 0, line)
+      assert.equal(answer.err, '', line)
+      assert.ok(answer.out.startsWith(`Usage: ${['rekey', ...path].join(' ')} `), `${line}: ${answer.out}`)
+      // Every command says what it does, below the usage line.
+      assert.match(answer.out.split('\n')[2] ?? '', /^\S.{9,}/, `${line} has a description`)
+    }
+  })
+
+  it('answers `rekey help COMMAND` the same way', async () => {
+    const answer = await run(['help', 'user'])
+    assert.equal(answer.code, 0)
+    assert.match(answer.out, /^Usage: rekey user /)
+    assert.match(answer.out, /set-password/)
+  })
+})
+
+describe('usage errors exit 2 before anything runs', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['user', 'frobnicate'], /unknown command 'frobnicate'/],
+    [['user', 'create'], /missing required argument 'name'/],
+    [['role', 'assign', 'only-a-role'], /missing required argument 'users'/],
+    [['user', 'list', '--colour'], /unknown option '--colour'/],
+    [['token', 'create'], /required option '--name <name>' not specified/],
+    [['user', 'set-password', 'alex'], /required option '--password-stdin' not specified/],
+    // A typo must not mint a token that never expires.
+    [
+      ['token', 'create', '--name', 'ci', '--expires-in-days', 'abc'],
+      /--expires-in-days.*integer from 1 to 3650/,
+    ],
+    [
+      ['token', 'create', '--name', 'ci', '--expires-in-days', '0'],
+      /--expires-in-days.*integer from 1 to 3650/,
+    ],
+    [['user', 'list', '--limit', 'ten'], /--limit.*integer from 1 to 10000/],
+    [['user', 'list', '--offset', '-1'], /--offset.*integer from 0/],
+    [['user', 'create', 'alex', '--claim', 'no-equals-sign'], /--claim.*expected URI=VALUE/],
+    [['user', 'create', 'alex', '--claim', '=value'], /--claim.*expected URI=VALUE/],
+  ]
+  for (const [args, message] of cases) {
+    it(`rekey ${args.join(' ')}`, async () => {
+      const answer = await run(args)
+      assert.equal(answer.code, 2)
+      assert.match(answer.err, message)
+      assert.equal(answer.out, '')
+    })
+  }
+
+  it('a group without its subcommand shows its help as a usage error', async () => {
+    const answer = await run(['token'])
+    assert.equal(answer.code, 2)
+    assert.match(answer.err, /Usage: rekey token /)
+  })
+})
