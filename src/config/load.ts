@@ -100,6 +100,17 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd()
   const file = locateFile(options, env, cwd)
   const data: Record<string, unknown> = file ? readFile(file) : {}
+  const fromFile = new Set(
+    Object.entries(data).flatMap(([section, values]) =>
+      values && typeof values === 'object' ? Object.keys(values).map((key) => `${section}.${key}`) : [],
+    ),
+  )
+  /** Where a key's value came from, so a message can say which variable or file to fix. */
+  const sourceOf = (key: string): string | undefined => {
+    const field = configFields.find((candidate) => candidate.path === key)
+    if (field && env[field.env]) return field.env
+    return fromFile.has(key) ? 'config file' : undefined
+  }
   const problems: ConfigProblem[] = []
   applyEnvironment(data, env, problems)
   const withDefaults = Value.Default(configSchema, data)
@@ -121,8 +132,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems)
   const config = withDefaults as Config
+  // Relative paths are relative to the working directory, for every path-valued key alike.
   config.storage.data_dir = resolve(cwd, config.storage.data_dir)
+  for (const key of ['tls_cert_file', 'tls_key_file'] as const)
+    if (config.server[key] !== '') config.server[key] = resolve(cwd, config.server[key])
   const semanticProblems = checkConfigSemantics(config)
-  if (semanticProblems.length > 0) throw new ConfigError(semanticProblems)
+  if (semanticProblems.length > 0)
+    throw new ConfigError(semanticProblems.map((problem) => ({ ...problem, source: sourceOf(problem.key) })))
   return { config, file }
 }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import type { ConfigProblem } from './config-error.ts'
 import type { Config } from './schema.ts'
 
@@ -12,18 +13,62 @@ export function tlsEnabled(config: Config): boolean {
   return config.server.tls_cert_file !== '' && config.server.tls_key_file !== ''
 }
 
+function readable(path: string): Buffer | string {
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    return `cannot be read: ${error instanceof Error ? error.message : String(error)}`
+  }
+}
+
+/**
+ * A certificate or key that cannot be used would otherwise surface only when the listener is
+ * created, as a bare OpenSSL message naming no key; check the pair here so `config check`
+ * finds it too.
+ */
+function checkTlsPair(config: Config): ConfigProblem[] {
+  const certFile = readable(config.server.tls_cert_file)
+  const keyFile = readable(config.server.tls_key_file)
+  const problems: ConfigProblem[] = []
+  let certificate: X509Certificate | undefined
+  let key: KeyObject | undefined
+  if (typeof certFile === 'string') problems.push({ key: 'server.tls_cert_file', reason: certFile })
+  else {
+    try {
+      certificate = new X509Certificate(certFile)
+    } catch {
+      problems.push({ key: 'server.tls_cert_file', reason: 'is not a PEM certificate' })
+    }
+  }
+  if (typeof keyFile === 'string') problems.push({ key: 'server.tls_key_file', reason: keyFile })
+  else {
+    try {
+      key = createPrivateKey(keyFile)
+    } catch {
+      problems.push({ key: 'server.tls_key_file', reason: 'is not an unencrypted PEM private key' })
+    }
+  }
+  if (certificate && key && !certificate.checkPrivateKey(key))
+    problems.push({ key: 'server.tls_key_file', reason: 'does not match the certificate in tls_cert_file' })
+  return problems
+}
+
 /** Rules that span keys or need the file system; the schema checks single values. */
 export function checkConfigSemantics(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   const { server, storage, security } = config
-  if ((server.tls_cert_file === '') !== (server.tls_key_file === '')) {
+  // Name the key that is missing: that is the one the operator has to add.
+  if (server.tls_cert_file !== '' && server.tls_key_file === '')
+    problems.push({ key: 'server.tls_key_file', reason: 'TLS needs both tls_cert_file and tls_key_file' })
+  if (server.tls_cert_file === '' && server.tls_key_file !== '')
     problems.push({ key: 'server.tls_cert_file', reason: 'TLS needs both tls_cert_file and tls_key_file' })
-  }
   for (const key of ['tls_cert_file', 'tls_key_file'] as const) {
     if (server[key] !== '' && !existsSync(server[key])) {
       problems.push({ key: `server.${key}`, reason: `file not found: ${server[key]}` })
     }
   }
+  if (tlsEnabled(config) && existsSync(server.tls_cert_file) && existsSync(server.tls_key_file))
+    problems.push(...checkTlsPair(config))
   // Threat: credentials and session cookies sent in clear text over a network.
   if (!isLoopback(server.host) && !tlsEnabled(config) && !server.behind_proxy) {
     problems.push({
