@@ -3,8 +3,10 @@ import { loadConfig } from '../config/load.ts'
 import { publicUrl } from '../config/semantics.ts'
 import { buildContainer, type Container } from '../container.ts'
 import { DEFAULT_TENANT } from '../domain/tenant.ts'
+import { AppError } from '../errors/app-error.ts'
 import { createLogger } from '../observability/logger.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
+import { isStoreUnavailable } from '../persistence/store-errors.ts'
 import { createOutput, type Output } from './output.ts'
 
 export interface GlobalOptions {
@@ -39,6 +41,18 @@ export async function withContext<T>(
       out,
       tenant: () => container.tenants.require(globals.tenant ?? DEFAULT_TENANT),
     })
+  } catch (error) {
+    // A bare driver error ("connect ECONNREFUSED 127.0.0.1:5432") does not say which store or
+    // that it is the store at all; name it (without credentials) for the operator.
+    if (!(error instanceof AppError) && isStoreUnavailable(error)) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new AppError(
+        'store.unavailable',
+        { detail: `The store ${container.store.describe} is not reachable: ${reason}` },
+        { cause: error },
+      )
+    }
+    throw error
   } finally {
     await container.close()
   }
