@@ -88,6 +88,22 @@ export function startServe(env: Record<string, string>): ServeProcess {
   }
 }
 
+/** The exit code of a process expected to stop on its own, or a failure after `timeoutMs`. */
+export async function exitCodeWithin(process: ServeProcess, timeoutMs = 30_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`still running after ${timeoutMs} ms; output:\n${process.output()}`)),
+      timeoutMs,
+    )
+  })
+  try {
+    return await Promise.race([process.exited, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Polls until `check` holds, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   description: string,
