@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config/schema.ts'
 import { startBackgroundCheckpoints } from './background-checkpoints.ts'
@@ -75,12 +75,26 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   }
 }
 
+/**
+ * The schema PostgreSQL creates unqualified tables in (the first of the search path). Kysely's
+ * migrator looks for its own tables in every schema of the database unless it is told one, so
+ * a second deployment (or test store) in another schema of the same database would find the
+ * first one's migration tables, skip creating its own and then fail on them.
+ */
+async function currentPostgresSchema(db: Kysely<Database>): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)
+  return rows[0]?.schema ?? undefined
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const schema = await currentPostgresSchema(db)
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
     migrationTableName: 'rekey_migrations',
     migrationLockTableName: 'rekey_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
   })
   // On PostgreSQL the migrator takes a lock. Kysely's SQLite adapter does not, so a second
   // process migrating the same file at the same moment (a CLI command while `serve` starts)
