@@ -2,7 +2,7 @@ import type { Permission } from '../domain/permissions.ts'
 import { isPermission } from '../domain/permissions.ts'
 import { displayUserName } from '../domain/user-name.ts'
 import { AppError } from '../errors/app-error.ts'
-import type { CredentialVerifier } from '../flows/login/credential-verifier.ts'
+import type { CredentialVerifier, LoginUser } from '../flows/login/credential-verifier.ts'
 import type { Actor, AuditLog } from '../observability/audit.ts'
 import type { Executor } from '../persistence/executor.ts'
 import { rolesRepository } from '../persistence/repositories/roles.ts'
@@ -48,6 +48,9 @@ export class AdminAuthenticator {
     private readonly audit: AuditLog,
   ) {}
 
+  /** Basic verifications running now, by cache key (a keyed hash, never the password). */
+  private readonly inFlight = new Map<string, Promise<LoginUser | undefined>>()
+
   async authenticate(tenant: TenantRow, authorization: string | undefined): Promise<Principal> {
     if (!authorization) throw new AppError('auth.required')
     const space = authorization.indexOf(' ')
@@ -62,23 +65,13 @@ export class AdminAuthenticator {
     const credentials = decodeBasic(encoded)
     if (!credentials) throw new AppError('auth.required', { detail: 'Malformed Basic credentials.' })
     const { username, password } = credentials
-    const cached = this.cache.lookup(tenant.id, username, password)
-    let user = cached.userId ? await this.verifier.findUser(tenant, username) : undefined
-    const stillValid =
-      user && user.hash !== null && cached.fingerprint === BasicAuthCache.fingerprint(user.hash)
-    if (!stillValid) {
-      if (cached.userId) this.cache.forget(cached.key)
-      user = await this.verifier.verify(tenant, username, password)
-      if (!user) {
-        await this.recordFailure(tenant, username, 'bad-credentials')
-        throw new AppError('auth.failed')
-      }
-      // Re-read: verification may have upgraded the stored encoding.
-      const fresh = await this.verifier.findUser(tenant, username)
-      if (fresh?.hash) this.cache.remember(cached.key, user.id, BasicAuthCache.fingerprint(fresh.hash))
+    const user = await this.verifyBasic(tenant, username, password)
+    if (!user) {
+      await this.recordFailure(tenant, username, 'bad-credentials')
+      throw new AppError('auth.failed')
     }
-    if (user?.status !== 'active' || tenant.status !== 'active') {
-      await this.recordFailure(tenant, username, user ? `status:${user.status}` : 'unknown')
+    if (user.status !== 'active' || tenant.status !== 'active') {
+      await this.recordFailure(tenant, username, `status:${user.status}`)
       throw new AppError('auth.failed')
     }
     const permissions = toPermissions(await rolesRepository.permissionsOfUser(this.db, user.id))
@@ -87,6 +80,63 @@ export class AdminAuthenticator {
       actor: { kind: 'user', id: user.id, name: displayUserName(user.store_domain, user.username) },
       permissions,
     }
+  }
+
+  /**
+   * The user the Basic credentials belong to, or undefined. A remembered verification is
+   * accepted only while the stored hash is the one it was made against (a password changed on
+   * any instance misses at once). Concurrent calls with the same credentials share one
+   * verification: a burst sent in parallel costs one argon2 run, like a sequential one.
+   */
+  private async verifyBasic(
+    tenant: TenantRow,
+    username: string,
+    password: string,
+  ): Promise<LoginUser | undefined> {
+    const cached = this.cache.lookup(tenant.id, username, password)
+    if (cached.userId && cached.fingerprint) {
+      const confirmed = await this.confirm(tenant, username, cached.userId, cached.fingerprint)
+      if (confirmed) return confirmed
+      this.cache.forget(cached.key)
+    }
+    const pending = this.inFlight.get(cached.key)
+    if (pending) {
+      const shared = await pending
+      if (!shared?.hash) return undefined
+      // The shared verification may have started before a password change: confirm it
+      // against the stored hash as for a remembered one, else verify afresh.
+      const confirmed = await this.confirm(
+        tenant,
+        username,
+        shared.id,
+        BasicAuthCache.fingerprint(shared.hash),
+      )
+      if (confirmed) return confirmed
+    }
+    const verification = this.verifier
+      .verify(tenant, username, password)
+      .then((user) => {
+        // Remember the hash that was verified, never one re-read afterwards: that one may
+        // belong to a password set during the verification.
+        if (user?.hash) this.cache.remember(cached.key, user.id, BasicAuthCache.fingerprint(user.hash))
+        return user
+      })
+      .finally(() => {
+        if (this.inFlight.get(cached.key) === verification) this.inFlight.delete(cached.key)
+      })
+    this.inFlight.set(cached.key, verification)
+    return verification
+  }
+
+  private async confirm(
+    tenant: TenantRow,
+    username: string,
+    userId: string,
+    fingerprint: string,
+  ): Promise<LoginUser | undefined> {
+    const user = await this.verifier.findUser(tenant, username)
+    const matches = user?.hash && user.id === userId && BasicAuthCache.fingerprint(user.hash) === fingerprint
+    return matches ? user : undefined
   }
 
   private async bearer(tenant: TenantRow, value: string): Promise<Principal> {

@@ -35,12 +35,25 @@ export class CredentialVerifier {
     }
     const result = await this.hasher.verify(user.hash, password)
     if (!result.ok) return undefined
-    if (result.needsRehash) await this.upgrade(user.id, user.hash, password)
+    if (result.needsRehash) {
+      // The returned `hash` is the one this password is now known to match: the new encoding
+      // if it was stored, else the verified one (never a hash read later, which may belong
+      // to a password set meanwhile).
+      const upgraded = await this.upgrade(user.id, user.hash, password)
+      if (upgraded) return { ...user, hash: upgraded }
+    }
     return user
   }
 
-  private async upgrade(userId: string, oldHash: string, password: string): Promise<void> {
+  private async upgrade(userId: string, oldHash: string, password: string): Promise<string | undefined> {
     const newHash = await this.hasher.hash(password)
-    await credentialsRepository.replaceEncoding(this.db, userId, oldHash, newHash, this.clock.now())
+    const replaced = await credentialsRepository.replaceEncoding(
+      this.db,
+      userId,
+      oldHash,
+      newHash,
+      this.clock.now(),
+    )
+    return replaced ? newHash : undefined
   }
 }
