@@ -65,6 +65,8 @@ export class SessionService {
   }
 
   async authenticate(tenant: TenantRow, presented: string): Promise<SessionRow | undefined> {
+    // A disabled tenant's sessions stop with its sign-ins, not when they expire.
+    if (tenant.status !== 'active') return undefined
     const row = await sessionsRepository.findActiveByHash(
       this.db,
       hashBearerSecret(presented),
