@@ -17,6 +17,11 @@ export interface AdminApiOptions {
 /** The JSON admin API: its own scope, tenant resolution, authentication and permission checks. */
 export function adminApi(container: Container, options: AdminApiOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
+    // JSON only. Browsers send HTML form posts (urlencoded, multipart, text/plain) across
+    // sites with the HTTP Basic credentials a user typed into their prompt; answering those
+    // content types with 415 keeps a hostile page from driving this API through an
+    // administrator's browser. The parsers are removed in this scope only.
+    app.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'])
     app.addHook('onRequest', tenantResolver(container.tenants))
     installAdminAuth(app, container.adminAuth)
     await app.register(userRoutes(container))
