@@ -230,7 +230,7 @@ describe('rekey serve', { timeout: 120_000 }, () => {
       200,
     )
     // Nothing is served in clear on that port.
-    await assert.rejects(fetch(`${started.url}/healthz`))
+    await assert.rejects(fetch(`${started.url}/healthz`, { signal: AbortSignal.timeout(5000) }))
     await stopCleanly(started.process)
   })
 
