@@ -4,7 +4,7 @@ import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySchema } from 'fastify'
 import type { Container } from '../container.ts'
 import { AppError } from '../errors/app-error.ts'
 import { adminApi } from './admin-api/index.ts'
@@ -13,6 +13,35 @@ import { healthRoutes, type Readiness } from './health.ts'
 import { problemErrorHandler, sendProblem } from './problem.ts'
 import { validatorCompiler } from './validation.ts'
 import './request-context.ts'
+
+/**
+ * A route's params schema names its own parameters only; `:tenant` comes from the
+ * `/t/:tenant` prefix. OpenAPI requires every path template parameter to be declared, so the
+ * document adds the missing ones (routes without a params schema get theirs from the
+ * generator already). Validation keeps using the route's own schema.
+ */
+function withPrefixParameters(schema: FastifySchema, url: string): FastifySchema {
+  const params = schema?.params as { properties?: Record<string, unknown>; required?: string[] } | undefined
+  if (!params) return schema
+  const missing = [...url.matchAll(/:(\w+)/g)]
+    .map((match) => match[1]!)
+    .filter((name) => !params.properties?.[name])
+  if (missing.length === 0) return schema
+  const added = Object.fromEntries(
+    missing.map((name) => [
+      name,
+      { type: 'string', ...(name === 'tenant' ? { description: 'Tenant domain, e.g. example.com' } : {}) },
+    ]),
+  )
+  return {
+    ...schema,
+    params: {
+      ...params,
+      properties: { ...added, ...params.properties },
+      required: [...missing, ...(params.required ?? [])],
+    },
+  }
+}
 
 export interface AppOptions {
   readiness?: Readiness
@@ -93,6 +122,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
       },
       security: [{ basic: [] }, { bearer: [] }],
     },
+    transform: ({ schema, url }) => ({ schema: withPrefixParameters(schema, url), url }),
   })
 
   const readiness: Readiness = options.readiness ?? { started: () => true, ping: () => container.ping() }
