@@ -71,7 +71,8 @@ const result = spawnSync(
 process.stdout.write(result.stdout ?? '')
 const count = (label) => Number((result.stdout ?? '').match(new RegExp(`^ℹ ${label} (\\d+)$`, 'm'))?.[1] ?? 0)
 const passed = count('pass')
-const failed = count('fail')
+// A cancelled test did not pass: count it with the failures.
+const failed = count('fail') + count('cancelled')
 const skipped = count('skipped')
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
 if (result.status !== 0) process.exit(result.status ?? 1)

@@ -21,7 +21,6 @@ export function startBackgroundCheckpoints(
   const worker = new Worker(new URL('./checkpoint-thread.mjs', import.meta.url), {
     workerData: { file, intervalMs },
   })
-  worker.unref()
   const restoreAutomatic = () => {
     if (handle.open) handle.pragma('wal_autocheckpoint = 1000')
   }
@@ -30,6 +29,8 @@ export function startBackgroundCheckpoints(
   worker.on('message', (message: { error?: string }) => {
     if (message.error) restoreAutomatic()
   })
+  // After the listeners: attaching a message listener makes the worker keep the process alive again.
+  worker.unref()
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   return {
     async stop() {
