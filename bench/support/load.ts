@@ -1,14 +1,99 @@
 import { HttpConnection } from './http-connection.ts'
 
 export interface LoadResult {
-  requests: number
+  /** Operations that completed inside the measurement window. */
+  completed: number
+  /** Successful operations in the whole round: ramp, window and the tail after it. */
+  operations: number
+  /** Operations that failed (wrong status, connection error) at any time during the round. */
   errors: number
   seconds: number
   perSecond: number
-  p50Ms: number
-  p99Ms: number
-  /** CPU the load generator itself spent per answered request (it shares the machine). */
-  clientCpuMsPerRequest?: number
+  /** Latencies (ms) of the operations counted in `completed`. */
+  latencies: number[]
+  /** CPU the measuring process spent per completed operation (it shares the machine). */
+  cpuMsPerOperation: number
+}
+
+export interface RoundTiming {
+  /** Time to let every client get its first operations in flight before the window opens. */
+  rampSeconds: number
+  /** Length of the measurement window. */
+  seconds: number
+}
+
+/**
+ * Closed loop: `concurrency` clients each start the next operation when the previous one ended,
+ * for a ramp and then a measurement window. Only operations that *end* inside the window are
+ * counted, and the rate is that count over the window's length, so the operations still in
+ * flight when a round stops (up to one per client) neither inflate nor deflate the figure.
+ * Bounded in time: no client starts an operation after the window closes.
+ */
+export async function closedLoop(
+  concurrency: number,
+  timing: RoundTiming,
+  operation: (client: number, index: number) => Promise<boolean>,
+): Promise<LoadResult> {
+  const windowStart = performance.now() + timing.rampSeconds * 1000
+  const windowEnd = windowStart + timing.seconds * 1000
+  const latencies: number[] = []
+  let errors = 0
+  let index = 0
+  const cpuBefore = process.cpuUsage()
+  const client = async (id: number) => {
+    while (performance.now() < windowEnd) {
+      const started = performance.now()
+      let ok = false
+      try {
+        ok = await operation(id, index++)
+      } catch {
+        ok = false
+      }
+      const ended = performance.now()
+      if (!ok) errors++
+      else if (ended >= windowStart && ended < windowEnd) latencies.push(ended - started)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, (_, id) => client(id)))
+  const cpu = process.cpuUsage(cpuBefore)
+  // CPU is spent over ramp + window + tail; attribute it per operation over the whole round.
+  const operations = index - errors
+  return {
+    completed: latencies.length,
+    operations,
+    errors,
+    seconds: timing.seconds,
+    perSecond: latencies.length / timing.seconds,
+    latencies,
+    cpuMsPerOperation: (cpu.user + cpu.system) / 1000 / Math.max(1, operations),
+  }
+}
+
+/** One closed-loop round of POSTs over keep-alive connections, one connection per client. */
+export async function postRound(options: {
+  url: string
+  concurrency: number
+  timing: RoundTiming
+  body: (index: number) => string
+  expectStatus: number
+}): Promise<LoadResult> {
+  const target = new URL(options.url)
+  const open = () => HttpConnection.open(target.hostname, Number(target.port))
+  const connections = await Promise.all(Array.from({ length: options.concurrency }, open))
+  try {
+    return await closedLoop(options.concurrency, options.timing, async (client, index) => {
+      try {
+        const status = await connections[client]!.post(target.pathname, target.host, options.body(index))
+        return status === options.expectStatus
+      } catch (error) {
+        connections[client]!.close()
+        connections[client] = await open()
+        throw error
+      }
+    })
+  } finally {
+    for (const connection of connections) connection.close()
+  }
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -16,57 +101,30 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!
 }
 
-export function summarize(latencies: number[], errors: number, seconds: number): LoadResult {
-  const sorted = [...latencies].sort((a, b) => a - b)
-  return {
-    requests: latencies.length,
-    errors,
-    seconds,
-    perSecond: latencies.length / seconds,
-    p50Ms: percentile(sorted, 0.5),
-    p99Ms: percentile(sorted, 0.99),
-  }
+export interface Summary {
+  completed: number
+  errors: number
+  seconds: number
+  perSecond: number
+  p50Ms: number
+  p99Ms: number
+  cpuMsPerOperation: number
 }
 
-/**
- * Closed-loop load: `concurrency` clients each send the next request when the previous one
- * answered, over keep-alive connections, for `seconds` after a warm-up. Bounded in time.
- */
-export async function postLoad(options: {
-  url: string
-  concurrency: number
-  seconds: number
-  warmupSeconds: number
-  body: (index: number) => string
-  expectStatus: number
-}): Promise<LoadResult> {
-  const target = new URL(options.url)
-  const latencies: number[] = []
-  let errors = 0
-  let counter = 0
-  const warmupEnd = Date.now() + options.warmupSeconds * 1000
-  const end = warmupEnd + options.seconds * 1000
-  const client = async () => {
-    let connection = await HttpConnection.open(target.hostname, Number(target.port))
-    while (Date.now() < end) {
-      const started = process.hrtime.bigint()
-      const measuring = Date.now() >= warmupEnd
-      try {
-        const status = await connection.post(target.pathname, target.host, options.body(counter++))
-        if (status !== options.expectStatus) errors++
-        else if (measuring) latencies.push(Number(process.hrtime.bigint() - started) / 1e6)
-      } catch {
-        errors++
-        connection.close()
-        connection = await HttpConnection.open(target.hostname, Number(target.port))
-      }
-    }
-    connection.close()
+/** Pools several rounds: total completions over total window time, percentiles over all. */
+export function summarize(rounds: LoadResult[]): Summary {
+  const latencies = rounds.flatMap((round) => round.latencies).sort((a, b) => a - b)
+  const seconds = rounds.reduce((sum, round) => sum + round.seconds, 0)
+  const completed = latencies.length
+  const operations = rounds.reduce((sum, round) => sum + round.operations, 0)
+  const cpu = rounds.reduce((sum, round) => sum + round.cpuMsPerOperation * round.operations, 0)
+  return {
+    completed,
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+    seconds,
+    perSecond: seconds > 0 ? completed / seconds : 0,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    cpuMsPerOperation: operations > 0 ? cpu / operations : 0,
   }
-  const cpuBefore = process.cpuUsage()
-  await Promise.all(Array.from({ length: options.concurrency }, client))
-  const cpu = process.cpuUsage(cpuBefore)
-  const result = summarize(latencies, errors, options.seconds)
-  const answered = counter - errors
-  return { ...result, clientCpuMsPerRequest: answered > 0 ? (cpu.user + cpu.system) / 1000 / answered : 0 }
 }

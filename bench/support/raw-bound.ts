@@ -1,6 +1,8 @@
-import { execFile } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { type LoadResult, summarize } from './load.ts'
+import type { LoadResult, RoundTiming } from './load.ts'
+import { type ProcessCpu, processCpu } from './proc.ts'
+import type { RawRoundRequest } from './raw-argon2.ts'
 
 export interface Argon2Parameters {
   memoryKib: number
@@ -8,35 +10,69 @@ export interface Argon2Parameters {
   parallelism: number
 }
 
-/** Raw argon2id verifications/s in a separate process: the physical bound of a sign-in. */
-export async function measureRawArgon2(
-  parameters: Argon2Parameters,
-  concurrency: number,
-  seconds: number,
-  warmupSeconds: number,
-): Promise<LoadResult> {
-  const script = fileURLToPath(new URL('./raw-argon2.ts', import.meta.url))
-  const args = [
-    '--import',
-    'tsx',
-    script,
-    ...[
-      parameters.memoryKib,
-      parameters.iterations,
-      parameters.parallelism,
-      concurrency,
-      seconds,
-      warmupSeconds,
-    ].map(String),
-  ]
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { maxBuffer: 64 * 1024 * 1024, timeout: (seconds + warmupSeconds + 60) * 1000 },
-      (error, out) => (error ? reject(error) : resolve(out)),
+/**
+ * The physical bound of a sign-in: raw argon2id verifications per second with the server's
+ * parameters, in a separate Node process on the same cores (the caller chooses its environment,
+ * and with it libuv's thread-pool size). Kept running so that rounds of the bound and of the
+ * server can alternate.
+ */
+export class RawArgon2Bound {
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(parameters: Argon2Parameters, env: NodeJS.ProcessEnv): Promise<RawArgon2Bound> {
+    const script = fileURLToPath(new URL('./raw-argon2.ts', import.meta.url))
+    const child = fork(
+      script,
+      [parameters.memoryKib, parameters.iterations, parameters.parallelism].map(String),
+      { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     )
-  })
-  const { latencies } = JSON.parse(stdout) as { latencies: number[] }
-  return summarize(latencies, 0, seconds)
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve())
+      child.once('exit', (code) => reject(new Error(`raw argon2 process exited with ${code}`)))
+    })
+    return new RawArgon2Bound(child)
+  }
+
+  round(concurrency: number, timing: RoundTiming): Promise<LoadResult> {
+    const request: RawRoundRequest = { kind: 'round', concurrency, timing }
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timeout)
+        this.child.off('message', onMessage)
+        this.child.off('exit', onExit)
+      }
+      const onMessage = (result: unknown) => {
+        settle()
+        resolve(result as LoadResult)
+      }
+      const onExit = (code: number | null) => {
+        settle()
+        reject(new Error(`raw argon2 process exited with ${code} during a round`))
+      }
+      const timeout = setTimeout(
+        () => {
+          settle()
+          reject(new Error('raw argon2 round did not finish'))
+        },
+        (timing.rampSeconds + timing.seconds + 60) * 1000,
+      )
+      this.child.on('message', onMessage)
+      this.child.once('exit', onExit)
+      this.child.send(request)
+    })
+  }
+
+  /** CPU the bound's process has spent so far (Linux). */
+  cpu(): ProcessCpu | undefined {
+    return processCpu(this.child.pid)
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+    if (this.child.connected) this.child.send('stop')
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
 }
