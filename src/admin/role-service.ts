@@ -89,6 +89,7 @@ export class RoleService {
       builtin: builtin ? 1 : 0,
       created_at: now,
       updated_at: now,
+      version: 1,
     }
     try {
       await inTransaction(db, async (trx) => {
@@ -155,7 +156,10 @@ export class RoleService {
         const now = this.clock.now()
         if (changes.name !== undefined)
           await rolesRepository.rename(trx, role.id, changes.name, changes.name.toLowerCase(), now)
-        if (permissions) await rolesRepository.replacePermissions(trx, role.id, permissions)
+        if (permissions) {
+          await rolesRepository.replacePermissions(trx, role.id, permissions)
+          await rolesRepository.touch(trx, role.id, now)
+        }
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,
@@ -219,7 +223,7 @@ export class RoleService {
       if (role.builtin === 1 && (await usersRepository.countInRole(trx, role.id)) <= 1) {
         throw new AppError('role.last-administrator')
       }
-      if (!(await rolesRepository.removeMember(trx, role.id, user.id)))
+      if (!(await rolesRepository.removeMember(trx, role.id, user.id, this.clock.now())))
         throw new AppError('user.not-found', { detail: 'The user is not a member of this role.' })
       await this.audit.record(trx, {
         tenantId: tenant.id,

@@ -1,3 +1,5 @@
+import { comparisonKey } from './comparison-key.ts'
+
 /** The built-in user store; `PRIMARY/alice` and `alice` are the same user. */
 export const PRIMARY_STORE = 'PRIMARY'
 
@@ -26,7 +28,7 @@ export function parseUserName(input: string): QualifiedUserName | undefined {
 
 /** The key that makes user names unique and look-ups case-insensitive. */
 export function userNameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase()
+  return comparisonKey(name)
 }
 
 /** `alice` for the primary store, `PARTNERS/bob` for others. */

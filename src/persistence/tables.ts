@@ -41,6 +41,8 @@ export interface UserClaimsTable {
   tenant_id: string
   claim_uri: string
   value: string
+  /** `comparisonKey(value)`: what case-insensitive filters compare and index. */
+  value_key: string
 }
 
 export interface PasswordCredentialsTable {
@@ -60,6 +62,8 @@ export interface RolesTable {
   builtin: number
   created_at: number
   updated_at: number
+  /** Increments on every change of the role or its members (SCIM ETag). */
+  version: number
 }
 
 export interface RolePermissionsTable {

@@ -157,6 +157,7 @@ for (const kind of storeKinds) {
           builtin: 0,
           created_at: now,
           updated_at: now,
+          version: 1,
         })
         await rolesRepository.addMember(db, tenantId, id, row.id, now)
         await rolesRepository.addMember(db, tenantId, id, row.id, now) // idempotent
@@ -165,7 +166,7 @@ for (const kind of storeKinds) {
       await rolesRepository.replacePermissions(db, roleIds[1]!, ['users:read'])
       assert.deepEqual((await rolesRepository.permissionsOfUser(db, row.id)).sort(), ['login', 'users:read'])
       assert.equal(await usersRepository.countInRole(db, roleIds[0]!), 1)
-      assert.equal(await rolesRepository.removeMember(db, roleIds[0]!, row.id), true)
+      assert.equal(await rolesRepository.removeMember(db, roleIds[0]!, row.id, now), true)
       assert.deepEqual(await rolesRepository.permissionsOfUser(db, row.id), ['users:read'])
     })
 

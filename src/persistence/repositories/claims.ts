@@ -1,3 +1,4 @@
+import { comparisonKey } from '../../domain/comparison-key.ts'
 import type { Executor } from '../executor.ts'
 
 export type Claims = Record<string, string>
@@ -43,8 +44,10 @@ export const claimsRepository = {
       }
       await db
         .insertInto('user_claims')
-        .values({ user_id: userId, tenant_id: tenantId, claim_uri: claimUri, value })
-        .onConflict((conflict) => conflict.columns(['user_id', 'claim_uri']).doUpdateSet({ value }))
+        .values({ user_id: userId, tenant_id: tenantId, claim_uri: claimUri, value, value_key: comparisonKey(value) })
+        .onConflict((conflict) =>
+          conflict.columns(['user_id', 'claim_uri']).doUpdateSet({ value, value_key: comparisonKey(value) }),
+        )
         .execute()
     }
   },

@@ -21,7 +21,7 @@ export const rolesRepository = {
   async rename(db: Executor, roleId: string, name: string, nameKey: string, now: number): Promise<void> {
     await db
       .updateTable('roles')
-      .set({ name, name_key: nameKey, updated_at: now })
+      .set((eb) => ({ name, name_key: nameKey, updated_at: now, version: eb('version', '+', 1) }))
       .where('id', '=', roleId)
       .execute()
   },
@@ -39,6 +39,14 @@ export const rolesRepository = {
       .execute()
     for (const row of rows) result.get(row.role_id)?.push(row.permission)
     return result
+  },
+  /** Marks a change of the role or its members: a new version (ETag) and modification time. */
+  async touch(db: Executor, roleId: string, now: number): Promise<void> {
+    await db
+      .updateTable('roles')
+      .set((eb) => ({ updated_at: now, version: eb('version', '+', 1) }))
+      .where('id', '=', roleId)
+      .execute()
   },
   async replacePermissions(db: Executor, roleId: string, permissions: readonly string[]): Promise<void> {
     await db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute()
@@ -75,19 +83,22 @@ export const rolesRepository = {
     userId: string,
     now: number,
   ): Promise<void> {
-    await db
+    const result = await db
       .insertInto('user_roles')
       .values({ tenant_id: tenantId, role_id: roleId, user_id: userId, assigned_at: now })
       .onConflict((conflict) => conflict.columns(['user_id', 'role_id']).doNothing())
-      .execute()
+      .executeTakeFirst()
+    if (Number(result.numInsertedRows ?? 0) > 0) await rolesRepository.touch(db, roleId, now)
   },
-  async removeMember(db: Executor, roleId: string, userId: string): Promise<boolean> {
+  async removeMember(db: Executor, roleId: string, userId: string, now: number): Promise<boolean> {
     const result = await db
       .deleteFrom('user_roles')
       .where('role_id', '=', roleId)
       .where('user_id', '=', userId)
       .executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
+    const removed = Number(result.numDeletedRows) > 0
+    if (removed) await rolesRepository.touch(db, roleId, now)
+    return removed
   },
   /** True when the user is the only member of a built-in role it belongs to. */
   async isLastMemberOfBuiltin(db: Executor, userId: string): Promise<boolean> {
