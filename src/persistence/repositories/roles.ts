@@ -88,7 +88,7 @@ export const rolesRepository = {
       .values({ tenant_id: tenantId, role_id: roleId, user_id: userId, assigned_at: now })
       .onConflict((conflict) => conflict.columns(['user_id', 'role_id']).doNothing())
       .executeTakeFirst()
-    if (Number(result.numInsertedRows ?? 0) > 0) await rolesRepository.touch(db, roleId, now)
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) await rolesRepository.touch(db, roleId, now)
   },
   async removeMember(db: Executor, roleId: string, userId: string, now: number): Promise<boolean> {
     const result = await db
