@@ -60,7 +60,9 @@ export interface SchemaRegistry {
    * case-insensitively (RFC 7643 §2.1). An unqualified name is looked up in the core schema
    * first, then in the extensions. Undefined when nothing matches.
    */
-  resolve(path: { schema?: string | undefined; attribute: string; subAttribute?: string | undefined }):
-    | ResolvedAttribute
-    | undefined
+  resolve(path: {
+    schema?: string | undefined
+    attribute: string
+    subAttribute?: string | undefined
+  }): ResolvedAttribute | undefined
 }

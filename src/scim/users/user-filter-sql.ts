@@ -1,0 +1,378 @@
+import { type RawBuilder, sql } from 'kysely'
+import { parseUserName, userNameKey } from '../../domain/user-name.ts'
+import { scimError } from '../errors.ts'
+import type { AttributePath, CompareOperator, Filter, FilterValue } from '../filter/ast.ts'
+import { userRegistry } from '../schema/registry.ts'
+import type { AttributeDefinition } from '../schema/types.ts'
+import { and, anyOf, type Condition, not, or } from '../sql/condition.ts'
+import { compareCondition, type Dialect, type Operand, presentCondition } from '../sql/operands.ts'
+import { type AttributeMapping, mappingOf, type UserColumn } from './user-mapping.ts'
+
+/**
+ * Translates a SCIM filter over Users into one SQL condition on `users as u`. Claims are
+ * matched with `u.id in (select user_id from user_claims where tenant_id = … and claim_uri = …
+ * and <comparison>)`, which the (tenant_id, claim_uri, value_key) index answers; nothing is
+ * filtered in memory. The semantics are those of the in-memory evaluator in
+ * `filter/evaluate.ts` (a property test holds the two together).
+ */
+export interface UserFilterContext extends Dialect {
+  tenantId: string
+}
+
+type Leaf =
+  | { kind: 'present' }
+  | { kind: 'compare'; operator: Exclude<CompareOperator, 'ne'>; value: FilterValue }
+
+/** A leaf against an operand; `ne` is `not eq`, so an absent value satisfies it. */
+function leafOn(operand: Operand, leaf: Leaf, context: UserFilterContext): Condition {
+  return leaf.kind === 'present'
+    ? presentCondition(operand)
+    : compareCondition(operand, leaf.operator, leaf.value, context)
+}
+
+const textOf = (prefix: string, caseExact: boolean): Operand => ({
+  kind: 'text',
+  raw: sql.ref(`${prefix}.value`),
+  key: sql.ref(`${prefix}.value_key`),
+  caseExact,
+  nullable: false,
+})
+
+/** Users having claim `uri` whose value satisfies `condition` (written on alias `c`). */
+function withClaim(uri: string, condition: Condition, context: UserFilterContext): Condition {
+  if (condition === false) return false
+  const where = condition === true ? sql`` : sql` and ${condition}`
+  return sql`u.id in (select c.user_id from user_claims c where c.tenant_id = ${context.tenantId} and c.claim_uri = ${uri}${where})`
+}
+
+function claimLeaf(uri: string, definition: AttributeDefinition, leaf: Leaf, context: UserFilterContext) {
+  if (definition.type === 'boolean') {
+    const flag: Operand = { kind: 'flag', isTrue: sql`c.value = 'true'`, isPresent: true }
+    if (leaf.kind === 'present') return withClaim(uri, sql`c.value <> ''`, context)
+    if (leaf.value === null) return not(withClaim(uri, sql`c.value <> ''`, context))
+    return withClaim(uri, leafOn(flag, leaf, context), context)
+  }
+  if (leaf.kind === 'compare' && leaf.value === null) return not(withClaim(uri, sql`c.value <> ''`, context))
+  return withClaim(uri, leafOn(textOf('c', definition.caseExact), leaf, context), context)
+}
+
+const userNameKeyExpression = sql`(case when u.store_domain = 'PRIMARY' then u.username_key else lower(u.store_domain) || '/' || u.username_key end)`
+const userNameExpression = sql`(case when u.store_domain = 'PRIMARY' then u.username else u.store_domain || '/' || u.username end)`
+
+function columnOperand(column: UserColumn): Operand {
+  switch (column) {
+    case 'id':
+      return { kind: 'text', raw: sql`u.id`, key: sql`u.id`, caseExact: true, nullable: false }
+    case 'userName':
+      return {
+        kind: 'text',
+        raw: userNameExpression,
+        key: userNameKeyExpression,
+        caseExact: false,
+        nullable: false,
+      }
+    case 'active':
+      return { kind: 'flag', isTrue: sql`u.status <> 'disabled'`, isPresent: true }
+    case 'accountLocked':
+      return { kind: 'flag', isTrue: sql`u.status = 'locked'`, isPresent: true }
+    case 'lockedReason':
+      return {
+        kind: 'text',
+        raw: sql`u.lock_reason`,
+        key: sql`lower(u.lock_reason)`,
+        caseExact: true,
+        nullable: true,
+      }
+    case 'created':
+      return { kind: 'instant', expr: sql`u.created_at`, nullable: false }
+    case 'lastModified':
+      return { kind: 'instant', expr: sql`u.updated_at`, nullable: false }
+    case 'passwordLastChanged':
+      return {
+        kind: 'instant',
+        expr: sql`(select pc.changed_at from password_credentials pc where pc.user_id = u.id)`,
+        nullable: true,
+      }
+  }
+}
+
+/** `userName eq "x"` is the provisioning clients' look-up: answer it from the unique index. */
+function userNameEquality(value: FilterValue): Condition | undefined {
+  if (typeof value !== 'string' || value !== value.trim()) return undefined
+  const parsed = parseUserName(value)
+  // `PRIMARY/x` is shown as `x`, so it must not match here either (the slow path says no).
+  if (!parsed || (parsed.storeDomain === 'PRIMARY' && value.includes('/'))) return undefined
+  if (value.includes('/') && value.slice(0, value.indexOf('/')).toUpperCase() !== parsed.storeDomain)
+    return undefined
+  return sql`(u.store_domain = ${parsed.storeDomain} and u.username_key = ${userNameKey(parsed.name)})`
+}
+
+/** One element of a multi-valued attribute, as the sub-filter of a value path sees it. */
+interface ElementSlot {
+  operand(subAttribute: string): Operand | undefined
+  /** Users having such an element that satisfies `condition`. */
+  having(condition: Condition): Condition
+}
+
+function typedValueSlots(
+  mapping: Extract<AttributeMapping, { kind: 'typed-values' }>,
+  context: UserFilterContext,
+) {
+  const slots: ElementSlot[] = []
+  const typeUris = Object.values(mapping.typeClaims)
+  const inSlot = (uri: string, extra: RawBuilder<unknown> | undefined, condition: Condition): Condition => {
+    if (condition === false) return false
+    const conditions = [extra, condition === true ? undefined : condition].filter(
+      (part) => part !== undefined,
+    )
+    const where = conditions.map((part) => sql` and ${part}`)
+    return sql`u.id in (select s.user_id from user_claims s where s.tenant_id = ${context.tenantId} and s.claim_uri = ${uri}${sql.join(where, sql``)})`
+  }
+  for (const [type, uri] of Object.entries(mapping.typeClaims)) {
+    const isPrimary = sql`exists (select 1 from user_claims p where p.user_id = s.user_id and p.claim_uri = ${mapping.primaryClaim} and p.value = s.value)`
+    slots.push({
+      operand: (sub) =>
+        sub === 'value'
+          ? textOf('s', false)
+          : sub === 'type'
+            ? { kind: 'constant', value: type }
+            : sub === 'primary'
+              ? { kind: 'flag', isTrue: isPrimary, isPresent: isPrimary }
+              : undefined,
+      having: (condition) => inSlot(uri, undefined, condition),
+    })
+  }
+  // The primary value that no typed claim repeats: an element without a type.
+  const untyped = sql`not exists (select 1 from user_claims d where d.user_id = s.user_id and d.claim_uri in (${sql.join(typeUris)}) and d.value = s.value)`
+  slots.push({
+    operand: (sub) =>
+      sub === 'value'
+        ? textOf('s', false)
+        : sub === 'type'
+          ? { kind: 'constant', value: undefined }
+          : sub === 'primary'
+            ? { kind: 'flag', isTrue: true, isPresent: true }
+            : undefined,
+    having: (condition) => inSlot(mapping.primaryClaim, untyped, condition),
+  })
+  return slots
+}
+
+function addressSlots(
+  mapping: Extract<AttributeMapping, { kind: 'typed-addresses' }>,
+  context: UserFilterContext,
+) {
+  return mapping.types.map((type): ElementSlot => {
+    const uris = mapping.subAttributes.map((sub) => mapping.claimOf(type, sub))
+    const exists = sql`u.id in (select e.user_id from user_claims e where e.tenant_id = ${context.tenantId} and e.claim_uri in (${sql.join(uris)}))`
+    const isPrimary = withClaim(mapping.primaryClaim, sql`c.value = ${type}`, context)
+    return {
+      operand: (sub) => {
+        if (sub === 'type') return { kind: 'constant', value: type }
+        if (sub === 'primary') return { kind: 'flag', isTrue: isPrimary, isPresent: isPrimary }
+        return undefined
+      },
+      having: (condition) => and(exists, condition),
+    }
+  })
+}
+
+function groupSlot(context: UserFilterContext): ElementSlot {
+  return {
+    operand: (sub) => {
+      if (sub === 'value')
+        return { kind: 'text', raw: sql`r.id`, key: sql`r.id`, caseExact: true, nullable: false }
+      // Role names are keyed lower-case (role-service), which is their comparison key.
+      if (sub === 'display')
+        return { kind: 'text', raw: sql`r.name`, key: sql`r.name_key`, caseExact: false, nullable: false }
+      if (sub === 'type') return { kind: 'constant', value: 'direct' }
+      return undefined
+    },
+    having: (condition) => {
+      if (condition === false) return false
+      const where = condition === true ? sql`` : sql` and ${condition}`
+      return sql`u.id in (select ur.user_id from user_roles ur join roles r on r.id = ur.role_id where ur.tenant_id = ${context.tenantId}${where})`
+    },
+  }
+}
+
+export class UserFilterTranslator {
+  constructor(private readonly context: UserFilterContext) {}
+
+  translate(filter: Filter): Condition {
+    switch (filter.kind) {
+      case 'and':
+        return and(this.translate(filter.left), this.translate(filter.right))
+      case 'or':
+        return or(this.translate(filter.left), this.translate(filter.right))
+      case 'not':
+        return not(this.translate(filter.filter))
+      case 'present':
+        return this.attribute(filter.path, { kind: 'present' })
+      case 'compare':
+        if (filter.operator === 'ne')
+          return not(this.attribute(filter.path, { kind: 'compare', operator: 'eq', value: filter.value }))
+        return this.attribute(filter.path, {
+          kind: 'compare',
+          operator: filter.operator,
+          value: filter.value,
+        })
+      case 'valuePath':
+        return this.valuePath(filter.path, filter.filter)
+    }
+  }
+
+  private resolve(path: AttributePath) {
+    const resolved = userRegistry.resolve(path)
+    const spelled = [path.schema, path.attribute].filter(Boolean).join(':')
+    if (!resolved)
+      throw scimError.invalidFilter(
+        `Unknown attribute ${spelled}${path.subAttribute ? `.${path.subAttribute}` : ''}.`,
+      )
+    if (resolved.attribute.returned === 'never' || resolved.subAttribute?.returned === 'never')
+      throw scimError.invalidFilter(`The attribute ${resolved.attribute.name} cannot be filtered on.`)
+    const mapping = mappingOf(resolved.schema.id, resolved.attribute.name)
+    if (!mapping)
+      throw scimError.invalidFilter(`The attribute ${resolved.attribute.name} cannot be filtered on.`)
+    return { ...resolved, mapping }
+  }
+
+  private attribute(path: AttributePath, leaf: Leaf): Condition {
+    const { attribute, subAttribute, mapping } = this.resolve(path)
+    const notFilterable = () =>
+      scimError.invalidFilter(
+        `The attribute ${attribute.name}${subAttribute ? `.${subAttribute.name}` : ''} cannot be filtered on.`,
+      )
+    switch (mapping.kind) {
+      case 'column': {
+        if (subAttribute) throw notFilterable()
+        if (mapping.column === 'userName' && leaf.kind === 'compare' && leaf.operator === 'eq') {
+          const fast = userNameEquality(leaf.value)
+          if (fast) return fast
+        }
+        return leafOn(columnOperand(mapping.column), leaf, this.context)
+      }
+      case 'claim':
+        if (subAttribute) throw notFilterable()
+        return claimLeaf(mapping.claim, attribute, leaf, this.context)
+      case 'complex': {
+        const uri = subAttribute ? mapping.subAttributes[subAttribute.name] : undefined
+        if (!subAttribute || !uri) throw notFilterable()
+        return claimLeaf(uri, subAttribute, leaf, this.context)
+      }
+      case 'meta': {
+        const name = subAttribute?.name
+        if (name === 'created' || name === 'lastModified')
+          return leafOn(columnOperand(name), leaf, this.context)
+        if (name === 'resourceType') return leafOn({ kind: 'constant', value: 'User' }, leaf, this.context)
+        throw notFilterable()
+      }
+      case 'typed-values':
+      case 'typed-addresses':
+      case 'groups': {
+        // `emails.value eq x` and `emails eq x` ask whether some element matches.
+        const sub = subAttribute?.name ?? (mapping.kind === 'typed-addresses' ? undefined : 'value')
+        if (!sub) {
+          if (leaf.kind === 'present') return this.elements(attribute.name, mapping, true)
+          throw notFilterable()
+        }
+        const inner: Filter =
+          leaf.kind === 'present'
+            ? { kind: 'present', path: { attribute: sub } }
+            : { kind: 'compare', path: { attribute: sub }, operator: leaf.operator, value: leaf.value }
+        return this.elements(attribute.name, mapping, inner)
+      }
+      case 'value-list':
+        throw notFilterable()
+    }
+  }
+
+  private valuePath(path: AttributePath, inner: Filter): Condition {
+    const { attribute, subAttribute, mapping } = this.resolve(path)
+    if (subAttribute || !attribute.multiValued || attribute.type !== 'complex')
+      throw scimError.invalidFilter(
+        `${attribute.name} is not a multi-valued complex attribute: [ ] does not apply.`,
+      )
+    if (mapping.kind !== 'typed-values' && mapping.kind !== 'typed-addresses' && mapping.kind !== 'groups')
+      throw scimError.invalidFilter(`The attribute ${attribute.name} cannot be filtered on.`)
+    return this.elements(attribute.name, mapping, inner)
+  }
+
+  private elements(
+    name: string,
+    mapping: Extract<AttributeMapping, { kind: 'typed-values' | 'typed-addresses' | 'groups' }>,
+    inner: Filter | true,
+  ): Condition {
+    const slots =
+      mapping.kind === 'typed-values'
+        ? typedValueSlots(mapping, this.context)
+        : mapping.kind === 'typed-addresses'
+          ? addressSlots(mapping, this.context)
+          : [groupSlot(this.context)]
+    const definition = userRegistry.resolve({ attribute: name })!.attribute
+    return anyOf(
+      slots.map((slot) =>
+        slot.having(inner === true ? true : this.element(inner, slot, definition, mapping)),
+      ),
+    )
+  }
+
+  /** The sub-filter of a value path, for one element slot. */
+  private element(
+    filter: Filter,
+    slot: ElementSlot,
+    parent: AttributeDefinition,
+    mapping: AttributeMapping,
+  ): Condition {
+    switch (filter.kind) {
+      case 'and':
+        return and(
+          this.element(filter.left, slot, parent, mapping),
+          this.element(filter.right, slot, parent, mapping),
+        )
+      case 'or':
+        return or(
+          this.element(filter.left, slot, parent, mapping),
+          this.element(filter.right, slot, parent, mapping),
+        )
+      case 'not':
+        return not(this.element(filter.filter, slot, parent, mapping))
+      case 'valuePath':
+        throw scimError.invalidFilter('A value filter cannot contain another value filter.')
+      case 'present':
+      case 'compare': {
+        const wanted = filter.path.attribute.toLowerCase()
+        const sub = parent.subAttributes?.find((candidate) => candidate.name.toLowerCase() === wanted)
+        if (!sub || filter.path.subAttribute)
+          throw scimError.invalidFilter(`${parent.name} has no sub-attribute ${filter.path.attribute}.`)
+        const leaf: Leaf =
+          filter.kind === 'present'
+            ? { kind: 'present' }
+            : {
+                kind: 'compare',
+                operator: filter.operator === 'ne' ? 'eq' : filter.operator,
+                value: filter.value,
+              }
+        const condition = this.elementLeaf(slot, sub, leaf, mapping)
+        return filter.kind === 'compare' && filter.operator === 'ne' ? not(condition) : condition
+      }
+    }
+  }
+
+  private elementLeaf(
+    slot: ElementSlot,
+    sub: AttributeDefinition,
+    leaf: Leaf,
+    mapping: AttributeMapping,
+  ): Condition {
+    const operand = slot.operand(sub.name)
+    if (operand) return leafOn(operand, leaf, this.context)
+    if (mapping.kind === 'typed-addresses') {
+      const type = slot.operand('type')
+      const uri = type?.kind === 'constant' && type.value ? mapping.claimOf(type.value, sub.name) : undefined
+      if (uri && mapping.subAttributes.includes(sub.name)) return claimLeaf(uri, sub, leaf, this.context)
+    }
+    // A sub-attribute Rekey does not store (e.g. `display`) never has a value.
+    return leafOn({ kind: 'constant', value: undefined }, leaf, this.context)
+  }
+}

@@ -1,0 +1,174 @@
+import { displayUserName } from '../../domain/user-name.ts'
+import type { Claims } from '../../persistence/repositories/claims.ts'
+import { userRegistry } from '../schema/registry.ts'
+import type { AttributeType } from '../schema/types.ts'
+import {
+  type AttributeMapping,
+  CORE_USER,
+  type TypedAddressesMapping,
+  type TypedValuesMapping,
+  type UserColumn,
+  userAttributeMappings,
+} from './user-mapping.ts'
+import type { UserRecord } from './user-record.ts'
+
+export type ScimResource = Record<string, unknown>
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** A claim's text as the attribute's SCIM type: booleans are stored as "true"/"false". */
+export function claimToScim(value: string, type: AttributeType): unknown {
+  if (type === 'boolean') return value === 'true'
+  if (type === 'integer' || type === 'decimal') {
+    const number = Number(value)
+    return Number.isFinite(number) ? number : value
+  }
+  return value
+}
+
+function columnValue(record: UserRecord, column: UserColumn): unknown {
+  const { row } = record
+  switch (column) {
+    case 'id':
+      return row.id
+    case 'userName':
+      return displayUserName(row.store_domain, row.username)
+    case 'active':
+      return row.status !== 'disabled'
+    case 'created':
+      return iso(row.created_at)
+    case 'lastModified':
+      return iso(row.updated_at)
+    case 'accountLocked':
+      return row.status === 'locked'
+    case 'lockedReason':
+      return row.lock_reason ?? undefined
+    case 'passwordLastChanged':
+      return record.passwordChangedAt === null ? undefined : iso(record.passwordChangedAt)
+  }
+}
+
+/** Elements from per-type claims; the primary flag marks the value the primary claim repeats. */
+export function typedValueElements(claims: Claims, mapping: TypedValuesMapping): ScimResource[] {
+  const primary = claims[mapping.primaryClaim]
+  const elements: ScimResource[] = []
+  let primaryShown = false
+  for (const [type, uri] of Object.entries(mapping.typeClaims)) {
+    const value = claims[uri]
+    if (value === undefined) continue
+    const isPrimary = value === primary
+    primaryShown ||= isPrimary
+    elements.push({ value, type, ...(isPrimary ? { primary: true } : {}) })
+  }
+  if (primary !== undefined && !primaryShown) elements.unshift({ value: primary, primary: true })
+  return elements
+}
+
+export function addressElements(claims: Claims, mapping: TypedAddressesMapping): ScimResource[] {
+  const primaryType = claims[mapping.primaryClaim]
+  const elements: ScimResource[] = []
+  for (const type of mapping.types) {
+    const element: ScimResource = {}
+    for (const sub of mapping.subAttributes) {
+      const value = claims[mapping.claimOf(type, sub)]
+      if (value !== undefined) element[sub] = value
+    }
+    if (Object.keys(element).length === 0) continue
+    elements.push({ ...element, type, ...(primaryType === type ? { primary: true } : {}) })
+  }
+  return elements
+}
+
+function valueList(raw: string | undefined): ScimResource[] | undefined {
+  if (raw === undefined) return undefined
+  try {
+    const values: unknown = JSON.parse(raw)
+    if (!Array.isArray(values)) return undefined
+    return values.filter((value): value is string => typeof value === 'string').map((value) => ({ value }))
+  } catch {
+    return undefined
+  }
+}
+
+function attributeValue(
+  record: UserRecord,
+  schemaId: string,
+  name: string,
+  mapping: AttributeMapping,
+  baseUrl: string,
+): unknown {
+  switch (mapping.kind) {
+    case 'column':
+      return columnValue(record, mapping.column)
+    case 'claim': {
+      const value = record.claims[mapping.claim]
+      if (value === undefined) return undefined
+      const type = userRegistry.resolve({ schema: schemaId, attribute: name })?.attribute.type ?? 'string'
+      return claimToScim(value, type)
+    }
+    case 'complex': {
+      const value: ScimResource = {}
+      for (const [sub, uri] of Object.entries(mapping.subAttributes)) {
+        const claimValue = record.claims[uri]
+        if (claimValue !== undefined) value[sub] = claimValue
+      }
+      if (name === 'manager' && typeof value.value === 'string')
+        value.$ref = `${baseUrl}/Users/${value.value}`
+      return Object.keys(value).length > 0 ? value : undefined
+    }
+    case 'typed-values': {
+      const elements = typedValueElements(record.claims, mapping)
+      return elements.length > 0 ? elements : undefined
+    }
+    case 'typed-addresses': {
+      const elements = addressElements(record.claims, mapping)
+      return elements.length > 0 ? elements : undefined
+    }
+    case 'value-list':
+      return valueList(record.claims[mapping.claim])
+    case 'groups':
+      return record.groups.length > 0
+        ? record.groups.map((group) => ({
+            value: group.id,
+            $ref: `${baseUrl}/Groups/${group.id}`,
+            display: group.name,
+            type: 'direct',
+          }))
+        : undefined
+    case 'meta':
+      return {
+        resourceType: 'User',
+        created: iso(record.row.created_at),
+        lastModified: iso(record.row.updated_at),
+        location: `${baseUrl}/Users/${record.row.id}`,
+        version: userVersionTag(record.row.version),
+      }
+  }
+}
+
+/** The weak ETag of a user version; `meta.version` and the ETag header carry the same text. */
+export function userVersionTag(version: number): string {
+  return `W/"${version}"`
+}
+
+/**
+ * The full SCIM User (every attribute that has a value, before `attributes` projection).
+ * Attributes returned `never` (password) have no mapping and so can never appear.
+ */
+export function renderUser(record: UserRecord, baseUrl: string): ScimResource {
+  const resource: ScimResource = { schemas: [CORE_USER] }
+  const schemas = [CORE_USER]
+  for (const [schemaId, mappings] of Object.entries(userAttributeMappings)) {
+    const target: ScimResource = schemaId === CORE_USER ? resource : {}
+    for (const [name, mapping] of Object.entries(mappings)) {
+      const value = attributeValue(record, schemaId, name, mapping, baseUrl)
+      if (value !== undefined) target[name] = value
+    }
+    if (schemaId !== CORE_USER && Object.keys(target).length > 0) {
+      resource[schemaId] = target
+      schemas.push(schemaId)
+    }
+  }
+  resource.schemas = schemas
+  return resource
+}
