@@ -44,7 +44,13 @@ export const claimsRepository = {
       }
       await db
         .insertInto('user_claims')
-        .values({ user_id: userId, tenant_id: tenantId, claim_uri: claimUri, value, value_key: comparisonKey(value) })
+        .values({
+          user_id: userId,
+          tenant_id: tenantId,
+          claim_uri: claimUri,
+          value,
+          value_key: comparisonKey(value),
+        })
         .onConflict((conflict) =>
           conflict.columns(['user_id', 'claim_uri']).doUpdateSet({ value, value_key: comparisonKey(value) }),
         )

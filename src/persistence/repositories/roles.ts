@@ -76,6 +76,20 @@ export const rolesRepository = {
       .orderBy('roles.name_key')
       .execute()
   },
+  /** The roles of many users in one query, by user id (ids and names only). */
+  async rolesOfUsers(db: Executor, userIds: string[]): Promise<Map<string, Array<{ id: string; name: string }>>> {
+    const result = new Map<string, Array<{ id: string; name: string }>>(userIds.map((id) => [id, []]))
+    if (userIds.length === 0) return result
+    const rows = await db
+      .selectFrom('user_roles')
+      .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+      .select(['user_roles.user_id', 'roles.id', 'roles.name'])
+      .where('user_roles.user_id', 'in', userIds)
+      .orderBy('roles.name_key')
+      .execute()
+    for (const row of rows) result.get(row.user_id)?.push({ id: row.id, name: row.name })
+    return result
+  },
   async addMember(
     db: Executor,
     tenantId: string,

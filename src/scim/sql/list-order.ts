@@ -1,0 +1,15 @@
+import { type RawBuilder, sql } from 'kysely'
+
+export type SortOrder = 'ascending' | 'descending'
+
+/**
+ * ORDER BY for a sort key that may be absent: absent values sort last when ascending and first
+ * when descending (as if larger than every value), the same on both engines; the id breaks
+ * ties so pages never overlap.
+ */
+export function orderBy(key: RawBuilder<unknown>, order: SortOrder, postgres: boolean, tieBreak: RawBuilder<unknown>) {
+  const ordered = postgres ? sql`${key} collate "C"` : key
+  return order === 'ascending'
+    ? sql`(case when ${key} is null then 1 else 0 end), ${ordered} asc, ${tieBreak} asc`
+    : sql`(case when ${key} is null then 1 else 0 end) desc, ${ordered} desc, ${tieBreak} desc`
+}

@@ -1,0 +1,98 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely'
+import { isPostgres } from '../../persistence/dialect.ts'
+import type { Executor } from '../../persistence/executor.ts'
+import type { UserRow } from '../../persistence/repositories/users.ts'
+import { scimError } from '../errors.ts'
+import type { AttributePath, Filter } from '../filter/ast.ts'
+import { userRegistry } from '../schema/registry.ts'
+import { type Condition, toSql } from '../sql/condition.ts'
+import { orderBy, type SortOrder } from '../sql/list-order.ts'
+import { UserFilterTranslator } from './user-filter-sql.ts'
+import { mappingOf } from './user-mapping.ts'
+import { readUserRecords } from './user-reader.ts'
+import type { UserRecord } from './user-record.ts'
+
+export interface UserListRequest {
+  filter?: Filter | undefined
+  sortBy?: AttributePath | undefined
+  sortOrder: SortOrder
+  /** 1-based, as in SCIM. */
+  startIndex: number
+  count: number
+}
+
+const claimKey = (uri: string, caseExact: boolean) =>
+  caseExact
+    ? sql`(select c.value from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
+    : sql`(select c.value_key from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
+
+/** The sort key of `sortBy`; multi-valued attributes sort by their primary value (RFC 7644 §3.4.2.3). */
+function sortKey(path: AttributePath): RawBuilder<unknown> {
+  const resolved = userRegistry.resolve(path)
+  const mapping = resolved && mappingOf(resolved.schema.id, resolved.attribute.name)
+  const unsortable = () => scimError.invalidValue(`sortBy: ${path.attribute}${path.subAttribute ? `.${path.subAttribute}` : ''} cannot be sorted on.`)
+  if (!resolved || !mapping || resolved.attribute.returned === 'never') throw unsortable()
+  const sub = resolved.subAttribute
+  switch (mapping.kind) {
+    case 'column':
+      switch (mapping.column) {
+        case 'id':
+          return sql`u.id`
+        case 'userName':
+          return sql`(case when u.store_domain = 'PRIMARY' then u.username_key else lower(u.store_domain) || '/' || u.username_key end)`
+        case 'created':
+          return sql`u.created_at`
+        case 'lastModified':
+          return sql`u.updated_at`
+        case 'lockedReason':
+          return sql`u.lock_reason`
+        default:
+          throw unsortable()
+      }
+    case 'claim':
+      return claimKey(mapping.claim, resolved.attribute.caseExact)
+    case 'complex': {
+      const uri = sub && mapping.subAttributes[sub.name]
+      if (!uri) throw unsortable()
+      return claimKey(uri, sub.caseExact)
+    }
+    case 'typed-values':
+      if (sub && sub.name !== 'value') throw unsortable()
+      return claimKey(mapping.primaryClaim, false)
+    case 'meta':
+      if (sub?.name === 'created') return sql`u.created_at`
+      if (sub?.name === 'lastModified') return sql`u.updated_at`
+      throw unsortable()
+    default:
+      throw unsortable()
+  }
+}
+
+/** One page of users matching a filter, and how many match in all; filtering happens in SQL. */
+export async function listUsers(
+  db: Executor,
+  tenantId: string,
+  request: UserListRequest,
+): Promise<{ total: number; records: UserRecord[] }> {
+  const postgres = isPostgres(db)
+  const condition: Condition = request.filter
+    ? new UserFilterTranslator({ tenantId, postgres }).translate(request.filter)
+    : true
+  const where = toSql(condition) as RawBuilder<SqlBool>
+  const order = request.sortBy
+    ? orderBy(sortKey(request.sortBy), request.sortOrder, postgres, sql`u.id`)
+    : sql`u.created_at asc, u.id asc`
+  const base = db.selectFrom('users as u').where('u.tenant_id', '=', tenantId).where(where)
+  const [countRow, rows] = await Promise.all([
+    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    request.count === 0
+      ? Promise.resolve([] as UserRow[])
+      : base
+          .selectAll('u')
+          .orderBy(order)
+          .limit(request.count)
+          .offset(request.startIndex - 1)
+          .execute(),
+  ])
+  return { total: Number(countRow.total), records: await readUserRecords(db, rows) }
+}
