@@ -1,0 +1,477 @@
+/**
+ * In-memory evaluation of a SCIM filter over a resource as the server returns it: core
+ * attributes at the top level, each extension's attributes in an object under its schema URN.
+ * The SQL translator implements the same rules, and a property test holds the two together:
+ *
+ * - No value: the attribute is missing, null or an empty array. An empty string is a value,
+ *   except to `pr`: storage never keeps empty strings.
+ * - Multi-valued: a comparison holds when it holds for any element. A complex attribute
+ *   compared without a sub-attribute (`emails co "@x"`, `manager eq "42"`) compares its
+ *   `value` sub-attribute.
+ * - `ne` is exactly `not eq`, so it holds when there is no value; `eq null` is `not pr` and
+ *   `ne null` is `pr`. Every other operator is false when there is no value.
+ * - `pr`: some non-null value that is not "" (for a multi-valued attribute without a
+ *   sub-attribute: some non-null element).
+ * - Strings: `caseExact: false` compares `s.normalize('NFKC').toLowerCase()`; ordering is by
+ *   Unicode code point, as SQL orders UTF-8 bytes. dateTime compares epoch milliseconds, and a
+ *   stored value that does not parse matches nothing. Booleans take `eq` and `ne` only, and
+ *   the literal may be the string "true" or "false" in any case (a common client deviation).
+ */
+import { scimError } from '../errors.ts'
+import type { AttributeDefinition, SchemaRegistry } from '../schema/types.ts'
+import type { AttributePath, CompareOperator, Filter, FilterValue } from './ast.ts'
+import { quote } from './lexer.ts'
+import { formatPath } from './parser.ts'
+
+type Values = readonly unknown[]
+
+/** What a path reads: the definition comparisons follow, and the values found. */
+interface Operand {
+  /** The attribute compared (`value` for a complex attribute); undefined when there is none. */
+  comparedAs: AttributeDefinition | undefined
+  /** Values comparisons see. */
+  compared: Values
+  /** Values `pr` looks at. */
+  present: Values
+}
+
+const noOperand: Operand = { comparedAs: undefined, compared: [], present: [] }
+
+export function matchesFilter(
+  resource: Record<string, unknown>,
+  filter: Filter,
+  registry: SchemaRegistry,
+): boolean {
+  return evaluate(filter, {
+    operand: (path) => resourceOperand(resource, path, registry),
+    valuePath: (path, inner) => {
+      const resolved = registry.resolve(path)
+      if (!resolved || resolved.subAttribute) return false
+      const container = containerOf(resource, resolved.schema.id, registry)
+      return elementsOf(property(container, resolved.attribute.name)).some((element) =>
+        matchesElement(element, inner, resolved.attribute, registry),
+      )
+    },
+  })
+}
+
+/**
+ * The filter of a value path (or PATCH value filter) against one element of the
+ * multi-valued complex `attribute`; its paths name sub-attributes of `attribute`.
+ */
+export function matchesElement(
+  element: unknown,
+  filter: Filter,
+  attribute: AttributeDefinition,
+  _registry: SchemaRegistry,
+): boolean {
+  const record = asRecord(element)
+  return evaluate(filter, {
+    operand: (path) => {
+      if (path.schema !== undefined || path.subAttribute !== undefined) return noOperand
+      const sub = findSubAttribute(attribute, path.attribute)
+      return sub ? operandIn(record, sub, undefined) : noOperand
+    },
+    // Value paths do not nest.
+    valuePath: () => false,
+  })
+}
+
+interface Scope {
+  operand(path: AttributePath): Operand
+  valuePath(path: AttributePath, filter: Filter): boolean
+}
+
+function evaluate(filter: Filter, scope: Scope): boolean {
+  switch (filter.kind) {
+    case 'and':
+      return evaluate(filter.left, scope) && evaluate(filter.right, scope)
+    case 'or':
+      return evaluate(filter.left, scope) || evaluate(filter.right, scope)
+    case 'not':
+      return !evaluate(filter.filter, scope)
+    case 'present':
+      return isPresent(scope.operand(filter.path))
+    case 'valuePath':
+      return scope.valuePath(filter.path, filter.filter)
+    case 'compare': {
+      const operand = scope.operand(filter.path)
+      if (filter.operator === 'ne') return !compare(operand, 'eq', filter.value)
+      return compare(operand, filter.operator, filter.value)
+    }
+  }
+}
+
+function isPresent(operand: Operand): boolean {
+  return operand.present.some((value) => value !== '')
+}
+
+function compare(operand: Operand, operator: CompareOperator, literal: FilterValue): boolean {
+  if (literal === null) return operator === 'eq' && !isPresent(operand)
+  const definition = operand.comparedAs
+  if (!definition) return false
+  return operand.compared.some((value) => compareOne(definition, operator, value, literal))
+}
+
+function compareOne(
+  definition: AttributeDefinition,
+  operator: CompareOperator,
+  value: unknown,
+  literal: string | number | boolean,
+): boolean {
+  switch (definition.type) {
+    case 'string':
+    case 'reference':
+    case 'binary':
+      if (typeof value !== 'string' || typeof literal !== 'string') return false
+      return compareStrings(operator, definition.caseExact, value, literal)
+    case 'boolean': {
+      const wanted = booleanLiteral(literal)
+      return operator === 'eq' && typeof value === 'boolean' && value === wanted
+    }
+    case 'integer':
+    case 'decimal':
+      if (typeof value !== 'number' || typeof literal !== 'number') return false
+      return compareOrdered(operator, value === literal ? 0 : value < literal ? -1 : 1)
+    case 'dateTime': {
+      if (typeof value !== 'string' || typeof literal !== 'string') return false
+      const stored = Date.parse(value)
+      const wanted = parseDateTimeLiteral(literal)
+      if (Number.isNaN(stored) || wanted === undefined) return false
+      return compareOrdered(operator, stored === wanted ? 0 : stored < wanted ? -1 : 1)
+    }
+    case 'complex':
+      return false
+  }
+}
+
+function compareStrings(
+  operator: CompareOperator,
+  caseExact: boolean,
+  value: string,
+  literal: string,
+): boolean {
+  const left = caseExact ? value : caseKey(value)
+  const right = caseExact ? literal : caseKey(literal)
+  switch (operator) {
+    case 'co':
+      return left.includes(right)
+    case 'sw':
+      return left.startsWith(right)
+    case 'ew':
+      return left.endsWith(right)
+    default:
+      return compareOrdered(operator, compareCodePoints(left, right))
+  }
+}
+
+/** eq, gt, ge, lt and le from a three-way comparison; the substring operators never hold. */
+function compareOrdered(operator: CompareOperator, order: number): boolean {
+  switch (operator) {
+    case 'eq':
+      return order === 0
+    case 'gt':
+      return order > 0
+    case 'ge':
+      return order >= 0
+    case 'lt':
+      return order < 0
+    case 'le':
+      return order <= 0
+    default:
+      return false
+  }
+}
+
+/** The comparison key of a case-insensitive string, as storage computes it. */
+export function caseKey(text: string): string {
+  return text.normalize('NFKC').toLowerCase()
+}
+
+/**
+ * Orders by Unicode code point. JavaScript's `<` compares UTF-16 units, which puts U+FFFF
+ * after U+10000; UTF-8 byte order, which SQL uses, does not.
+ */
+export function compareCodePoints(left: string, right: string): number {
+  let index = 0
+  while (index < left.length && index < right.length) {
+    const a = left.codePointAt(index)!
+    const b = right.codePointAt(index)!
+    if (a !== b) return a < b ? -1 : 1
+    index += a > 0xffff ? 2 : 1
+  }
+  return left.length === right.length ? 0 : index < left.length ? 1 : -1
+}
+
+/** `true`, `false`, or the strings "true" and "false" in any case; undefined otherwise. */
+export function booleanLiteral(literal: FilterValue): boolean | undefined {
+  if (typeof literal === 'boolean') return literal
+  if (typeof literal !== 'string') return undefined
+  const lower = literal.toLowerCase()
+  return lower === 'true' ? true : lower === 'false' ? false : undefined
+}
+
+const dateTimePattern =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/i
+
+/**
+ * Epoch milliseconds of an xsd:dateTime literal with a zone (RFC 7643 §2.3.5), or undefined.
+ * Stricter than `Date.parse`, which takes February 30 and 24:00; a zone is required because
+ * without one the answer would depend on the server's local time.
+ */
+export function parseDateTimeLiteral(text: string): number | undefined {
+  const match = dateTimePattern.exec(text)
+  if (!match) return undefined
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match
+    .slice(1)
+    .map((part) => (part === undefined ? 0 : Number(part))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return undefined
+  const millis = Date.parse(text)
+  return Number.isNaN(millis) ? undefined : millis
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return [4, 6, 9, 11].includes(month) ? 30 : 31
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return leap ? 29 : 28
+}
+
+function resourceOperand(
+  resource: Record<string, unknown>,
+  path: AttributePath,
+  registry: SchemaRegistry,
+): Operand {
+  const resolved = registry.resolve(path)
+  if (!resolved) return noOperand
+  const container = containerOf(resource, resolved.schema.id, registry)
+  return operandIn(container, resolved.attribute, resolved.subAttribute)
+}
+
+/** The values of `attribute` (or of its `sub`) in `container`. */
+function operandIn(
+  container: Record<string, unknown> | undefined,
+  attribute: AttributeDefinition,
+  sub: AttributeDefinition | undefined,
+): Operand {
+  const elements = elementsOf(property(container, attribute.name))
+  if (sub) {
+    const values = subValues(elements, sub)
+    return { comparedAs: sub, compared: values, present: values }
+  }
+  if (attribute.type !== 'complex') return { comparedAs: attribute, compared: elements, present: elements }
+  const value = findSubAttribute(attribute, 'value')
+  return { comparedAs: value, compared: value ? subValues(elements, value) : [], present: elements }
+}
+
+function subValues(elements: Values, sub: AttributeDefinition): Values {
+  return elements.flatMap((element) => elementsOf(property(asRecord(element), sub.name)))
+}
+
+/** A value as a list without nulls: missing, null and [] are no value. */
+function elementsOf(value: unknown): Values {
+  if (value === undefined || value === null) return []
+  return Array.isArray(value) ? value.filter((element) => element !== undefined && element !== null) : [value]
+}
+
+function containerOf(
+  resource: Record<string, unknown>,
+  schemaId: string,
+  registry: SchemaRegistry,
+): Record<string, unknown> | undefined {
+  return schemaId.toLowerCase() === registry.core.id.toLowerCase()
+    ? resource
+    : asRecord(property(resource, schemaId))
+}
+
+export function findSubAttribute(
+  attribute: AttributeDefinition,
+  name: string,
+): AttributeDefinition | undefined {
+  const wanted = name.toLowerCase()
+  return attribute.subAttributes?.find((sub) => sub.name.toLowerCase() === wanted)
+}
+
+/** An own property by name, case-insensitively (RFC 7643 §2.1); inherited ones never count. */
+function property(record: Record<string, unknown> | undefined, name: string): unknown {
+  if (!record) return undefined
+  if (Object.hasOwn(record, name)) return record[name]
+  const wanted = name.toLowerCase()
+  const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === wanted)
+  return key === undefined ? undefined : record[key]
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined
+}
+
+/** An attribute a filter path names, with the name messages use for it. */
+interface Named {
+  name: string
+  attribute: AttributeDefinition
+  sub: AttributeDefinition | undefined
+}
+
+type Resolve = (path: AttributePath) => Named
+
+const invalid = scimError.invalidFilter
+const textTypes: ReadonlySet<string> = new Set(['string', 'reference', 'binary'])
+
+/**
+ * Checks a parsed filter against the resource type's schemas: every path names a known,
+ * filterable attribute, and every operator and literal fits the attribute's type.
+ */
+export function validateFilter(filter: Filter, registry: SchemaRegistry): void {
+  checkFilter(filter, (path) => resolveTopLevel(path, registry), undefined)
+}
+
+function checkFilter(filter: Filter, resolve: Resolve, parent: AttributeDefinition | undefined): void {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      checkFilter(filter.left, resolve, parent)
+      checkFilter(filter.right, resolve, parent)
+      return
+    case 'not':
+      checkFilter(filter.filter, resolve, parent)
+      return
+    case 'present':
+      resolve(filter.path)
+      return
+    case 'compare':
+      checkComparison(resolve(filter.path), filter.operator, filter.value)
+      return
+    case 'valuePath': {
+      if (parent)
+        throw invalid(
+          `Value filters cannot be nested: ${quote(formatPath(filter.path))}[…] is inside ${parent.name}[…]`,
+        )
+      const { name, attribute, sub } = resolve(filter.path)
+      if (sub || attribute.type !== 'complex' || !attribute.multiValued)
+        throw invalid(
+          `${quote(name)}[…] needs a multi-valued complex attribute, such as emails; ${quote(name)} is ${describeType(sub ?? attribute)}`,
+        )
+      checkFilter(filter.filter, (path) => resolveInValuePath(path, attribute), attribute)
+    }
+  }
+}
+
+function resolveTopLevel(path: AttributePath, registry: SchemaRegistry): Named {
+  const name = formatPath(path)
+  if (path.schema !== undefined && !registry.schema(path.schema))
+    throw invalid(`Unknown schema ${quote(path.schema)} in ${quote(name)}`)
+  const resolved = registry.resolve(path)
+  if (resolved && (path.subAttribute === undefined || resolved.subAttribute))
+    return filterable({ name, attribute: resolved.attribute, sub: resolved.subAttribute })
+  const parent = registry.resolve({ schema: path.schema, attribute: path.attribute })
+  if (!parent)
+    throw invalid(
+      `Unknown attribute ${quote(path.attribute)} ${path.schema === undefined ? 'in the filter' : `in schema ${quote(path.schema)}`}`,
+    )
+  throw unknownSubAttribute(parent.attribute, path.subAttribute ?? '')
+}
+
+/** Inside `emails[…]` paths name sub-attributes of emails. */
+function resolveInValuePath(path: AttributePath, parent: AttributeDefinition): Named {
+  if (path.schema !== undefined || path.subAttribute !== undefined)
+    throw invalid(
+      `Inside ${parent.name}[…] name a sub-attribute alone: ${quote(formatPath(path))} is not one`,
+    )
+  const sub = findSubAttribute(parent, path.attribute)
+  if (!sub) throw unknownSubAttribute(parent, path.attribute)
+  return filterable({ name: `${parent.name}.${sub.name}`, attribute: sub, sub: undefined })
+}
+
+function unknownSubAttribute(parent: AttributeDefinition, name: string): Error {
+  if (parent.type !== 'complex')
+    return invalid(`${quote(parent.name)} is ${describeType(parent)} and has no sub-attributes`)
+  const known = (parent.subAttributes ?? []).map((sub) => sub.name).join(', ')
+  return invalid(`${quote(parent.name)} has no sub-attribute ${quote(name)}; it has ${known}`)
+}
+
+/**
+ * Refuses attributes that are never returned. The threat is an oracle: `password sw "a"`
+ * would reveal a secret one character at a time through which resources match.
+ */
+function filterable(named: Named): Named {
+  if (named.attribute.returned === 'never' || named.sub?.returned === 'never')
+    throw invalid(
+      `${quote(named.name)} cannot be used in a filter: it is never returned, and filtering would reveal it`,
+    )
+  return named
+}
+
+function checkComparison(named: Named, operator: CompareOperator, value: FilterValue): void {
+  let label = quote(named.name)
+  if (value === null) {
+    if (operator === 'eq' || operator === 'ne') return
+    throw invalid(`null can only be compared with eq or ne, not with ${operator} (on ${label})`)
+  }
+  let definition = named.sub ?? named.attribute
+  if (definition.type === 'complex') {
+    const inner = findSubAttribute(definition, 'value')
+    const known = (definition.subAttributes ?? []).map((sub) => sub.name).join(', ')
+    if (!inner) throw invalid(`${label} is complex: compare one of its sub-attributes (${known}), or use pr`)
+    // `emails co "x"` compares emails.value, so messages name that.
+    const name = `${named.name}.${inner.name}`
+    label = quote(name)
+    definition = filterable({ name, attribute: inner, sub: undefined }).attribute
+  }
+  const { type } = definition
+  if ((operator === 'co' || operator === 'sw' || operator === 'ew') && !textTypes.has(type))
+    throw invalid(
+      `The operator ${operator} needs a string, reference or binary attribute; ${label} is ${describeType(definition)}`,
+    )
+  if (
+    (operator === 'gt' || operator === 'ge' || operator === 'lt' || operator === 'le') &&
+    (type === 'boolean' || type === 'binary')
+  )
+    throw invalid(
+      `The operator ${operator} does not order ${describeType(definition)} such as ${label}; use eq or ne`,
+    )
+  const problem = literalProblem(definition, value)
+  if (problem)
+    throw invalid(`${label} is ${describeType(definition)}: ${problem}, not ${JSON.stringify(value)}`)
+}
+
+/** Why `value` cannot be compared with an attribute of this definition's type, if it cannot. */
+function literalProblem(
+  definition: AttributeDefinition,
+  value: string | number | boolean,
+): string | undefined {
+  switch (definition.type) {
+    case 'string':
+    case 'reference':
+    case 'binary':
+      return typeof value === 'string' ? undefined : 'compare it with a string in double quotes'
+    case 'boolean':
+      return booleanLiteral(value) === undefined ? 'compare it with true or false' : undefined
+    case 'integer':
+      // Beyond 2^53 a number is no longer exact, and storage would overflow.
+      return Number.isSafeInteger(value) ? undefined : 'compare it with a whole number such as 42'
+    case 'decimal':
+      return typeof value === 'number' ? undefined : 'compare it with a number such as 1.5'
+    case 'dateTime':
+      return typeof value === 'string' && parseDateTimeLiteral(value) !== undefined
+        ? undefined
+        : 'compare it with a date and time with a zone in double quotes, such as "2011-05-13T04:42:34Z"'
+    case 'complex':
+      return 'compare one of its sub-attributes'
+  }
+}
+
+function describeType(definition: AttributeDefinition): string {
+  const kind = definition.multiValued ? 'multi-valued' : 'single-valued'
+  return `a ${kind} ${definition.type}`
+}
