@@ -16,6 +16,10 @@ import { LoginService } from './flows/login/service.ts'
 import { AuditLog } from './observability/audit.ts'
 import { createLogger } from './observability/logger.ts'
 import { openStore, type Store } from './persistence/database.ts'
+import { ScimGroupWriter } from './scim/groups/group-writer.ts'
+import { ScimGroups } from './scim/groups/scim-groups.ts'
+import { ScimUsers } from './scim/users/scim-users.ts'
+import { ScimUserWriter } from './scim/users/user-writer.ts'
 import { BasicAuthCache } from './security/basic-auth-cache.ts'
 import { PasswordHasher } from './security/password-hasher.ts'
 import { loadSecretKey } from './security/secret-key.ts'
@@ -39,6 +43,8 @@ export interface Container {
   verifier: CredentialVerifier
   login: LoginService
   adminAuth: AdminAuthenticator
+  scimUsers: ScimUsers
+  scimGroups: ScimGroups
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>
   close(): Promise<void>
@@ -85,6 +91,8 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
   const verifier = new CredentialVerifier(db, hasher, clock)
   const login = new LoginService(db, clock, audit, verifier, sessions, defaultLoginChecks)
   const adminAuth = new AdminAuthenticator(db, verifier, basicAuthCache, tokens, sessions, audit)
+  const scimUsers = new ScimUsers(db, new ScimUserWriter(db, clock, audit, users, passwords), users)
+  const scimGroups = new ScimGroups(db, new ScimGroupWriter(db, clock, audit, roles), roles)
   return {
     config,
     clock,
@@ -103,6 +111,8 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     verifier,
     login,
     adminAuth,
+    scimUsers,
+    scimGroups,
     async ping() {
       try {
         await sql`select 1`.execute(db)

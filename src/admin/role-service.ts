@@ -25,7 +25,7 @@ export interface RoleMember {
   username: string
 }
 
-const roleNamePattern = /^[^\s/\p{Cc}][^/\p{Cc}]{0,126}[^\s/\p{Cc}]$|^[^\s/\p{Cc}]$/u
+export const roleNamePattern = /^[^\s/\p{Cc}][^/\p{Cc}]{0,126}[^\s/\p{Cc}]$|^[^\s/\p{Cc}]$/u
 
 function checkPermissions(values: readonly string[]): Permission[] {
   const unknown = values.filter((value) => !isPermission(value))

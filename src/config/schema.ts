@@ -187,6 +187,30 @@ export const configSchema = Type.Object(
           'Server secret (base64, at least 32 bytes) for keyed hashes of codes. Empty: generated once into `<data_dir>/secret.key`. Instances sharing a database must share it.',
       }),
     }),
+    scim: section('SCIM 2.0 service provider', {
+      max_results: Type.Integer({
+        default: 1000,
+        minimum: 1,
+        maximum: 10_000,
+        env: 'REKEY_SCIM_MAX_RESULTS',
+        description: 'Most resources one list or search page returns; a larger `count` is reduced to it.',
+      }),
+      bulk_max_operations: Type.Integer({
+        default: 1000,
+        minimum: 1,
+        maximum: 100_000,
+        env: 'REKEY_SCIM_BULK_MAX_OPERATIONS',
+        description: 'Most operations one Bulk request may carry (advertised in ServiceProviderConfig).',
+      }),
+      bulk_max_payload_bytes: Type.Integer({
+        default: 1_048_576,
+        minimum: 1024,
+        maximum: 67_108_864,
+        env: 'REKEY_SCIM_BULK_MAX_PAYLOAD_BYTES',
+        description:
+          'Largest Bulk request body accepted (advertised in ServiceProviderConfig); larger ones get 413.',
+      }),
+    }),
     log: section('Logging', {
       level: Type.Union(
         [

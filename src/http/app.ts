@@ -11,6 +11,7 @@ import { adminApi } from './admin-api/index.ts'
 import { authApi } from './auth-api/routes.ts'
 import { healthRoutes, type Readiness } from './health.ts'
 import { problemErrorHandler, sendProblem } from './problem.ts'
+import { scimApi } from './scim/index.ts'
 import { validatorCompiler } from './validation.ts'
 import './request-context.ts'
 
@@ -133,5 +134,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(authApi(container, { isTenantScoped: true }), { prefix: '/t/:tenant/api/auth' })
   await app.register(adminApi(container, { withTenantManagement: true }), { prefix: '/api/admin' })
   await app.register(adminApi(container, { withTenantManagement: false }), { prefix: '/t/:tenant/api/admin' })
+  await app.register(scimApi(container), { prefix: '/scim2' })
+  await app.register(scimApi(container), { prefix: '/t/:tenant/scim2' })
   return app as unknown as FastifyInstance
 }

@@ -7,7 +7,12 @@ export type SortOrder = 'ascending' | 'descending'
  * when descending (as if larger than every value), the same on both engines; the id breaks
  * ties so pages never overlap.
  */
-export function orderBy(key: RawBuilder<unknown>, order: SortOrder, postgres: boolean, tieBreak: RawBuilder<unknown>) {
+export function orderBy(
+  key: RawBuilder<unknown>,
+  order: SortOrder,
+  postgres: boolean,
+  tieBreak: RawBuilder<unknown>,
+) {
   const ordered = postgres ? sql`${key} collate "C"` : key
   return order === 'ascending'
     ? sql`(case when ${key} is null then 1 else 0 end), ${ordered} asc, ${tieBreak} asc`

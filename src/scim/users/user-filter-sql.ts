@@ -196,6 +196,9 @@ function groupSlot(context: UserFilterContext): ElementSlot {
   }
 }
 
+const hiddenFromFilters = (definition: AttributeDefinition) =>
+  definition.returned === 'never' || definition.returned === 'request'
+
 export class UserFilterTranslator {
   constructor(private readonly context: UserFilterContext) {}
 
@@ -229,7 +232,13 @@ export class UserFilterTranslator {
       throw scimError.invalidFilter(
         `Unknown attribute ${spelled}${path.subAttribute ? `.${path.subAttribute}` : ''}.`,
       )
-    if (resolved.attribute.returned === 'never' || resolved.subAttribute?.returned === 'never')
+    // Threat: filtering on a secret is an oracle (`oneTimePassword sw "a"` reveals it letter by
+    // letter through which users match), so attributes that are never or only on request
+    // returned cannot be filtered on.
+    if (
+      hiddenFromFilters(resolved.attribute) ||
+      (resolved.subAttribute && hiddenFromFilters(resolved.subAttribute))
+    )
       throw scimError.invalidFilter(`The attribute ${resolved.attribute.name} cannot be filtered on.`)
     const mapping = mappingOf(resolved.schema.id, resolved.attribute.name)
     if (!mapping)

@@ -30,8 +30,17 @@ const claimKey = (uri: string, caseExact: boolean) =>
 function sortKey(path: AttributePath): RawBuilder<unknown> {
   const resolved = userRegistry.resolve(path)
   const mapping = resolved && mappingOf(resolved.schema.id, resolved.attribute.name)
-  const unsortable = () => scimError.invalidValue(`sortBy: ${path.attribute}${path.subAttribute ? `.${path.subAttribute}` : ''} cannot be sorted on.`)
-  if (!resolved || !mapping || resolved.attribute.returned === 'never') throw unsortable()
+  const unsortable = () =>
+    scimError.invalidValue(
+      `sortBy: ${path.attribute}${path.subAttribute ? `.${path.subAttribute}` : ''} cannot be sorted on.`,
+    )
+  if (
+    !resolved ||
+    !mapping ||
+    resolved.attribute.returned === 'never' ||
+    resolved.attribute.returned === 'request'
+  )
+    throw unsortable()
   const sub = resolved.subAttribute
   switch (mapping.kind) {
     case 'column':

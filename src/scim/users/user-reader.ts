@@ -22,7 +22,11 @@ export async function readUserRecords(db: Executor, rows: readonly UserRow[]): P
   }))
 }
 
-export async function readUserRecord(db: Executor, tenantId: string, id: string): Promise<UserRecord | undefined> {
+export async function readUserRecord(
+  db: Executor,
+  tenantId: string,
+  id: string,
+): Promise<UserRecord | undefined> {
   const row = await db
     .selectFrom('users')
     .selectAll()

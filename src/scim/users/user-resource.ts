@@ -1,5 +1,6 @@
 import { displayUserName } from '../../domain/user-name.ts'
 import type { Claims } from '../../persistence/repositories/claims.ts'
+import { versionTag } from '../etag.ts'
 import { userRegistry } from '../schema/registry.ts'
 import type { AttributeType } from '../schema/types.ts'
 import {
@@ -141,14 +142,9 @@ function attributeValue(
         created: iso(record.row.created_at),
         lastModified: iso(record.row.updated_at),
         location: `${baseUrl}/Users/${record.row.id}`,
-        version: userVersionTag(record.row.version),
+        version: versionTag(record.row.version),
       }
   }
-}
-
-/** The weak ETag of a user version; `meta.version` and the ETag header carry the same text. */
-export function userVersionTag(version: number): string {
-  return `W/"${version}"`
 }
 
 /**
@@ -170,5 +166,7 @@ export function renderUser(record: UserRecord, baseUrl: string): ScimResource {
     }
   }
   resource.schemas = schemas
-  return resource
+  // meta last, as in RFC 7643's examples: readers look for the attributes first.
+  const { meta, ...rest } = resource
+  return { ...rest, meta }
 }

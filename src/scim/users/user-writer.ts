@@ -10,6 +10,7 @@ import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import type { UserRow } from '../../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../../persistence/store-errors.ts'
 import { scimError } from '../errors.ts'
+import { VersionConflict } from '../versioned-write.ts'
 import type { UserInput } from './user-input.ts'
 import { writableClaims } from './user-input.ts'
 import { readUserRecord } from './user-reader.ts'
@@ -18,18 +19,19 @@ import type { UserRecord } from './user-record.ts'
 /** The lock reason of an account locked through SCIM's `accountLocked`. */
 export const SCIM_LOCK_REASON = 'admin'
 
-/** Thrown inside a write when the stored version moved: the caller re-reads and retries. */
-export class VersionConflict extends Error {}
-
 type Status = UserRow['status']
 
-function statusOf(input: UserInput, current: Pick<UserRow, 'status' | 'lock_reason'>): {
+function statusOf(
+  input: UserInput,
+  current: Pick<UserRow, 'status' | 'lock_reason'>,
+): {
   status: Status
   lockReason: string | null
 } {
   const active = input.active ?? current.status !== 'disabled'
   const locked = input.accountLocked ?? current.status === 'locked'
-  if (!active) return { status: 'disabled', lockReason: current.status === 'disabled' ? current.lock_reason : null }
+  if (!active)
+    return { status: 'disabled', lockReason: current.status === 'disabled' ? current.lock_reason : null }
   if (locked)
     return {
       status: 'locked',
@@ -103,14 +105,26 @@ export class ScimUserWriter {
   ): Promise<UserRecord> {
     const prepared = await this.prepare(input)
     const parsed = parseUserName(input.userName)
-    if (!parsed) throw scimError.invalidValue('userName is not a valid user name: 1-255 printable characters without "/", optionally DOMAIN/name.')
+    if (!parsed)
+      throw scimError.invalidValue(
+        'userName is not a valid user name: 1-255 printable characters without "/", optionally DOMAIN/name.',
+      )
     if (parsed.storeDomain !== current.row.store_domain)
       throw scimError.mutability('A user cannot move between user store domains.')
+    const { status, lockReason } = statusOf(input, current.row)
+    const renamed = parsed.name !== current.row.username
+    const changes = claimChanges(current.claims, input.claims)
+    const unchanged =
+      !renamed &&
+      !prepared &&
+      status === current.row.status &&
+      lockReason === current.row.lock_reason &&
+      Object.keys(changes).length === 0
+    // Nothing to store: the version stays, so clients' ETags stay valid.
+    if (unchanged) return current
     try {
       await inTransaction(this.db, async (trx) => {
         const now = this.clock.now()
-        const { status, lockReason } = statusOf(input, current.row)
-        const renamed = parsed.name !== current.row.username
         const moved = await trx
           .updateTable('users')
           .set((eb) => ({
@@ -125,8 +139,8 @@ export class ScimUserWriter {
           .where('version', '=', expectedVersion ?? current.row.version)
           .executeTakeFirst()
         if (Number(moved.numUpdatedRows) === 0) throw new VersionConflict()
-        const changes = claimChanges(current.claims, input.claims)
-        if (Object.keys(changes).length > 0) await claimsRepository.apply(trx, tenant.id, current.row.id, changes)
+        if (Object.keys(changes).length > 0)
+          await claimsRepository.apply(trx, tenant.id, current.row.id, changes)
         // Threat: a disabled or locked account acting on through sessions opened before.
         const restricted = status !== 'active' && current.row.status === 'active'
         const revoked = restricted ? await sessionsRepository.revokeAllForUser(trx, current.row.id, now) : 0

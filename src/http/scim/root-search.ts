@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import type { Container } from '../../container.ts'
+import { isScimError, scimError } from '../../scim/errors.ts'
+import { groupRegistry, userRegistry } from '../../scim/schema/registry.ts'
+import type { SchemaRegistry } from '../../scim/schema/types.ts'
+import { tenantOf } from '../admin-auth-hook.ts'
+import { groupResponse, showsMembers } from './groups.ts'
+import { LIST_RESPONSE, type ListParameters, searchParametersOf } from './list-request.ts'
+import { scimBaseUrl, sendScim } from './replies.ts'
+import { userResponse } from './users.ts'
+
+/**
+ * POST /.search across Users then Groups (RFC 7644 §3.4.3). A filter that names attributes
+ * only one resource type has selects from that type alone; paging runs over Users first.
+ */
+export function rootSearchRoutes(container: Container) {
+  const { config, scimUsers, scimGroups } = container
+  const maxResults = config.scim.max_results
+  const parametersFor = (body: unknown, registry: SchemaRegistry): ListParameters | undefined => {
+    try {
+      return searchParametersOf(body, registry, maxResults)
+    } catch (error) {
+      if (isScimError(error) && error.scimType === 'invalidFilter') return undefined
+      throw error
+    }
+  }
+  return async (app: FastifyInstance) => {
+    app.post(
+      '/.search',
+      { config: { permission: 'users:read' }, schema: { hide: true } },
+      async (request, reply) => {
+        const forUsers = parametersFor(request.body, userRegistry)
+        const forGroups = parametersFor(request.body, groupRegistry)
+        // Neither type accepts the filter: report it as the Users search would.
+        if (!forUsers && !forGroups) searchParametersOf(request.body, userRegistry, maxResults)
+        const tenant = tenantOf(request)
+        const baseUrl = scimBaseUrl(config, request)
+        const first = (forUsers ?? forGroups)!
+        const users = forUsers ? await scimUsers.list(tenant, forUsers) : { total: 0, records: [] }
+        const groupStart = Math.max(1, first.startIndex - users.total)
+        const groupCount = Math.max(0, first.count - users.records.length)
+        const groups = forGroups
+          ? await scimGroups.list(tenant, {
+              ...forGroups,
+              startIndex: groupStart,
+              count: first.startIndex > users.total || users.records.length < first.count ? groupCount : 0,
+              withMembers: showsMembers({ ...forGroups, listing: true }),
+            })
+          : { total: 0, records: [] }
+        if (!forUsers && !forGroups)
+          throw scimError.invalidFilter('The filter fits neither Users nor Groups.')
+        const resources = [
+          ...users.records.map((record) => userResponse(record, baseUrl, { ...first, listing: true })),
+          ...groups.records.map((record) => groupResponse(record, baseUrl, { ...first, listing: true })),
+        ]
+        return sendScim(reply, 200, {
+          schemas: [LIST_RESPONSE],
+          totalResults: users.total + groups.total,
+          itemsPerPage: resources.length,
+          startIndex: first.startIndex,
+          Resources: resources,
+        })
+      },
+    )
+  }
+}

@@ -1,0 +1,57 @@
+import { scimError } from '../errors.ts'
+import { GROUP_SCHEMA_URN } from '../schema/group.ts'
+
+/** What a SCIM Group document asks for. */
+export interface GroupInput {
+  displayName: string
+  /** User ids, in order, without repeats. */
+  members: string[]
+}
+
+const MAX_MEMBERS_PER_WRITE = 100_000
+
+function field(element: Record<string, unknown>, name: string): unknown {
+  if (name in element) return element[name]
+  for (const [key, value] of Object.entries(element)) if (key.toLowerCase() === name) return value
+  return undefined
+}
+
+/** Reads a Group document (POST/PUT body, or a patched document). Unknown attributes are ignored. */
+export function groupInputOf(document: unknown, options: { requireSchemas: boolean }): GroupInput {
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw scimError.invalidSyntax('The request body must be a JSON object.')
+  const body = document as Record<string, unknown>
+  if (options.requireSchemas) {
+    const schemas = body.schemas
+    if (
+      !Array.isArray(schemas) ||
+      !schemas.some((urn) => typeof urn === 'string' && urn.toLowerCase() === GROUP_SCHEMA_URN.toLowerCase())
+    )
+      throw scimError.invalidSyntax(`schemas must be an array that contains ${GROUP_SCHEMA_URN}.`)
+  }
+  const displayName = field(body, 'displayname')
+  if (typeof displayName !== 'string' || displayName.trim() === '')
+    throw scimError.invalidValue('displayName is required and must be a non-empty string.')
+  const rawMembers = field(body, 'members') ?? []
+  const list = Array.isArray(rawMembers) ? rawMembers : [rawMembers]
+  if (list.length > MAX_MEMBERS_PER_WRITE)
+    throw scimError.invalidValue(`At most ${MAX_MEMBERS_PER_WRITE} members can be written at once.`)
+  const members: string[] = []
+  const seen = new Set<string>()
+  for (const element of list) {
+    if (typeof element !== 'object' || element === null || Array.isArray(element))
+      throw scimError.invalidValue('Each member must be an object with a value (a user id).')
+    const value = field(element as Record<string, unknown>, 'value')
+    const type = field(element as Record<string, unknown>, 'type')
+    if (typeof type === 'string' && type.toLowerCase() === 'group')
+      throw scimError.invalidValue('Groups cannot contain groups here: members must be users.')
+    if (typeof value !== 'string' || value === '')
+      throw scimError.invalidValue('Each member needs a value: the id of a user.')
+    const id = value.toLowerCase()
+    if (!seen.has(id)) {
+      seen.add(id)
+      members.push(id)
+    }
+  }
+  return { displayName, members }
+}

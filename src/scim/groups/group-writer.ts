@@ -1,0 +1,175 @@
+import type { Principal } from '../../admin/admin-authenticator.ts'
+import { type RoleService, roleNamePattern } from '../../admin/role-service.ts'
+import type { Clock } from '../../domain/clock.ts'
+import type { AuditLog } from '../../observability/audit.ts'
+import { type Executor, inTransaction } from '../../persistence/executor.ts'
+import { rolesRepository } from '../../persistence/repositories/roles.ts'
+import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import { isUniqueViolation } from '../../persistence/store-errors.ts'
+import { ScimError, scimError } from '../errors.ts'
+import { VersionConflict } from '../versioned-write.ts'
+import type { GroupInput } from './group-input.ts'
+import { readGroupRecord } from './group-reader.ts'
+import type { GroupRecord } from './group-record.ts'
+
+/** SCIM writes of groups (Rekey roles): one transaction each, guarded by the role's version. */
+export class ScimGroupWriter {
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly roles: RoleService,
+  ) {}
+
+  private checkName(name: string): void {
+    if (!roleNamePattern.test(name))
+      throw scimError.invalidValue('displayName must be 1-128 printable characters without "/".')
+  }
+
+  /** Every id must be a user of this tenant: a member from another tenant would be a leak. */
+  private async requireUsers(db: Executor, tenant: TenantRow, ids: readonly string[]): Promise<void> {
+    for (let start = 0; start < ids.length; start += 500) {
+      const chunk = ids.slice(start, start + 500)
+      const found = await db
+        .selectFrom('users')
+        .select('id')
+        .where('tenant_id', '=', tenant.id)
+        .where('id', 'in', chunk)
+        .execute()
+      if (found.length === chunk.length) continue
+      const known = new Set(found.map((row) => row.id))
+      const missing = chunk.find((id) => !known.has(id))
+      throw scimError.invalidValue(`members: no user with id ${missing} in this tenant.`)
+    }
+  }
+
+  /**
+   * Threat: a provisioning credential with users:write adding accounts to a role that grants
+   * more than the credential holds (the administrators' role), i.e. escalating through SCIM.
+   */
+  private async requireGrantable(db: Executor, roleId: string, principal: Principal): Promise<void> {
+    const granted = (await rolesRepository.permissionsOf(db, [roleId])).get(roleId) ?? []
+    const beyond = granted.filter((permission) => !principal.permissions.has(permission as never))
+    if (beyond.length > 0)
+      throw new ScimError(
+        undefined,
+        `Adding members to this group grants ${beyond.join(', ')}, which these credentials do not hold.`,
+        403,
+      )
+  }
+
+  private async changeMembers(
+    trx: Executor,
+    tenant: TenantRow,
+    role: { id: string; name: string; builtin: number },
+    add: readonly string[],
+    remove: readonly string[],
+    principal: Principal,
+  ): Promise<void> {
+    const now = this.clock.now()
+    if (add.length > 0) {
+      await this.requireGrantable(trx, role.id, principal)
+      await this.requireUsers(trx, tenant, add)
+    }
+    for (const userId of add) {
+      await rolesRepository.addMember(trx, tenant.id, role.id, userId, now)
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor: principal.actor,
+        action: 'role.member-added',
+        target: userId,
+        detail: { role: role.name, via: 'scim' },
+      })
+    }
+    for (const userId of remove) {
+      await rolesRepository.removeMember(trx, role.id, userId, now)
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor: principal.actor,
+        action: 'role.member-removed',
+        target: userId,
+        detail: { role: role.name, via: 'scim' },
+      })
+    }
+    // Threat: a tenant left with nobody able to administer it.
+    if (role.builtin === 1 && remove.length > 0) {
+      const left = await trx
+        .selectFrom('user_roles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('role_id', '=', role.id)
+        .executeTakeFirstOrThrow()
+      if (Number(left.n) === 0)
+        throw new ScimError(undefined, 'The last member of the administrator role cannot be removed.', 409)
+    }
+  }
+
+  async create(tenant: TenantRow, input: GroupInput, principal: Principal): Promise<GroupRecord> {
+    this.checkName(input.displayName)
+    let id = ''
+    try {
+      await inTransaction(this.db, async (trx) => {
+        await this.roles.create(tenant, input.displayName, [], principal.actor, false, trx)
+        const row = await rolesRepository.findByName(trx, tenant.id, input.displayName.toLowerCase())
+        id = row!.id
+        await this.changeMembers(trx, tenant, row!, input.members, [], principal)
+      })
+    } catch (error) {
+      if (
+        isUniqueViolation(error) ||
+        (error instanceof Error && 'code' in error && error.code === 'role.exists')
+      )
+        throw scimError.uniqueness(`A group named ${input.displayName} already exists.`)
+      throw error
+    }
+    return (await readGroupRecord(this.db, tenant.id, id, true))!
+  }
+
+  async replace(
+    tenant: TenantRow,
+    current: GroupRecord,
+    input: GroupInput,
+    principal: Principal,
+  ): Promise<GroupRecord> {
+    this.checkName(input.displayName)
+    const role = current.row
+    const renamed = input.displayName !== role.name
+    if (renamed && role.builtin === 1)
+      throw scimError.mutability('The built-in administrator group cannot be renamed.')
+    const existing = new Set((current.members ?? []).map((member) => member.id))
+    const wanted = new Set(input.members)
+    const add = input.members.filter((id) => !existing.has(id))
+    const remove = [...existing].filter((id) => !wanted.has(id))
+    if (!renamed && add.length === 0 && remove.length === 0) return current
+    try {
+      await inTransaction(this.db, async (trx) => {
+        const now = this.clock.now()
+        const moved = await trx
+          .updateTable('roles')
+          .set((eb) => ({
+            version: eb('version', '+', 1),
+            updated_at: now,
+            ...(renamed ? { name: input.displayName, name_key: input.displayName.toLowerCase() } : {}),
+          }))
+          .where('tenant_id', '=', tenant.id)
+          .where('id', '=', role.id)
+          .where('version', '=', role.version)
+          .executeTakeFirst()
+        if (Number(moved.numUpdatedRows) === 0) throw new VersionConflict()
+        if (renamed)
+          await this.audit.record(trx, {
+            tenantId: tenant.id,
+            actor: principal.actor,
+            action: 'role.updated',
+            target: role.name,
+            detail: { renamedTo: input.displayName, via: 'scim' },
+          })
+        await this.changeMembers(trx, tenant, { ...role, name: input.displayName }, add, remove, principal)
+      })
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw scimError.uniqueness(`A group named ${input.displayName} already exists.`)
+      throw error
+    }
+    return (await readGroupRecord(this.db, tenant.id, role.id, true))!
+  }
+}

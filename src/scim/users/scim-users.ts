@@ -1,0 +1,75 @@
+import type { UserService } from '../../admin/user-service.ts'
+import type { Actor } from '../../observability/audit.ts'
+import type { Executor } from '../../persistence/executor.ts'
+import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import { scimError } from '../errors.ts'
+import { type Precondition, requireVersion } from '../etag.ts'
+import { applyPatch } from '../patch/apply-patch.ts'
+import { userRegistry } from '../schema/registry.ts'
+import { storeOnVersion } from '../versioned-write.ts'
+import { type UserInput, userInputOf } from './user-input.ts'
+import { listUsers, type UserListRequest } from './user-query.ts'
+import { readUserRecord } from './user-reader.ts'
+import type { UserRecord } from './user-record.ts'
+import { renderUser } from './user-resource.ts'
+import type { ScimUserWriter } from './user-writer.ts'
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** SCIM User use cases: reads, list and search, create, replace, patch, delete. */
+export class ScimUsers {
+  constructor(
+    private readonly db: Executor,
+    private readonly writer: ScimUserWriter,
+    private readonly users: UserService,
+  ) {}
+
+  async get(tenant: TenantRow, id: string): Promise<UserRecord> {
+    const record = uuid.test(id) ? await readUserRecord(this.db, tenant.id, id.toLowerCase()) : undefined
+    if (!record) throw scimError.notFound(`No user with id ${id} in this tenant.`)
+    return record
+  }
+
+  list(tenant: TenantRow, request: UserListRequest) {
+    return listUsers(this.db, tenant.id, request)
+  }
+
+  create(tenant: TenantRow, body: unknown, actor: Actor): Promise<UserRecord> {
+    return this.writer.create(tenant, userInputOf(body, { requireSchemas: true }), actor)
+  }
+
+  replace(tenant: TenantRow, id: string, body: unknown, actor: Actor, ifMatch?: Precondition) {
+    const input = userInputOf(body, { requireSchemas: true })
+    return this.storeComputed(tenant, id, actor, ifMatch, () => input)
+  }
+
+  /** PATCH: the operations are applied to the current document, which is then stored whole. */
+  patch(tenant: TenantRow, id: string, body: unknown, actor: Actor, ifMatch?: Precondition) {
+    return this.storeComputed(tenant, id, actor, ifMatch, (current) =>
+      userInputOf(applyPatch(renderUser(current, ''), body, userRegistry), { requireSchemas: false }),
+    )
+  }
+
+  async delete(tenant: TenantRow, id: string, actor: Actor, ifMatch?: Precondition): Promise<void> {
+    const current = await this.get(tenant, id)
+    requireVersion(ifMatch, current.row.version)
+    await this.users.delete(tenant, current.row.id, actor)
+  }
+
+  private storeComputed(
+    tenant: TenantRow,
+    id: string,
+    actor: Actor,
+    ifMatch: Precondition | undefined,
+    compute: (current: UserRecord) => UserInput,
+  ): Promise<UserRecord> {
+    return storeOnVersion(
+      ifMatch,
+      async () => {
+        const record = await this.get(tenant, id)
+        return { record, version: record.row.version }
+      },
+      ({ record }) => this.writer.replace(tenant, record, compute(record), actor, record.row.version),
+    )
+  }
+}
