@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { errorCatalog } from '../../src/errors/codes.ts'
 import { auditActions } from '../../src/observability/audit.ts'
+import { claimsOf, userAttributeMappings } from '../../src/scim/users/user-mapping.ts'
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
 
@@ -29,5 +30,25 @@ describe('documentation stays true', () => {
     for (const action of auditActions) assert.ok(doc.includes(`| \`${action}\` |`), action)
     const known = new Set<string>(auditActions)
     for (const action of tableCodes(doc)) assert.ok(known.has(action), `stale action ${action}`)
+  })
+
+  it('docs/scim.md names every claim the SCIM mapping uses, and no claim it does not', () => {
+    const doc = read('docs/scim.md')
+    const mapped = new Set(
+      Object.values(userAttributeMappings).flatMap((bySchema) => Object.values(bySchema).flatMap(claimsOf)),
+    )
+    const written = (uri: string) => {
+      // The table abbreviates families of claims: `…/emails.home`, `http://wso2.org/claims/ims.<type>`.
+      const name = uri.slice('http://wso2.org/claims/'.length)
+      return (
+        doc.includes(`\`${uri}\``) ||
+        doc.includes(`\`…/${name}\``) ||
+        /^ims\.|^addresses\./.test(name)
+      )
+    }
+    for (const uri of mapped) assert.ok(written(uri), `docs/scim.md does not name ${uri}`)
+    for (const match of doc.matchAll(/`(http:\/\/wso2\.org\/claims\/[^`<]+)`/g)) {
+      assert.ok(mapped.has(match[1]!), `docs/scim.md names ${match[1]}, which SCIM does not map`)
+    }
   })
 })
