@@ -122,6 +122,11 @@ export function projectResource(
     schemas.push(extension.id)
   }
   result.schemas = schemas
+  // meta last, as in RFC 7643's examples: readers look for the attributes first.
+  if ('meta' in result) {
+    const { meta, ...rest } = result
+    return { ...rest, meta }
+  }
   return result
 }
 

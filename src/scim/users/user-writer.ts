@@ -122,9 +122,9 @@ export class ScimUserWriter {
       Object.keys(changes).length === 0
     // Nothing to store: the version stays, so clients' ETags stay valid.
     if (unchanged) return current
+    const now = this.clock.now()
     try {
       await inTransaction(this.db, async (trx) => {
-        const now = this.clock.now()
         const moved = await trx
           .updateTable('users')
           .set((eb) => ({
@@ -170,6 +170,27 @@ export class ScimUserWriter {
       if (isUniqueViolation(error)) throw scimError.uniqueness(`User ${input.userName} already exists.`)
       throw error
     }
-    return (await readUserRecord(this.db, tenant.id, current.row.id))!
+    // A new password's time is the password writer's: read it back (rare path).
+    if (prepared) return (await readUserRecord(this.db, tenant.id, current.row.id))!
+    // The write moved the version by exactly one from what `current` shows, so nobody else
+    // changed the user in between: the stored state is `current` with these changes.
+    const claims = { ...current.claims }
+    for (const [uri, value] of Object.entries(changes)) {
+      if (value === null) delete claims[uri]
+      else claims[uri] = value
+    }
+    return {
+      row: {
+        ...current.row,
+        version: current.row.version + 1,
+        updated_at: now,
+        status,
+        lock_reason: lockReason,
+        ...(renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : {}),
+      },
+      claims,
+      passwordChangedAt: current.passwordChangedAt,
+      groups: current.groups,
+    }
   }
 }
