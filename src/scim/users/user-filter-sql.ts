@@ -247,6 +247,9 @@ export class UserFilterTranslator {
   }
 
   private attribute(path: AttributePath, leaf: Leaf): Condition {
+    // `eq null` is `not pr` on the whole path, not "some element whose sub-attribute is absent".
+    if (leaf.kind === 'compare' && leaf.operator === 'eq' && leaf.value === null)
+      return not(this.attribute(path, { kind: 'present' }))
     const { attribute, subAttribute, mapping } = this.resolve(path)
     const notFilterable = () =>
       scimError.invalidFilter(
