@@ -48,8 +48,9 @@ function withClaim(uri: string, condition: Condition, context: UserFilterContext
 function claimLeaf(uri: string, definition: AttributeDefinition, leaf: Leaf, context: UserFilterContext) {
   if (definition.type === 'boolean') {
     const flag: Operand = { kind: 'flag', isTrue: sql`c.value = 'true'`, isPresent: true }
-    if (leaf.kind === 'present') return withClaim(uri, sql`c.value <> ''`, context)
-    if (leaf.value === null) return not(withClaim(uri, sql`c.value <> ''`, context))
+    // Any stored text renders as a boolean ("" and "yes" as false), so every claim is a value.
+    if (leaf.kind === 'present') return withClaim(uri, true, context)
+    if (leaf.value === null) return not(withClaim(uri, true, context))
     return withClaim(uri, leafOn(flag, leaf, context), context)
   }
   if (leaf.kind === 'compare' && leaf.value === null) return not(withClaim(uri, sql`c.value <> ''`, context))
