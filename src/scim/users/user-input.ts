@@ -44,6 +44,8 @@ function textOf(value: unknown, name: string): string | undefined {
   if (value === null || value === undefined) return undefined
   if (typeof value !== 'string') throw scimError.invalidValue(`${name} must be a string.`)
   if (value.length > MAX_TEXT) throw scimError.invalidValue(`${name} is longer than ${MAX_TEXT} characters.`)
+  // PostgreSQL text cannot hold NUL (the write would fail as a 500), and no attribute needs it.
+  if (value.includes('\u0000')) throw scimError.invalidValue(`${name} must not contain NUL (\\u0000).`)
   // Storage keeps no empty strings: "" clears the attribute.
   return value === '' ? undefined : value
 }
