@@ -47,6 +47,9 @@ export function groupInputOf(document: unknown, options: { requireSchemas: boole
       throw scimError.invalidValue('Groups cannot contain groups here: members must be users.')
     if (typeof value !== 'string' || value === '')
       throw scimError.invalidValue('Each member needs a value: the id of a user.')
+    // PostgreSQL text cannot hold NUL (the member look-up would fail as a 500); no id has one.
+    if (value.includes('\u0000'))
+      throw scimError.invalidValue('A member value must not contain NUL (\\u0000).')
     const id = value.toLowerCase()
     if (!seen.has(id)) {
       seen.add(id)
