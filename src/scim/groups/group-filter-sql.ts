@@ -103,6 +103,9 @@ export class GroupFilterTranslator {
   }
 
   private attribute(path: AttributePath, leaf: Leaf): Condition {
+    // `eq null` is `not pr` on the whole path, not "some member whose sub-attribute is absent".
+    if (leaf.kind === 'compare' && leaf.operator === 'eq' && leaf.value === null)
+      return not(this.attribute(path, { kind: 'present' }))
     const { attribute, subAttribute } = this.resolve(path)
     if (attribute.name === 'members') {
       if (!subAttribute && leaf.kind === 'present') return this.members(true)
