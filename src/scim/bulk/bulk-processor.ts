@@ -53,10 +53,12 @@ function substitute(value: unknown, ids: ReadonlyMap<string, string>): unknown {
   return value
 }
 
-function errorResult(operation: BulkOperation, error: ScimError): BulkOperationResult {
+/** `location` is the resource addressed, when known: RFC 7644 §3.7 wants it except for a failed POST. */
+function errorResult(operation: BulkOperation, error: ScimError, location?: string): BulkOperationResult {
   return {
     method: operation.method,
     ...(operation.bulkId ? { bulkId: operation.bulkId } : {}),
+    ...(location ? { location } : {}),
     status: String(error.status),
     response: {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
@@ -135,6 +137,7 @@ export class BulkProcessor {
     created: Map<string, string>,
     baseUrl: string,
   ): Promise<BulkOperationResult> {
+    let location: string | undefined
     try {
       const path = substitutePath(operation.path, created)
       const data = substitute(operation.data, created)
@@ -149,6 +152,7 @@ export class BulkProcessor {
         throw scimError.invalidPath(
           `${operation.method} ${operation.path}: POST addresses a collection, the others one resource.`,
         )
+      if (id !== undefined) location = `${baseUrl}/${kind}/${match[2]}`
       const ifMatch = parsePrecondition(operation.version)
       const actor = principal.actor
       const resource = async () => {
@@ -171,16 +175,18 @@ export class BulkProcessor {
       }
       const row = await resource()
       if (operation.method === 'POST' && operation.bulkId && row) created.set(operation.bulkId, row.id)
+      if (row) location = `${baseUrl}/${kind}/${row.id}`
       return {
         method: operation.method,
         ...(operation.bulkId ? { bulkId: operation.bulkId } : {}),
-        ...(row ? { location: `${baseUrl}/${kind}/${row.id}`, version: versionTag(row.version) } : {}),
+        ...(location ? { location } : {}),
+        ...(row ? { version: versionTag(row.version) } : {}),
         status: operation.method === 'POST' ? '201' : operation.method === 'DELETE' ? '204' : '200',
       }
     } catch (error) {
       const { error: converted, unexpected } = this.toScimError(error)
       if (unexpected) this.onUnexpected(error)
-      return errorResult(operation, converted)
+      return errorResult(operation, converted, location)
     }
   }
 }
