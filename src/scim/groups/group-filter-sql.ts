@@ -33,7 +33,7 @@ function groupOperand(attribute: string, subAttribute: string | undefined): Oper
       if (subAttribute === 'created') return { kind: 'instant', expr: sql`r.created_at`, nullable: false }
       if (subAttribute === 'lastModified')
         return { kind: 'instant', expr: sql`r.updated_at`, nullable: false }
-      if (subAttribute === 'resourceType') return { kind: 'constant', value: 'Group' }
+      if (subAttribute === 'resourceType') return { kind: 'constant', value: 'Group', caseExact: true }
       return undefined
     default:
       return undefined

@@ -23,7 +23,7 @@ export type Operand =
   /** A boolean that may be absent (absent is neither true nor false). */
   | { kind: 'flag'; isTrue: Condition; isPresent: Condition }
   /** Text fixed at translation time (an element slot's type), or absent. */
-  | { kind: 'constant'; value: string | undefined }
+  | { kind: 'constant'; value: string | undefined; caseExact?: boolean }
 
 export interface Dialect {
   postgres: boolean
@@ -82,10 +82,15 @@ function textComparison(
   }
 }
 
-function constantComparison(actual: string | undefined, operator: CompareOperator, value: string): boolean {
+function constantComparison(
+  actual: string | undefined,
+  operator: CompareOperator,
+  value: string,
+  caseExact: boolean,
+): boolean {
   if (actual === undefined) return false
-  const left = comparisonKey(actual)
-  const right = comparisonKey(value)
+  const left = caseExact ? actual : comparisonKey(actual)
+  const right = caseExact ? value : comparisonKey(value)
   switch (operator) {
     case 'eq':
       return left === right
@@ -163,6 +168,11 @@ export function compareCondition(
       return and(operand.isPresent, expectFlag(value) ? operand.isTrue : not(operand.isTrue))
     }
     case 'constant':
-      return constantComparison(operand.value, operator, expectText(value, operator))
+      return constantComparison(
+        operand.value,
+        operator,
+        expectText(value, operator),
+        operand.caseExact ?? false,
+      )
   }
 }

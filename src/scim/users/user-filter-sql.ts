@@ -277,7 +277,8 @@ export class UserFilterTranslator {
         const name = subAttribute?.name
         if (name === 'created' || name === 'lastModified')
           return leafOn(columnOperand(name), leaf, this.context)
-        if (name === 'resourceType') return leafOn({ kind: 'constant', value: 'User' }, leaf, this.context)
+        if (name === 'resourceType')
+          return leafOn({ kind: 'constant', value: 'User', caseExact: true }, leaf, this.context)
         throw notFilterable()
       }
       case 'typed-values':
