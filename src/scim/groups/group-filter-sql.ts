@@ -132,9 +132,11 @@ export class GroupFilterTranslator {
       case 'compare': {
         const operand = filter.path.subAttribute ? undefined : memberOperand(canonical(filter.path.attribute))
         const wanted = filter.path.attribute
-        if (!operand && !['$ref'].includes(wanted.toLowerCase()))
+        // `$ref` is rendered from the request's base URL, which SQL does not know: refused, as
+        // `members.$ref` is, rather than treated as absent while every member has one.
+        if (!operand)
           throw scimError.invalidFilter(`members has no sub-attribute ${wanted} that can be filtered on.`)
-        const target = operand ?? absent
+        const target = operand
         if (filter.kind === 'present') return this.leaf(target, { kind: 'present' })
         if (filter.operator === 'ne')
           return not(this.leaf(target, { kind: 'compare', operator: 'eq', value: filter.value }))

@@ -187,6 +187,9 @@ function groupSlot(context: UserFilterContext): ElementSlot {
       if (sub === 'display')
         return { kind: 'text', raw: sql`r.name`, key: sql`r.name_key`, caseExact: false, nullable: false }
       if (sub === 'type') return { kind: 'constant', value: 'direct' }
+      // Rendered from the request's base URL, which SQL does not know; groups.value names the group.
+      if (sub === '$ref')
+        throw scimError.invalidFilter('groups.$ref cannot be filtered on: use groups.value.')
       return undefined
     },
     having: (condition) => {
