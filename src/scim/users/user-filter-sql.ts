@@ -287,12 +287,11 @@ export class UserFilterTranslator {
       case 'typed-values':
       case 'typed-addresses':
       case 'groups': {
-        // `emails.value eq x` and `emails eq x` ask whether some element matches.
+        // `emails pr` asks for some element, even one whose value is "" (the admin API stores
+        // those); `emails.value eq x` and `emails eq x` ask whether some element matches.
+        if (!subAttribute && leaf.kind === 'present') return this.elements(attribute.name, mapping, true)
         const sub = subAttribute?.name ?? (mapping.kind === 'typed-addresses' ? undefined : 'value')
-        if (!sub) {
-          if (leaf.kind === 'present') return this.elements(attribute.name, mapping, true)
-          throw notFilterable()
-        }
+        if (!sub) throw notFilterable()
         const inner: Filter =
           leaf.kind === 'present'
             ? { kind: 'present', path: { attribute: sub } }
