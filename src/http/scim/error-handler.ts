@@ -41,10 +41,13 @@ export function asScimError(error: unknown): { error: ScimError; unexpected: boo
   const appError = toAppError(error)
   const detail = appError.details.detail ?? appError.title
   const fields = appError.details.errors?.map((field) => `${field.pointer}: ${field.message}`).join('; ')
+  const scimType = scimTypeOf[appError.code]
+  // A scimType fixes the status (RFC 7644 Table 9): an unknown user store domain in `userName`
+  // is a 400 invalidValue, not the admin API's 404.
   const converted = new ScimError(
-    scimTypeOf[appError.code],
+    scimType,
     fields ? `${detail} (${fields})` : detail,
-    appError.status,
+    scimType ? undefined : appError.status,
   )
   return { error: converted, unexpected: appError.status >= 500 }
 }
