@@ -27,7 +27,7 @@ interface ResourceTypeSpec {
 
 const specs: readonly ResourceTypeSpec[] = [
   { name: 'User', endpoint: '/Users', description: 'User accounts', registry: userRegistry },
-  { name: 'Group', endpoint: '/Groups', description: 'Groups of users and groups', registry: groupRegistry },
+  { name: 'Group', endpoint: '/Groups', description: 'Groups of users', registry: groupRegistry },
 ]
 
 function render(spec: ResourceTypeSpec, baseUrl: string): ResourceType {
