@@ -53,6 +53,15 @@ function substitute(value: unknown, ids: ReadonlyMap<string, string>): unknown {
   return value
 }
 
+/** A path's id segment, percent-decoded; malformed encoding is the client's error, not a 500. */
+function decodedSegment(segment: string, path: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw scimError.invalidPath(`${path}: the id is not valid percent-encoding.`)
+  }
+}
+
 /** `location` is the resource addressed, when known: RFC 7644 §3.7 wants it except for a failed POST. */
 function errorResult(operation: BulkOperation, error: ScimError, location?: string): BulkOperationResult {
   return {
@@ -147,7 +156,7 @@ export class BulkProcessor {
           `${operation.path}: bulk operations address /Users, /Users/{id}, /Groups or /Groups/{id}.`,
         )
       const kind = match[1]!.toLowerCase() === 'users' ? 'Users' : 'Groups'
-      const id = match[2] ? decodeURIComponent(match[2]) : undefined
+      const id = match[2] ? decodedSegment(match[2], operation.path) : undefined
       if ((operation.method === 'POST') !== (id === undefined))
         throw scimError.invalidPath(
           `${operation.method} ${operation.path}: POST addresses a collection, the others one resource.`,
