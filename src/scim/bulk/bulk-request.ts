@@ -45,7 +45,18 @@ export function bulkRequestOf(body: unknown, maxOperations: number): BulkRequest
       `The bulk request has ${operations.length} operations; at most ${maxOperations} are accepted (ServiceProviderConfig bulk.maxOperations).`,
       413,
     )
-  return { failOnErrors: failOnErrors as number | undefined, operations: operations.map(operationOf) }
+  const parsed = operations.map(operationOf)
+  // A bulkId names what its POST creates: used twice, `bulkId:x` references would be ambiguous.
+  const bulkIds = new Set<string>()
+  parsed.forEach((operation, index) => {
+    if (operation.bulkId === undefined) return
+    if (bulkIds.has(operation.bulkId))
+      throw scimError.invalidSyntax(
+        `Operations[${index}].bulkId ${operation.bulkId} is already used: bulkIds are unique within a request.`,
+      )
+    bulkIds.add(operation.bulkId)
+  })
+  return { failOnErrors: failOnErrors as number | undefined, operations: parsed }
 }
 
 function operationOf(raw: unknown, index: number): BulkOperation {
