@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely'
-import { parseUserName, userNameKey } from '../../domain/user-name.ts'
+import { comparisonKey } from '../../domain/comparison-key.ts'
+import { isValidStoreDomain, PRIMARY_STORE } from '../../domain/user-name.ts'
 import { scimError } from '../errors.ts'
 import type { AttributePath, CompareOperator, Filter, FilterValue } from '../filter/ast.ts'
 import { userRegistry } from '../schema/registry.ts'
@@ -97,15 +98,24 @@ function columnOperand(column: UserColumn): Operand {
   }
 }
 
-/** `userName eq "x"` is the provisioning clients' look-up: answer it from the unique index. */
+/**
+ * `userName eq "x"` is the provisioning clients' look-up: answer it from the unique index.
+ * The rendered name is `name` or `DOMAIN/name`, compared by its key; a name's own key may hold
+ * "/" (NFKC folds "／" to it), so "partners/ann" is PARTNERS/ann and also the primary user
+ * "partners／ann". A domain never contains "/", so only the first one can end it.
+ */
 function userNameEquality(value: FilterValue): Condition | undefined {
-  if (typeof value !== 'string' || value !== value.trim()) return undefined
-  const parsed = parseUserName(value)
+  if (typeof value !== 'string') return undefined
+  const key = comparisonKey(value)
+  const primary = sql`(u.store_domain = ${PRIMARY_STORE} and u.username_key = ${key})`
+  const slash = key.indexOf('/')
+  const domain = key.slice(0, slash)
   // `PRIMARY/x` is shown as `x`, so it must not match here either (the slow path says no).
-  if (!parsed || (parsed.storeDomain === 'PRIMARY' && value.includes('/'))) return undefined
-  if (value.includes('/') && value.slice(0, value.indexOf('/')).toUpperCase() !== parsed.storeDomain)
-    return undefined
-  return sql`(u.store_domain = ${parsed.storeDomain} and u.username_key = ${userNameKey(parsed.name)})`
+  if (slash === -1 || !isValidStoreDomain(domain) || domain.toUpperCase() === PRIMARY_STORE) return primary
+  return or(
+    primary,
+    sql`(u.store_domain = ${domain.toUpperCase()} and u.username_key = ${key.slice(slash + 1)})`,
+  )
 }
 
 /** One element of a multi-valued attribute, as the sub-filter of a value path sees it. */
