@@ -24,13 +24,19 @@ export function rootSearchRoutes(container: Container) {
       throw error
     }
   }
+  // A sortBy that one type lacks leaves that type in its own order, as resources without the
+  // value would be (RFC 7644 §3.4.2.3), rather than failing the whole search.
+  const sortableIn = (parameters: ListParameters | undefined, registry: SchemaRegistry) =>
+    parameters?.sortBy && !registry.resolve(parameters.sortBy)
+      ? { ...parameters, sortBy: undefined }
+      : parameters
   return async (app: FastifyInstance) => {
     app.post(
       '/.search',
       { config: { permission: 'users:read' }, schema: { hide: true } },
       async (request, reply) => {
-        const forUsers = parametersFor(request.body, userRegistry)
-        const forGroups = parametersFor(request.body, groupRegistry)
+        const forUsers = sortableIn(parametersFor(request.body, userRegistry), userRegistry)
+        const forGroups = sortableIn(parametersFor(request.body, groupRegistry), groupRegistry)
         // Neither type accepts the filter: report it as the Users search would.
         if (!forUsers && !forGroups) searchParametersOf(request.body, userRegistry, maxResults)
         const tenant = tenantOf(request)
