@@ -31,6 +31,12 @@ function sortKey(path: AttributePath): RawBuilder<unknown> {
   throw scimError.invalidValue(`sortBy: ${path.attribute} cannot be sorted on for groups.`)
 }
 
+/** dateTime attributes are stored as epoch milliseconds: their sort keys are numbers. */
+function keyTypeOf(path: AttributePath): 'text' | 'number' {
+  const resolved = groupRegistry.resolve(path)
+  return (resolved?.subAttribute ?? resolved?.attribute)?.type === 'dateTime' ? 'number' : 'text'
+}
+
 export async function listGroups(
   db: Executor,
   tenantId: string,
@@ -45,7 +51,7 @@ export async function listGroups(
     .where('r.tenant_id', '=', tenantId)
     .where(toSql(condition) as RawBuilder<SqlBool>)
   const order = request.sortBy
-    ? orderBy(sortKey(request.sortBy), request.sortOrder, postgres, sql`r.id`)
+    ? orderBy(sortKey(request.sortBy), request.sortOrder, postgres, sql`r.id`, keyTypeOf(request.sortBy))
     : sql`r.name_key asc, r.id asc`
   const [countRow, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),

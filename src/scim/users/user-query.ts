@@ -77,6 +77,12 @@ function sortKey(path: AttributePath): RawBuilder<unknown> {
   }
 }
 
+/** dateTime attributes are stored as epoch milliseconds: their sort keys are numbers. */
+function keyTypeOf(path: AttributePath): 'text' | 'number' {
+  const resolved = userRegistry.resolve(path)
+  return (resolved?.subAttribute ?? resolved?.attribute)?.type === 'dateTime' ? 'number' : 'text'
+}
+
 /** One page of users matching a filter, and how many match in all; filtering happens in SQL. */
 export async function listUsers(
   db: Executor,
@@ -89,7 +95,7 @@ export async function listUsers(
     : true
   const where = toSql(condition) as RawBuilder<SqlBool>
   const order = request.sortBy
-    ? orderBy(sortKey(request.sortBy), request.sortOrder, postgres, sql`u.id`)
+    ? orderBy(sortKey(request.sortBy), request.sortOrder, postgres, sql`u.id`, keyTypeOf(request.sortBy))
     : sql`u.created_at asc, u.id asc`
   const base = db.selectFrom('users as u').where('u.tenant_id', '=', tenantId).where(where)
   const [countRow, rows] = await Promise.all([
