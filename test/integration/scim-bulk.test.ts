@@ -1,0 +1,525 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { publicUrl } from '../../src/config/semantics.ts'
+import { type Harness, openHarness } from '../support/harness.ts'
+import { type Answer, bearer, call } from '../support/http.ts'
+import { snapshotStore } from '../support/store-snapshot.ts'
+import { storeKinds } from '../support/stores.ts'
+
+const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest'
+const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse'
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error'
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+
+interface OperationResult {
+  method: string
+  bulkId?: string
+  location?: string
+  version?: string
+  status: string
+  response?: { schemas: string[]; status: string; scimType?: string; detail: string }
+}
+
+function assertScimError(answer: Answer, status: number, scimType?: string): void {
+  assert.equal(
+    answer.status,
+    status,
+    `expected ${status}, got ${answer.status}: ${JSON.stringify(answer.body)}`,
+  )
+  assert.match(String(answer.headers['content-type']), /^application\/scim\+json/)
+  assert.deepEqual(answer.body.schemas, [ERROR])
+  assert.equal(answer.body.status, String(status))
+  assert.equal(answer.body.scimType, scimType)
+  assert.equal(typeof answer.body.detail, 'string')
+}
+
+/** An operation's result that is an error: the status, as a string, and a SCIM error inside. */
+function assertFailed(result: OperationResult, status: number, scimType?: string): void {
+  assert.equal(result.status, String(status), JSON.stringify(result))
+  assert.deepEqual(result.response?.schemas, [ERROR])
+  assert.equal(result.response?.status, String(status))
+  assert.equal(result.response?.scimType, scimType)
+  assert.equal(typeof result.response?.detail, 'string')
+  assert.equal(result.version, undefined)
+}
+
+const user = (userName: string, extra: object = {}) => ({ schemas: [USER], userName, ...extra })
+const group = (displayName: string, members: string[] = []) => ({
+  schemas: [GROUP],
+  displayName,
+  members: members.map((value) => ({ type: 'User', value })),
+})
+const patchOp = (...operations: object[]) => ({ schemas: [PATCH_OP], Operations: operations })
+
+for (const kind of storeKinds) {
+  describe(`${kind.kind}: SCIM Bulk`, { skip: kind.skip }, () => {
+    let h: Harness
+    let root = ''
+    let base = ''
+    const groups: Record<string, string> = {}
+    const users: Record<string, string> = {}
+
+    const post = (body: unknown, auth?: string): Promise<Answer> =>
+      call(h.app, {
+        method: 'POST',
+        url: '/scim2/Bulk',
+        auth: auth ?? h.adminAuth,
+        headers: { 'content-type': 'application/scim+json' },
+        payload: JSON.stringify(body),
+      })
+    const bulk = async (operations: object[], extra: object = {}): Promise<OperationResult[]> => {
+      const answer = await post({ schemas: [BULK_REQUEST], ...extra, Operations: operations })
+      assert.equal(answer.status, 200, JSON.stringify(answer.body))
+      assert.match(String(answer.headers['content-type']), /^application\/scim\+json/)
+      assert.deepEqual(Object.keys(answer.body).sort(), ['Operations', 'schemas'])
+      assert.deepEqual(answer.body.schemas, [BULK_RESPONSE])
+      return answer.body.Operations
+    }
+    /** GET a location a bulk response gave, through the same HTTP stack. */
+    const fetch = (location: string) => {
+      assert.ok(location.startsWith(root), location)
+      return call(h.app, { method: 'GET', url: location.slice(root.length), auth: h.adminAuth })
+    }
+    const idOf = (location: string | undefined) => {
+      const match = new RegExp(`/(${UUID})$`).exec(location ?? '')
+      assert.ok(match, `not a resource location: ${location}`)
+      return match[1]!
+    }
+    const findUser = async (userName: string) => {
+      const answer = await call(h.app, {
+        method: 'GET',
+        url: `/scim2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`,
+        auth: h.adminAuth,
+      })
+      assert.equal(answer.status, 200)
+      return answer.body.Resources[0] as { id: string; meta: { version: string } } | undefined
+    }
+    const findGroup = async (displayName: string) => {
+      const answer = await call(h.app, {
+        method: 'GET',
+        url: `/scim2/Groups?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`,
+        auth: h.adminAuth,
+      })
+      assert.equal(answer.status, 200)
+      return answer.body.Resources[0] as
+        | { id: string; meta: { version: string }; members?: Array<{ value: string }> }
+        | undefined
+    }
+    const memberIds = (resource: { members?: Array<{ value: string }> } | undefined) =>
+      (resource?.members ?? []).map((member) => member.value).sort()
+
+    before(async () => {
+      h = await openHarness(kind)
+      root = publicUrl(h.config)
+      base = `${root}/scim2`
+    })
+    after(async () => h?.close())
+
+    it('creates users and a group that refers to them by bulkId, even when it comes first', async () => {
+      const results = await bulk([
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'ytrewq',
+          data: group('Tour Guides', ['bulkId:qwerty', 'bulkId:asdfgh']),
+        },
+        { method: 'POST', path: '/Users', bulkId: 'qwerty', data: user('Alice') },
+        { method: 'POST', path: '/Users', bulkId: 'asdfgh', data: user('Bob', { displayName: 'Bob B' }) },
+      ])
+      assert.deepEqual(
+        results.map((result) => [result.method, result.bulkId, result.status]),
+        [
+          ['POST', 'ytrewq', '201'],
+          ['POST', 'qwerty', '201'],
+          ['POST', 'asdfgh', '201'],
+        ],
+        'in the order sent, whatever order they ran in',
+      )
+      assert.match(results[0]!.location!, new RegExp(`^${base}/Groups/${UUID}$`))
+      assert.match(results[1]!.location!, new RegExp(`^${base}/Users/${UUID}$`))
+      assert.match(results[2]!.location!, new RegExp(`^${base}/Users/${UUID}$`))
+      for (const result of results) {
+        assert.match(result.version!, /^W\/"\d+"$/)
+        assert.equal(result.response, undefined)
+        const shown = await fetch(result.location!)
+        assert.equal(shown.status, 200)
+        assert.equal(shown.body.meta.location, result.location)
+        assert.equal(shown.body.meta.version, result.version)
+      }
+      groups.guides = idOf(results[0]!.location)
+      users.alice = idOf(results[1]!.location)
+      users.bob = idOf(results[2]!.location)
+      const guides = (await fetch(results[0]!.location!)).body
+      assert.equal(guides.displayName, 'Tour Guides')
+      assert.deepEqual(
+        guides.members.map((member: { value: string; display: string }) => [member.display, member.value]),
+        [
+          ['Alice', users.alice],
+          ['Bob', users.bob],
+        ],
+      )
+      const alice = (await fetch(results[1]!.location!)).body
+      assert.equal(alice.userName, 'Alice')
+      assert.deepEqual(
+        alice.groups.map((entry: { value: string }) => entry.value),
+        [groups.guides],
+      )
+    })
+
+    it('runs PATCH, PUT and DELETE addressed by path, including bulkId paths', async () => {
+      const bob = (await fetch(`${base}/Users/${users.bob}`)).body
+      const results = await bulk([
+        { method: 'POST', path: '/Users', bulkId: 'carl', data: user('carl') },
+        {
+          method: 'PATCH',
+          path: `/Groups/${groups.guides}`,
+          data: patchOp({ op: 'add', path: 'members', value: [{ value: 'bulkId:carl' }] }),
+        },
+        {
+          method: 'PATCH',
+          path: '/Users/bulkId:carl',
+          data: patchOp({ op: 'replace', path: 'displayName', value: 'Carl C' }),
+        },
+        {
+          method: 'PUT',
+          path: `/Users/${users.bob}`,
+          version: bob.meta.version,
+          data: user('Bob', { displayName: 'Robert' }),
+        },
+        { method: 'DELETE', path: `/Users/${users.alice}` },
+      ])
+      assert.deepEqual(
+        results.map((result) => [result.method, result.status]),
+        [
+          ['POST', '201'],
+          ['PATCH', '200'],
+          ['PATCH', '200'],
+          ['PUT', '200'],
+          ['DELETE', '204'],
+        ],
+        JSON.stringify(results),
+      )
+      users.carl = idOf(results[0]!.location)
+      assert.equal(results[1]!.location, `${base}/Groups/${groups.guides}`)
+      assert.equal(results[2]!.location, `${base}/Users/${users.carl}`)
+      assert.equal(results[3]!.location, `${base}/Users/${users.bob}`)
+      assert.equal(
+        results[4]!.location,
+        `${base}/Users/${users.alice}`,
+        'a DELETE result has its location too',
+      )
+      assert.equal(results[4]!.version, undefined)
+      for (const result of results.slice(1, 4)) {
+        const shown = await fetch(result.location!)
+        assert.equal(shown.body.meta.version, result.version)
+      }
+      assert.equal((await fetch(`${base}/Users/${users.carl}`)).body.displayName, 'Carl C')
+      assert.equal((await fetch(`${base}/Users/${users.bob}`)).body.displayName, 'Robert')
+      assert.equal((await fetch(`${base}/Users/${users.alice}`)).status, 404)
+      const guides = (await fetch(`${base}/Groups/${groups.guides}`)).body
+      assert.deepEqual(memberIds(guides), [users.bob, users.carl].sort())
+    })
+
+    it('fails only the operation whose version does not match (412)', async () => {
+      const guides = await findGroup('Tour Guides')
+      const carl = await findUser('carl')
+      const results = await bulk([
+        {
+          method: 'PATCH',
+          path: `/Groups/${groups.guides}`,
+          version: 'W/"999"',
+          data: patchOp({ op: 'remove', path: 'members' }),
+        },
+        { method: 'POST', path: '/Users', bulkId: 'dora', data: user('dora') },
+        {
+          method: 'PATCH',
+          path: `/Users/${users.carl}`,
+          version: carl!.meta.version,
+          data: patchOp({ op: 'replace', path: 'displayName', value: 'Carl Carlsson' }),
+        },
+        { method: 'DELETE', path: `/Users/${users.bob}`, version: 'W/"999"' },
+      ])
+      assertFailed(results[0]!, 412)
+      assert.equal(results[0]!.location, `${base}/Groups/${groups.guides}`)
+      assert.equal(results[1]!.status, '201')
+      assert.equal(results[2]!.status, '200')
+      assert.notEqual(results[2]!.version, carl!.meta.version)
+      assertFailed(results[3]!, 412)
+      assert.deepEqual(await findGroup('Tour Guides'), guides, 'the group is as it was')
+      assert.ok(await findUser('Bob'), 'bob is still there')
+      assert.ok(await findUser('dora'))
+    })
+
+    it('stops after failOnErrors errors and reports only what ran', async () => {
+      const results = await bulk(
+        [
+          { method: 'POST', path: '/Users', bulkId: 'erik', data: user('erik') },
+          { method: 'POST', path: '/Users', bulkId: 'dup', data: user('BOB') },
+          { method: 'POST', path: '/Users', bulkId: 'fay', data: user('fay') },
+          { method: 'DELETE', path: `/Users/${users.bob}` },
+        ],
+        { failOnErrors: 1 },
+      )
+      assert.equal(results.length, 2, JSON.stringify(results))
+      assert.deepEqual(
+        results.map((result) => result.bulkId),
+        ['erik', 'dup'],
+      )
+      assert.equal(results[0]!.status, '201')
+      assertFailed(results[1]!, 409, 'uniqueness')
+      assert.equal(results[1]!.location, undefined, 'a failed POST has no location')
+      assert.ok(await findUser('erik'))
+      assert.equal(await findUser('fay'), undefined, 'operations after the stop did not run')
+      assert.ok(await findUser('Bob'))
+
+      // Without failOnErrors every operation runs and is reported.
+      const all = await bulk([
+        { method: 'POST', path: '/Users', bulkId: 'dup', data: user('erik') },
+        { method: 'POST', path: '/Users', bulkId: 'gus', data: user('gus') },
+        { method: 'DELETE', path: `/Users/${randomUUID()}` },
+        { method: 'POST', path: '/Users', bulkId: 'hal', data: user('hal') },
+      ])
+      assert.deepEqual(
+        all.map((result) => result.status),
+        ['409', '201', '404', '201'],
+      )
+      assert.ok((await findUser('gus')) && (await findUser('hal')))
+      // failOnErrors counts errors: with 2, the second error stops the run.
+      const two = await bulk(
+        [
+          { method: 'DELETE', path: `/Users/${randomUUID()}` },
+          { method: 'POST', path: '/Users', bulkId: 'ida', data: user('ida') },
+          { method: 'POST', path: '/Users', bulkId: 'dup', data: user('ida') },
+          { method: 'POST', path: '/Users', bulkId: 'jo', data: user('jo') },
+        ],
+        { failOnErrors: 2 },
+      )
+      assert.deepEqual(
+        two.map((result) => result.status),
+        ['404', '201', '409'],
+      )
+      assert.equal(await findUser('jo'), undefined)
+    })
+
+    it('answers 400 for operations whose bulkId is never created or that form a cycle', async () => {
+      const results = await bulk([
+        { method: 'POST', path: '/Groups', bulkId: 'lost', data: group('Lost', ['bulkId:nobody']) },
+        { method: 'POST', path: '/Users', bulkId: 'kim', data: user('kim') },
+        {
+          method: 'PATCH',
+          path: '/Users/bulkId:ghost',
+          data: patchOp({ op: 'replace', path: 'displayName', value: 'x' }),
+        },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'ga',
+          data: group('Cycle A', ['bulkId:gb', 'bulkId:kim']),
+        },
+        { method: 'POST', path: '/Groups', bulkId: 'gb', data: group('Cycle B', ['bulkId:ga']) },
+        {
+          method: 'PATCH',
+          path: '/Groups/bulkId:ga',
+          data: patchOp({ op: 'add', path: 'members', value: [{ value: 'bulkId:kim' }] }),
+        },
+        { method: 'POST', path: '/Groups', bulkId: 'fine', data: group('Fine', ['bulkId:kim']) },
+      ])
+      assert.deepEqual(
+        results.map((result) => [result.bulkId, result.status]),
+        [
+          ['lost', '400'],
+          ['kim', '201'],
+          [undefined, '400'],
+          ['ga', '400'],
+          ['gb', '400'],
+          [undefined, '400'],
+          ['fine', '201'],
+        ],
+      )
+      for (const index of [0, 2, 3, 4, 5]) assertFailed(results[index]!, 400, 'invalidValue')
+      assert.match(results[0]!.response!.detail, /nobody/)
+      assert.match(results[3]!.response!.detail, /cycle/)
+      for (const name of ['Lost', 'Cycle A', 'Cycle B']) assert.equal(await findGroup(name), undefined)
+      const kim = idOf(results[1]!.location)
+      assert.deepEqual(memberIds(await findGroup('Fine')), [kim])
+    })
+
+    it('reports a bad path or a refused write per operation', async () => {
+      const results = await bulk([
+        { method: 'POST', path: '/Widgets', bulkId: 'w', data: {} },
+        { method: 'POST', path: `/Users/${users.bob}`, bulkId: 'u', data: user('x') },
+        { method: 'DELETE', path: '/Users' },
+        { method: 'DELETE', path: '/Users/%zz' },
+        { method: 'POST', path: '/Users', bulkId: 'nameless', data: { schemas: [USER] } },
+        { method: 'POST', path: '/Groups', bulkId: 'gg', data: group('Guests', [randomUUID()]) },
+        { method: 'POST', path: '/Users', bulkId: 'lee', data: user('lee') },
+      ])
+      for (const index of [0, 1, 2, 3]) assertFailed(results[index]!, 400, 'invalidPath')
+      assert.equal(results[4]!.status, '400', JSON.stringify(results[4]))
+      assertFailed(results[5]!, 400, 'invalidValue')
+      assert.equal(results[6]!.status, '201')
+      assert.equal(await findGroup('Guests'), undefined)
+    })
+
+    it('refuses malformed bulk requests as a whole (400 invalidSyntax) and changes nothing', async () => {
+      const before = await snapshotStore(h.container.store.db)
+      const operation = { method: 'POST', path: '/Users', bulkId: 'm', data: user('malformed') }
+      for (const body of [
+        { Operations: [operation] },
+        { schemas: [USER], Operations: [operation] },
+        { schemas: [BULK_REQUEST] },
+        { schemas: [BULK_REQUEST], Operations: [] },
+        { schemas: [BULK_REQUEST], Operations: [operation, 'POST /Users'] },
+        {
+          schemas: [BULK_REQUEST],
+          Operations: [operation, { path: '/Users', bulkId: 'n', data: user('n') }],
+        },
+        { schemas: [BULK_REQUEST], Operations: [operation, { method: 'GET', path: '/Users' }] },
+        {
+          schemas: [BULK_REQUEST],
+          Operations: [operation, { method: 'POST', bulkId: 'n', data: user('n') }],
+        },
+        {
+          schemas: [BULK_REQUEST],
+          Operations: [operation, { method: 'POST', path: '/Users', data: user('n') }],
+        },
+        { schemas: [BULK_REQUEST], Operations: [operation, { method: 'DELETE', path: 'Users/x' }] },
+        { schemas: [BULK_REQUEST], Operations: [operation, { ...operation, data: user('other') }] },
+        [operation],
+      ])
+        assertScimError(await post(body), 400, 'invalidSyntax')
+      assertScimError(
+        await post({ schemas: [BULK_REQUEST], failOnErrors: 0, Operations: [operation] }),
+        400,
+        'invalidValue',
+      )
+      const broken = await call(h.app, {
+        method: 'POST',
+        url: '/scim2/Bulk',
+        auth: h.adminAuth,
+        headers: { 'content-type': 'application/scim+json' },
+        payload: '{"schemas": [',
+      })
+      assertScimError(broken, 400, 'invalidSyntax')
+      assert.deepEqual(await snapshotStore(h.container.store.db), before)
+    })
+
+    it('needs users:write (403) and credentials (401)', async () => {
+      const token = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: h.adminAuth,
+        payload: { name: 'reader', scopes: ['users:read'] },
+      })
+      assert.equal(token.status, 201)
+      const body = {
+        schemas: [BULK_REQUEST],
+        Operations: [{ method: 'POST', path: '/Users', bulkId: 'r', data: user('readonly') }],
+      }
+      assertScimError(await post(body, bearer(token.body.token)), 403)
+      const anonymous = await call(h.app, { method: 'POST', url: '/scim2/Bulk', payload: body })
+      assertScimError(anonymous, 401)
+      assert.equal(await findUser('readonly'), undefined)
+
+      const writer = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: h.adminAuth,
+        payload: { name: 'writer', scopes: ['users:read', 'users:write'] },
+      })
+      const admins = await findGroup('admin')
+      const answer = await post(
+        {
+          schemas: [BULK_REQUEST],
+          Operations: [
+            {
+              method: 'PATCH',
+              path: `/Groups/${admins!.id}`,
+              data: patchOp({ op: 'add', path: 'members', value: [{ value: users.bob }] }),
+            },
+          ],
+        },
+        bearer(writer.body.token),
+      )
+      assert.equal(answer.status, 200)
+      assertFailed(answer.body.Operations[0], 403)
+      assert.deepEqual(memberIds(await findGroup('admin')), memberIds(admins), 'no escalation through Bulk')
+    })
+  })
+
+  describe(`${kind.kind}: SCIM Bulk limits`, { skip: kind.skip }, () => {
+    let h: Harness
+    const post = (payload: string): Promise<Answer> =>
+      call(h.app, {
+        method: 'POST',
+        url: '/scim2/Bulk',
+        auth: h.adminAuth,
+        headers: { 'content-type': 'application/scim+json' },
+        payload,
+      })
+    const operations = (count: number, prefix: string) =>
+      Array.from({ length: count }, (_, index) => ({
+        method: 'POST',
+        path: '/Users',
+        bulkId: `${prefix}${index}`,
+        data: user(`${prefix}${index}`),
+      }))
+    const userCount = async () =>
+      (await call(h.app, { method: 'GET', url: '/scim2/Users?count=0', auth: h.adminAuth })).body.totalResults
+
+    before(async () => {
+      h = await openHarness(kind, {
+        env: { REKEY_SCIM_BULK_MAX_OPERATIONS: '3', REKEY_SCIM_BULK_MAX_PAYLOAD_BYTES: '2048' },
+      })
+    })
+    after(async () => h?.close())
+
+    it('advertises the configured limits', async () => {
+      assert.equal(h.config.scim.bulk_max_operations, 3)
+      assert.equal(h.config.scim.bulk_max_payload_bytes, 2048)
+      const config = await call(h.app, { method: 'GET', url: '/scim2/ServiceProviderConfig' })
+      assert.deepEqual(config.body.bulk, { supported: true, maxOperations: 3, maxPayloadSize: 2048 })
+    })
+
+    it('accepts maxOperations operations and refuses more with 413, running none', async () => {
+      const accepted = await post(
+        JSON.stringify({ schemas: [BULK_REQUEST], Operations: operations(3, 'ok') }),
+      )
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.body))
+      assert.deepEqual(
+        accepted.body.Operations.map((result: OperationResult) => result.status),
+        ['201', '201', '201'],
+      )
+      const before = await snapshotStore(h.container.store.db)
+      const refused = await post(
+        JSON.stringify({ schemas: [BULK_REQUEST], Operations: operations(4, 'many') }),
+      )
+      assertScimError(refused, 413)
+      assert.match(refused.body.detail, /\b3\b/, 'the detail names the limit')
+      assert.deepEqual(await snapshotStore(h.container.store.db), before)
+    })
+
+    it('refuses a body above maxPayloadSize with 413, running none', async () => {
+      const sized = (bytes: number) => {
+        const body = { schemas: [BULK_REQUEST], Operations: operations(1, 'big') }
+        const padding = bytes - JSON.stringify(body).length - ',"displayName":""'.length
+        body.Operations[0]!.data = user('big0', { displayName: 'x'.repeat(padding) })
+        const text = JSON.stringify(body)
+        assert.equal(Buffer.byteLength(text), bytes)
+        return text
+      }
+      const before = await snapshotStore(h.container.store.db)
+      const users = await userCount()
+      for (const bytes of [2049, 4096, 100_000]) assertScimError(await post(sized(bytes)), 413)
+      assert.deepEqual(await snapshotStore(h.container.store.db), before)
+      const atLimit = await post(sized(2048))
+      assert.equal(atLimit.status, 200, JSON.stringify(atLimit.body))
+      assert.equal(atLimit.body.Operations[0].status, '201')
+      assert.equal(await userCount(), users + 1)
+    })
+  })
+}
