@@ -220,6 +220,10 @@ export class RoleService {
     await inTransaction(this.db, async (trx) => {
       const role = await this.require(tenant, name, trx)
       const user = await this.users.require(tenant, userReference, trx)
+      // Threat: two removals racing past the count below and emptying the administrators'
+      // role. Moving the role's version first locks its row (PostgreSQL), so removals of its
+      // members run one at a time and each counts what the previous one left.
+      await rolesRepository.touch(trx, role.id, this.clock.now())
       if (role.builtin === 1 && (await usersRepository.countInRole(trx, role.id)) <= 1) {
         throw new AppError('role.last-administrator')
       }
