@@ -78,11 +78,12 @@ function columnOperand(column: UserColumn): Operand {
     case 'accountLocked':
       return { kind: 'flag', isTrue: sql`u.status = 'locked'`, isPresent: true }
     case 'lockedReason':
+      // Case-insensitive, as the schema says; reasons are ASCII codes, which lower() folds alike.
       return {
         kind: 'text',
         raw: sql`u.lock_reason`,
         key: sql`lower(u.lock_reason)`,
-        caseExact: true,
+        caseExact: false,
         nullable: true,
       }
     case 'created':
