@@ -40,11 +40,7 @@ describe('documentation stays true', () => {
     const written = (uri: string) => {
       // The table abbreviates families of claims: `…/emails.home`, `http://wso2.org/claims/ims.<type>`.
       const name = uri.slice('http://wso2.org/claims/'.length)
-      return (
-        doc.includes(`\`${uri}\``) ||
-        doc.includes(`\`…/${name}\``) ||
-        /^ims\.|^addresses\./.test(name)
-      )
+      return doc.includes(`\`${uri}\``) || doc.includes(`\`…/${name}\``) || /^ims\.|^addresses\./.test(name)
     }
     for (const uri of mapped) assert.ok(written(uri), `docs/scim.md does not name ${uri}`)
     for (const match of doc.matchAll(/`(http:\/\/wso2\.org\/claims\/[^`<]+)`/g)) {

@@ -77,7 +77,10 @@ export const rolesRepository = {
       .execute()
   },
   /** The roles of many users in one query, by user id (ids and names only). */
-  async rolesOfUsers(db: Executor, userIds: string[]): Promise<Map<string, Array<{ id: string; name: string }>>> {
+  async rolesOfUsers(
+    db: Executor,
+    userIds: string[],
+  ): Promise<Map<string, Array<{ id: string; name: string }>>> {
     const result = new Map<string, Array<{ id: string; name: string }>>(userIds.map((id) => [id, []]))
     if (userIds.length === 0) return result
     const rows = await db
