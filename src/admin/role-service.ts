@@ -181,7 +181,7 @@ export class RoleService {
     await inTransaction(this.db, async (trx) => {
       const role = await this.require(tenant, name, trx)
       if (role.builtin === 1) throw new AppError('role.builtin')
-      await rolesRepository.delete(trx, role.id)
+      await rolesRepository.delete(trx, role.id, this.clock.now())
       await this.audit.record(trx, { tenantId: tenant.id, actor, action: 'role.deleted', target: role.name })
     })
   }

@@ -978,7 +978,8 @@ for (const kind of storeKinds) {
       })
 
       it('adds, replaces and removes with paths, value filters and path-less values', async () => {
-        let version = 1
+        // Created (1), then given a role (2): a change of the user's groups moves its version.
+        let version = 2
         const step = async (operations: unknown[]): Promise<Resource> => {
           const body = await patched(pat.id, operations)
           version += 1
@@ -1128,6 +1129,19 @@ for (const kind of storeKinds) {
         const other = await getUser(user.id, { 'if-none-match': 'W/"999"' })
         assert.equal(other.status, 200)
         assert.deepEqual(other.body, read.body)
+      })
+
+      it('a change of role membership moves the version: a cached copy with the old groups is stale', async () => {
+        const member = await createUser({ userName: 'etag-member' })
+        const before = await getUser(member.id)
+        await grantLogin(member.id)
+        const after = await getUser(member.id, { 'if-none-match': String(before.headers.etag) })
+        assert.equal(after.status, 200, 'the old ETag must not answer 304 once the groups changed')
+        assert.notEqual(after.headers.etag, before.headers.etag)
+        assert.deepEqual(
+          after.body.groups.map((group: { display: string }) => group.display),
+          ['member'],
+        )
       })
 
       it('If-Match with a stale tag: PUT, PATCH and DELETE → 412 and nothing changes', async () => {

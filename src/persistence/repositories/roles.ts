@@ -25,8 +25,22 @@ export const rolesRepository = {
       .where('id', '=', roleId)
       .execute()
   },
-  async delete(db: Executor, roleId: string): Promise<void> {
+  async delete(db: Executor, roleId: string, now: number): Promise<void> {
+    // Its members' role lists change: their versions move too (SCIM `groups`, ETags).
+    await db
+      .updateTable('users')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+      .where('id', 'in', (eb) => eb.selectFrom('user_roles').select('user_id').where('role_id', '=', roleId))
+      .execute()
     await db.deleteFrom('roles').where('id', '=', roleId).execute()
+  },
+  /** A user's roles changed: its version moves, so a cached representation (ETag) is stale. */
+  async touchMember(db: Executor, userId: string, now: number): Promise<void> {
+    await db
+      .updateTable('users')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+      .where('id', '=', userId)
+      .execute()
   },
   async permissionsOf(db: Executor, roleIds: string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(roleIds.map((id) => [id, []]))
@@ -105,7 +119,10 @@ export const rolesRepository = {
       .values({ tenant_id: tenantId, role_id: roleId, user_id: userId, assigned_at: now })
       .onConflict((conflict) => conflict.columns(['user_id', 'role_id']).doNothing())
       .executeTakeFirst()
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) await rolesRepository.touch(db, roleId, now)
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) {
+      await rolesRepository.touch(db, roleId, now)
+      await rolesRepository.touchMember(db, userId, now)
+    }
   },
   async removeMember(db: Executor, roleId: string, userId: string, now: number): Promise<boolean> {
     const result = await db
@@ -114,7 +131,10 @@ export const rolesRepository = {
       .where('user_id', '=', userId)
       .executeTakeFirst()
     const removed = Number(result.numDeletedRows) > 0
-    if (removed) await rolesRepository.touch(db, roleId, now)
+    if (removed) {
+      await rolesRepository.touch(db, roleId, now)
+      await rolesRepository.touchMember(db, userId, now)
+    }
     return removed
   },
   /** True when the user is the only member of a built-in role it belongs to. */

@@ -111,7 +111,7 @@ export class ScimGroupWriter {
         await this.roles.create(tenant, input.displayName, [], principal.actor, false, trx)
         const row = await rolesRepository.findByName(trx, tenant.id, input.displayName.toLowerCase())
         id = row!.id
-        await this.changeMembers(trx, tenant, row!, input.members, [], principal)
+        await this.changeMembers(trx, tenant, row!, [...input.members].sort(), [], principal)
       })
     } catch (error) {
       if (
@@ -137,8 +137,10 @@ export class ScimGroupWriter {
       throw scimError.mutability('The built-in administrator group cannot be renamed.')
     const existing = new Set((current.members ?? []).map((member) => member.id))
     const wanted = new Set(input.members)
-    const add = input.members.filter((id) => !existing.has(id))
-    const remove = [...existing].filter((id) => !wanted.has(id))
+    // In id order: each membership change locks the member's row (its version moves), and one
+    // order for every writer means two group writes sharing members cannot deadlock.
+    const add = input.members.filter((id) => !existing.has(id)).sort()
+    const remove = [...existing].filter((id) => !wanted.has(id)).sort()
     if (!renamed && add.length === 0 && remove.length === 0) return current
     try {
       await inTransaction(this.db, async (trx) => {
