@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.ts'
+import { comparisonKey } from '../domain/comparison-key.ts'
 import { isPermission, type Permission } from '../domain/permissions.ts'
 import { displayUserName } from '../domain/user-name.ts'
 import { AppError } from '../errors/app-error.ts'
@@ -24,6 +25,9 @@ export interface RoleMember {
   id: string
   username: string
 }
+
+/** Role names are unique and looked up case-insensitively, compared as SCIM filters compare them. */
+export const roleNameKey = comparisonKey
 
 export const roleNamePattern = /^[^\s/\p{Cc}][^/\p{Cc}]{0,126}[^\s/\p{Cc}]$|^[^\s/\p{Cc}]$/u
 
@@ -56,7 +60,7 @@ export class RoleService {
   }
 
   async require(tenant: TenantRow, name: string, db: Executor = this.db): Promise<RoleRow> {
-    const role = await rolesRepository.findByName(db, tenant.id, name.toLowerCase())
+    const role = await rolesRepository.findByName(db, tenant.id, roleNameKey(name))
     if (!role) throw new AppError('role.not-found', { detail: `Role ${name} does not exist.` })
     return role
   }
@@ -85,7 +89,7 @@ export class RoleService {
       id: newId(),
       tenant_id: tenant.id,
       name,
-      name_key: name.toLowerCase(),
+      name_key: roleNameKey(name),
       builtin: builtin ? 1 : 0,
       created_at: now,
       updated_at: now,
@@ -155,7 +159,7 @@ export class RoleService {
         }
         const now = this.clock.now()
         if (changes.name !== undefined)
-          await rolesRepository.rename(trx, role.id, changes.name, changes.name.toLowerCase(), now)
+          await rolesRepository.rename(trx, role.id, changes.name, roleNameKey(changes.name), now)
         if (permissions) {
           await rolesRepository.replacePermissions(trx, role.id, permissions)
           await rolesRepository.touch(trx, role.id, now)

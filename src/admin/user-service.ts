@@ -14,6 +14,7 @@ import { type UserRow, usersRepository } from '../persistence/repositories/users
 import { isUniqueViolation } from '../persistence/store-errors.ts'
 import { newId } from '../security/tokens.ts'
 import { validateClaims } from './claims-input.ts'
+import { roleNameKey } from './role-service.ts'
 import { toUserView, type UserView } from './user-view.ts'
 
 export interface CreateUserInput {
@@ -128,7 +129,7 @@ export class UserService {
   private async resolveRoles(db: Executor, tenant: TenantRow, names: string[]): Promise<string[]> {
     const ids: string[] = []
     for (const name of names) {
-      const role = await rolesRepository.findByName(db, tenant.id, name.toLowerCase())
+      const role = await rolesRepository.findByName(db, tenant.id, roleNameKey(name))
       if (!role) throw new AppError('role.not-found', { detail: `Role ${name} does not exist.` })
       ids.push(role.id)
     }

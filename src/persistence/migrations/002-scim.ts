@@ -45,6 +45,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .alterTable('roles')
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .execute()
+  // Role names are keyed as filters compare them (NFKC and lower case), not by lower case alone.
+  const roles = db as unknown as Kysely<{ roles: { id: string; name: string; name_key: string } }>
+  for (const role of await roles.selectFrom('roles').select(['id', 'name']).execute()) {
+    await roles
+      .updateTable('roles')
+      .set({ name_key: comparisonKey(role.name) })
+      .where('id', '=', role.id)
+      .execute()
+  }
   // Sorted user listings (SCIM default order) walk this index instead of sorting the tenant.
   await db.schema
     .createIndex('users_tenant_name')

@@ -1,5 +1,5 @@
 import type { Principal } from '../../admin/admin-authenticator.ts'
-import { type RoleService, roleNamePattern } from '../../admin/role-service.ts'
+import { type RoleService, roleNameKey, roleNamePattern } from '../../admin/role-service.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
@@ -109,7 +109,7 @@ export class ScimGroupWriter {
     try {
       await inTransaction(this.db, async (trx) => {
         await this.roles.create(tenant, input.displayName, [], principal.actor, false, trx)
-        const row = await rolesRepository.findByName(trx, tenant.id, input.displayName.toLowerCase())
+        const row = await rolesRepository.findByName(trx, tenant.id, roleNameKey(input.displayName))
         id = row!.id
         await this.changeMembers(trx, tenant, row!, [...input.members].sort(), [], principal)
       })
@@ -150,7 +150,7 @@ export class ScimGroupWriter {
           .set((eb) => ({
             version: eb('version', '+', 1),
             updated_at: now,
-            ...(renamed ? { name: input.displayName, name_key: input.displayName.toLowerCase() } : {}),
+            ...(renamed ? { name: input.displayName, name_key: roleNameKey(input.displayName) } : {}),
           }))
           .where('tenant_id', '=', tenant.id)
           .where('id', '=', role.id)
