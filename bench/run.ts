@@ -4,8 +4,9 @@
 import { parseArgs } from 'node:util'
 import { loginScenario } from './scenarios/login.ts'
 import type { Scenario, ScenarioOptions, ScenarioReport } from './scenarios/scenario.ts'
+import { scimScenario } from './scenarios/scim.ts'
 
-const scenarios: Scenario[] = [loginScenario]
+const scenarios: Scenario[] = [loginScenario, scimScenario]
 
 const USAGE = `usage: npm run bench -- <scenario…> [options]
 

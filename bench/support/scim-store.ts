@@ -1,0 +1,400 @@
+// Direct access to the server's store for the `scim` scenario: seeding many users fast, and
+// the raw statements of a SCIM request, run from the benchmark process as the bound. SQLite
+// through better-sqlite3 on the server's database file (WAL: the server may run meanwhile),
+// PostgreSQL through pg in the server's schema.
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import pg from 'pg'
+import { comparisonKey } from '../../src/domain/comparison-key.ts'
+import { registerCleanup } from './cleanup.ts'
+
+export const CLAIM = {
+  email: 'http://wso2.org/claims/emailaddress',
+  workEmail: 'http://wso2.org/claims/emails.work',
+  givenName: 'http://wso2.org/claims/givenname',
+  familyName: 'http://wso2.org/claims/lastname',
+  forcePasswordReset: 'http://wso2.org/claims/identity/adminForcedPasswordReset',
+} as const
+
+/** `user000001` … */
+export const userName = (index: number) => `user${String(index + 1).padStart(6, '0')}`
+
+/** What a SCIM PATCH by the benchmark's token records (as the server's writer does). */
+const AUDIT_ACTOR = 'token:bench'
+const AUDIT_DETAIL = JSON.stringify({
+  via: 'scim',
+  claims: [CLAIM.forcePasswordReset],
+  renamed: false,
+  passwordSet: false,
+})
+
+/**
+ * The raw work of one request, without HTTP, authentication, parsing or rendering: the
+ * statements the server needs for the same answer, prepared once.
+ */
+export interface RawStore {
+  /** A user by name, with its claims, password change time and roles. True when found. */
+  lookup(name: string): Promise<boolean>
+  /** The writes of one PATCH of a claim: version bump, claim upsert, audit row, one transaction. */
+  patchClaim(userId: string, value: string): Promise<boolean>
+  /** A page of `count` users from `offset` (default or user-name order), its total and the rest. */
+  page(offset: number, count: number, sortedByName: boolean): Promise<boolean>
+  close(): Promise<void>
+}
+
+const USER_COLUMNS = [
+  'id',
+  'tenant_id',
+  'store_domain',
+  'username',
+  'username_key',
+  'status',
+  'lock_reason',
+  'created_at',
+  'updated_at',
+  'version',
+]
+const CLAIM_COLUMNS = ['user_id', 'tenant_id', 'claim_uri', 'value', 'value_key']
+
+function seedRows(tenantId: string, first: number, count: number, createdAt: number) {
+  const users: unknown[] = []
+  const claims: unknown[] = []
+  const ids: string[] = []
+  for (let index = first; index < first + count; index++) {
+    const id = randomUUID()
+    const name = userName(index)
+    const number = name.slice(4)
+    ids.push(id)
+    // Distinct creation times: the default order (created, id) is the seeding order.
+    users.push(
+      id,
+      tenantId,
+      'PRIMARY',
+      name,
+      comparisonKey(name),
+      'active',
+      null,
+      createdAt + index,
+      createdAt + index,
+      1,
+    )
+    const email = `${name}@example.com`
+    for (const [uri, value] of [
+      [CLAIM.email, email],
+      [CLAIM.workEmail, email],
+      [CLAIM.givenName, `Given${number}`],
+      [CLAIM.familyName, `Family${number}`],
+    ] as const)
+      claims.push(id, tenantId, uri, value, comparisonKey(value))
+  }
+  return { users, claims, ids }
+}
+
+/** `(?, ?, …), (?, ?, …), …` for a multi-row VALUES list. */
+const placeholders = (columns: number, rows: number) => {
+  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`
+  return Array.from({ length: rows }, () => row).join(', ')
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …`. */
+const numbered = (text: string) => {
+  let next = 0
+  return text.replace(/\?/g, () => `$${++next}`)
+}
+
+const inList = (count: number) => Array.from({ length: count }, () => '?').join(', ')
+
+/** The statements of a request, as the server's queries read them (same shapes, same indexes). */
+function statements(pageSize: number) {
+  return {
+    userByName: 'select * from users where tenant_id = ? and store_domain = ? and username_key = ? limit 1',
+    claimsOf: (count: number) =>
+      `select user_id, claim_uri, value from user_claims where user_id in (${inList(count)})`,
+    changedAtOf: (count: number) =>
+      `select user_id, changed_at from password_credentials where user_id in (${inList(count)})`,
+    rolesOf: (count: number) =>
+      `select user_roles.user_id, roles.id, roles.name from user_roles inner join roles on roles.id = user_roles.role_id where user_roles.user_id in (${inList(count)}) order by roles.name_key`,
+    countUsers: 'select count(*) as total from users where tenant_id = ?',
+    pageByCreation:
+      'select * from users where tenant_id = ? order by created_at asc, id asc limit ? offset ?',
+    // The (tenant_id, username_key, id) index in its own order: every seeded user is in PRIMARY,
+    // where the user name's sort key is username_key.
+    pageByName: 'select * from users where tenant_id = ? order by username_key asc, id asc limit ? offset ?',
+    bumpVersion:
+      'update users set version = version + 1, updated_at = ?, status = ?, lock_reason = ? where tenant_id = ? and id = ?',
+    upsertClaim:
+      'insert into user_claims (user_id, tenant_id, claim_uri, value, value_key) values (?, ?, ?, ?, ?) on conflict (user_id, claim_uri) do update set value = ?, value_key = ?',
+    audit:
+      'insert into audit_events (tenant_id, occurred_at, actor, action, target, outcome, detail) values (?, ?, ?, ?, ?, ?, ?)',
+    pageSize,
+  }
+}
+
+export interface Seeded {
+  tenantId: string
+  /** User ids in the order of their names (`ids[i]` is `userName(i)`). */
+  ids: string[]
+}
+
+const SQLITE_BATCH = 500
+
+/** Seeds `count` users into the SQLite store in `dataDir` (created and migrated, server stopped). */
+export function seedSqlite(dataDir: string, count: number): Seeded {
+  const db = new SqliteDatabase(join(dataDir, 'rekey.db'))
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    // Random ids land all over the primary-key indexes: keep them in memory while loading.
+    db.pragma('cache_size = -262144')
+    const tenant = db.prepare("select id from tenants where domain = 'carbon.super'").get() as
+      | { id: string }
+      | undefined
+    if (!tenant) throw new Error('the store has no default tenant')
+    const insertUsers = db.prepare(
+      `insert into users (${USER_COLUMNS.join(', ')}) values ${placeholders(USER_COLUMNS.length, SQLITE_BATCH)}`,
+    )
+    const insertClaims = db.prepare(
+      `insert into user_claims (${CLAIM_COLUMNS.join(', ')}) values ${placeholders(CLAIM_COLUMNS.length, SQLITE_BATCH * 4)}`,
+    )
+    const createdAt = Date.now() - count
+    const ids: string[] = []
+    if (count % SQLITE_BATCH !== 0) throw new Error(`seed a multiple of ${SQLITE_BATCH} users`)
+    // One transaction: every commit in WAL mode may checkpoint, and checkpoints write and sync.
+    db.transaction(() => {
+      for (let first = 0; first < count; first += SQLITE_BATCH) {
+        const rows = seedRows(tenant.id, first, SQLITE_BATCH, createdAt)
+        insertUsers.run(rows.users)
+        insertClaims.run(rows.claims)
+        ids.push(...rows.ids)
+      }
+    })()
+    // The server starts on a checkpointed database, as after a quiet restart.
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    return { tenantId: tenant.id, ids }
+  } finally {
+    db.close()
+  }
+}
+
+const POSTGRES_BATCH = 10_000
+
+/** Column-wise arrays of row-wise values, for `insert … select * from unnest(…)`. */
+function columnsOf(values: unknown[], width: number): unknown[][] {
+  const columns = Array.from({ length: width }, () => [] as unknown[])
+  for (let index = 0; index < values.length; index++) columns[index % width]!.push(values[index])
+  return columns
+}
+
+/** Seeds `count` users into the PostgreSQL schema `databaseUrl` points at (migrated). */
+export async function seedPostgres(databaseUrl: string, count: number): Promise<Seeded> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  // Interrupted mid-load, the connection goes first: its open transaction would hold the locks
+  // that dropping the schema waits for.
+  const disconnect = registerCleanup(() => client.end())
+  try {
+    const tenant = await client.query<{ id: string }>("select id from tenants where domain = 'carbon.super'")
+    const tenantId = tenant.rows[0]?.id
+    if (!tenantId) throw new Error('the store has no default tenant')
+    // Multi-row inserts with one array parameter per column: ten thousand users (and their
+    // forty thousand claims) per statement, where a VALUES list would need 100,000 parameters.
+    const insertUsers = `insert into users (${USER_COLUMNS.join(', ')}) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::int[])`
+    const insertClaims = `insert into user_claims (${CLAIM_COLUMNS.join(', ')}) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`
+    if (count % POSTGRES_BATCH !== 0) throw new Error(`seed a multiple of ${POSTGRES_BATCH} users`)
+    const createdAt = Date.now() - count
+    const ids: string[] = []
+    await client.query('begin')
+    // A benchmark's own schema: losing the load to a crash only means seeding again.
+    await client.query('set local synchronous_commit = off')
+    // The rows are consistent by construction: skip the per-row foreign-key triggers, which
+    // cost more than the inserts (superusers only; others seed with them, more slowly).
+    await client.query('savepoint triggers')
+    try {
+      await client.query('set local session_replication_role = replica')
+    } catch {
+      await client.query('rollback to savepoint triggers')
+    }
+    // Secondary indexes are built once after the load, from their own definitions, which is
+    // several times faster than maintaining them row by row (primary keys stay in place).
+    const { rows: indexes } = await client.query<{ name: string; definition: string }>(
+      `select i.indexname as name, i.indexdef as definition from pg_indexes i
+        where i.schemaname = current_schema() and i.tablename in ('users', 'user_claims')
+          and not exists (select 1 from pg_constraint c where c.conname = i.indexname and c.connamespace = current_schema()::regnamespace)`,
+    )
+    for (const index of indexes) await client.query(`drop index ${pg.escapeIdentifier(index.name)}`)
+    for (let first = 0; first < count; first += POSTGRES_BATCH) {
+      const rows = seedRows(tenantId, first, POSTGRES_BATCH, createdAt)
+      await client.query(insertUsers, columnsOf(rows.users, USER_COLUMNS.length))
+      await client.query(insertClaims, columnsOf(rows.claims, CLAIM_COLUMNS.length))
+      ids.push(...rows.ids)
+    }
+    for (const index of indexes) await client.query(index.definition)
+    await client.query('commit')
+    // What autovacuum does soon after such a load (it may be off on a test server): planner
+    // statistics and a visibility map, as a deployment's tables have them.
+    await client.query('vacuum analyze users, user_claims')
+    return { tenantId, ids }
+  } finally {
+    await disconnect()
+  }
+}
+
+/** The raw statements on SQLite, on the server's file, with the server's connection settings. */
+export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: number): RawStore {
+  const db = new SqliteDatabase(join(dataDir, 'rekey.db'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  // The server checkpoints from a worker thread (and that worker keeps running); so does this.
+  db.pragma('wal_autocheckpoint = 0')
+  const text = statements(pageSize)
+  const one = {
+    user: db.prepare(text.userByName),
+    claims: db.prepare(text.claimsOf(1)),
+    changedAt: db.prepare(text.changedAtOf(1)),
+    roles: db.prepare(text.rolesOf(1)),
+  }
+  const many = {
+    count: db.prepare(text.countUsers),
+    byCreation: db.prepare(text.pageByCreation),
+    byName: db.prepare(text.pageByName),
+    claims: db.prepare(text.claimsOf(pageSize)),
+    changedAt: db.prepare(text.changedAtOf(pageSize)),
+    roles: db.prepare(text.rolesOf(pageSize)),
+  }
+  const write = {
+    bump: db.prepare(text.bumpVersion),
+    claim: db.prepare(text.upsertClaim),
+    audit: db.prepare(text.audit),
+  }
+  const patch = db.transaction((userId: string, value: string) => {
+    const now = Date.now()
+    const moved = write.bump.run(now, 'active', null, tenantId, userId)
+    if (moved.changes !== 1) return false
+    const key = comparisonKey(value)
+    write.claim.run(userId, tenantId, CLAIM.forcePasswordReset, value, key, value, key)
+    write.audit.run(tenantId, now, AUDIT_ACTOR, 'user.updated', userId, 'success', AUDIT_DETAIL)
+    return true
+  })
+  return {
+    async lookup(name) {
+      const row = one.user.get(tenantId, 'PRIMARY', comparisonKey(name)) as { id: string } | undefined
+      if (!row) return false
+      one.claims.all(row.id)
+      one.changedAt.all(row.id)
+      one.roles.all(row.id)
+      return true
+    },
+    async patchClaim(userId, value) {
+      return patch(userId, value)
+    },
+    async page(offset, count, sortedByName) {
+      if (count !== pageSize) throw new Error(`pages of ${pageSize} only`)
+      many.count.get(tenantId)
+      const rows = (sortedByName ? many.byName : many.byCreation).all(tenantId, count, offset) as Array<{
+        id: string
+      }>
+      if (rows.length !== count) return false
+      const ids = rows.map((row) => row.id)
+      many.claims.all(ids)
+      many.changedAt.all(ids)
+      many.roles.all(ids)
+      return true
+    },
+    async close() {
+      db.close()
+    },
+  }
+}
+
+/**
+ * The raw statements on PostgreSQL: a pool as large as the server's, unnamed statements as the
+ * server sends them, the independent reads of a request in parallel as the server issues them.
+ */
+export function postgresRawStore(
+  databaseUrl: string,
+  tenantId: string,
+  pageSize: number,
+  poolSize: number,
+): RawStore {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize })
+  pool.on('error', () => {})
+  const text = statements(pageSize)
+  const sql = {
+    user: numbered(text.userByName),
+    claims1: numbered(text.claimsOf(1)),
+    changedAt1: numbered(text.changedAtOf(1)),
+    roles1: numbered(text.rolesOf(1)),
+    count: numbered(text.countUsers),
+    byCreation: numbered(text.pageByCreation),
+    byName: numbered(text.pageByName),
+    claims: numbered(text.claimsOf(pageSize)),
+    changedAt: numbered(text.changedAtOf(pageSize)),
+    roles: numbered(text.rolesOf(pageSize)),
+    bump: numbered(text.bumpVersion),
+    claim: numbered(text.upsertClaim),
+    audit: numbered(text.audit),
+  }
+  return {
+    async lookup(name) {
+      const { rows } = await pool.query<{ id: string }>(sql.user, [tenantId, 'PRIMARY', comparisonKey(name)])
+      const id = rows[0]?.id
+      if (!id) return false
+      await Promise.all([
+        pool.query(sql.claims1, [id]),
+        pool.query(sql.changedAt1, [id]),
+        pool.query(sql.roles1, [id]),
+      ])
+      return true
+    },
+    async patchClaim(userId, value) {
+      const client = await pool.connect()
+      try {
+        await client.query('begin')
+        const now = Date.now()
+        const moved = await client.query(sql.bump, [now, 'active', null, tenantId, userId])
+        if (moved.rowCount !== 1) {
+          await client.query('rollback')
+          return false
+        }
+        const key = comparisonKey(value)
+        await client.query(sql.claim, [userId, tenantId, CLAIM.forcePasswordReset, value, key, value, key])
+        await client.query(sql.audit, [
+          tenantId,
+          now,
+          AUDIT_ACTOR,
+          'user.updated',
+          userId,
+          'success',
+          AUDIT_DETAIL,
+        ])
+        await client.query('commit')
+        return true
+      } catch (error) {
+        await client.query('rollback').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
+    },
+    async page(offset, count, sortedByName) {
+      if (count !== pageSize) throw new Error(`pages of ${pageSize} only`)
+      const [, page] = await Promise.all([
+        pool.query(sql.count, [tenantId]),
+        pool.query<{ id: string }>(sortedByName ? sql.byName : sql.byCreation, [tenantId, count, offset]),
+      ])
+      if (page.rows.length !== count) return false
+      const ids = page.rows.map((row) => row.id)
+      await Promise.all([
+        pool.query(sql.claims, ids),
+        pool.query(sql.changedAt, ids),
+        pool.query(sql.roles, ids),
+      ])
+      return true
+    },
+    close: () => pool.end(),
+  }
+}
