@@ -105,7 +105,8 @@ export class UserService {
             isNewUser: true,
           })
         }
-        for (const roleId of roleIds) await rolesRepository.addMember(trx, tenant.id, roleId, row.id, now)
+        for (const roleId of roleIds)
+          await rolesRepository.addMember(trx, tenant.id, roleId, row.id, now, { newUser: true })
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,

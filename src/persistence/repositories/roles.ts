@@ -107,12 +107,14 @@ export const rolesRepository = {
     for (const row of rows) result.get(row.user_id)?.push({ id: row.id, name: row.name })
     return result
   },
+  /** `newUser`: the user is being created in this transaction, so it has no version to move yet. */
   async addMember(
     db: Executor,
     tenantId: string,
     roleId: string,
     userId: string,
     now: number,
+    options: { newUser?: boolean } = {},
   ): Promise<void> {
     const result = await db
       .insertInto('user_roles')
@@ -121,7 +123,7 @@ export const rolesRepository = {
       .executeTakeFirst()
     if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) {
       await rolesRepository.touch(db, roleId, now)
-      await rolesRepository.touchMember(db, userId, now)
+      if (!options.newUser) await rolesRepository.touchMember(db, userId, now)
     }
   },
   async removeMember(db: Executor, roleId: string, userId: string, now: number): Promise<boolean> {
