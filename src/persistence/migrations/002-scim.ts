@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { comparisonKey } from '../../domain/comparison-key.ts'
+import { isPostgres } from '../dialect.ts'
 
 /**
  * SCIM needs case-insensitive claim filters that use an index and behave the same on SQLite
@@ -54,15 +55,30 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .where('id', '=', role.id)
       .execute()
   }
-  // Sorted user listings (SCIM default order) walk this index instead of sorting the tenant.
+  // Sorted user listings walk these indexes instead of sorting the tenant: the default SCIM
+  // order (creation, then id), and userName order, which is the expression SCIM sorts by
+  // (src/scim/users/user-query.ts), by code point on PostgreSQL as on SQLite.
   await db.schema
     .createIndex('users_tenant_name')
     .on('users')
     .columns(['tenant_id', 'username_key', 'id'])
     .execute()
+  await db.schema.dropIndex('users_tenant_created').execute()
+  await db.schema
+    .createIndex('users_tenant_created')
+    .on('users')
+    .columns(['tenant_id', 'created_at', 'id'])
+    .execute()
+  const displayKey = sql.raw(
+    "(case when store_domain = 'PRIMARY' then username_key else lower(store_domain) || '/' || username_key end)",
+  )
+  await sql`create index users_tenant_display_key on users (tenant_id, ${displayKey}${sql.raw(
+    isPostgres(db) ? ' collate "C"' : '',
+  )}, id)`.execute(db)
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('users_tenant_display_key').execute()
   await db.schema.dropIndex('users_tenant_name').execute()
   await db.schema.alterTable('roles').dropColumn('version').execute()
   await db.schema.dropIndex('user_claims_key_lookup').execute()

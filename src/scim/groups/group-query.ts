@@ -1,12 +1,12 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely'
 import { isPostgres } from '../../persistence/dialect.ts'
 import type { Executor } from '../../persistence/executor.ts'
-import type { RoleRow } from '../../persistence/repositories/roles.ts'
 import { scimError } from '../errors.ts'
 import type { AttributePath, Filter } from '../filter/ast.ts'
 import { groupRegistry } from '../schema/registry.ts'
 import { toSql } from '../sql/condition.ts'
 import { orderBy, type SortOrder } from '../sql/list-order.ts'
+import { totalOf } from '../users/user-query.ts'
 import { GroupFilterTranslator } from './group-filter-sql.ts'
 import { readGroupRecords } from './group-reader.ts'
 import type { GroupRecord } from './group-record.ts'
@@ -53,16 +53,17 @@ export async function listGroups(
   const order = request.sortBy
     ? orderBy(sortKey(request.sortBy), request.sortOrder, postgres, sql`r.id`, keyTypeOf(request.sortBy))
     : sql`r.name_key asc, r.id asc`
-  const [countRow, rows] = await Promise.all([
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  const rows =
     request.count === 0
-      ? Promise.resolve([] as RoleRow[])
-      : base
+      ? []
+      : await base
           .selectAll('r')
           .orderBy(order)
           .limit(request.count)
           .offset(request.startIndex - 1)
-          .execute(),
-  ])
-  return { total: Number(countRow.total), records: await readGroupRecords(db, rows, request.withMembers) }
+          .execute()
+  const total = await totalOf(rows.length, request, () =>
+    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  )
+  return { total, records: await readGroupRecords(db, rows, request.withMembers) }
 }

@@ -14,8 +14,14 @@ export function orderBy(
   postgres: boolean,
   tieBreak: RawBuilder<unknown>,
   keyType: 'text' | 'number' = 'text',
+  nullable = true,
 ) {
   const ordered = postgres && keyType === 'text' ? sql`${key} collate "C"` : key
+  // A key that always has a value orders by itself alone, so an index on it serves the sort.
+  if (!nullable)
+    return order === 'ascending'
+      ? sql`${ordered} asc, ${tieBreak} asc`
+      : sql`${ordered} desc, ${tieBreak} desc`
   return order === 'ascending'
     ? sql`(case when ${key} is null then 1 else 0 end), ${ordered} asc, ${tieBreak} asc`
     : sql`(case when ${key} is null then 1 else 0 end) desc, ${ordered} desc, ${tieBreak} desc`

@@ -1,7 +1,6 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely'
 import { isPostgres } from '../../persistence/dialect.ts'
 import type { Executor } from '../../persistence/executor.ts'
-import type { UserRow } from '../../persistence/repositories/users.ts'
 import { scimError } from '../errors.ts'
 import type { AttributePath, Filter } from '../filter/ast.ts'
 import { userRegistry } from '../schema/registry.ts'
@@ -26,6 +25,15 @@ const claimKey = (uri: string, caseExact: boolean) =>
     ? sql`(select c.value from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
     : sql`(select c.value_key from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
 
+/**
+ * The display user name's comparison key; migration 002 indexes this very expression with the
+ * tenant, so sorting by userName walks an index.
+ */
+export const userNameSortKey = sql`(case when u.store_domain = 'PRIMARY' then u.username_key else lower(u.store_domain) || '/' || u.username_key end)`
+
+/** Sort keys that every user has: no ordering of absent values needed. */
+const alwaysPresent = new Set(['id', 'userName', 'created', 'lastModified'])
+
 /** The sort key of `sortBy`; multi-valued attributes sort by their primary value (RFC 7644 §3.4.2.3). */
 function sortKey(path: AttributePath): RawBuilder<unknown> {
   const resolved = userRegistry.resolve(path)
@@ -48,7 +56,7 @@ function sortKey(path: AttributePath): RawBuilder<unknown> {
         case 'id':
           return sql`u.id`
         case 'userName':
-          return sql`(case when u.store_domain = 'PRIMARY' then u.username_key else lower(u.store_domain) || '/' || u.username_key end)`
+          return userNameSortKey
         case 'created':
           return sql`u.created_at`
         case 'lastModified':
@@ -77,6 +85,13 @@ function sortKey(path: AttributePath): RawBuilder<unknown> {
   }
 }
 
+function isAlwaysPresent(path: AttributePath): boolean {
+  const resolved = userRegistry.resolve(path)
+  const mapping = resolved && mappingOf(resolved.schema.id, resolved.attribute.name)
+  if (mapping?.kind === 'column') return alwaysPresent.has(mapping.column)
+  return mapping?.kind === 'meta' && alwaysPresent.has(resolved?.subAttribute?.name ?? '')
+}
+
 /** dateTime attributes are stored as epoch milliseconds: their sort keys are numbers. */
 function keyTypeOf(path: AttributePath): 'text' | 'number' {
   const resolved = userRegistry.resolve(path)
@@ -95,19 +110,42 @@ export async function listUsers(
     : true
   const where = toSql(condition) as RawBuilder<SqlBool>
   const order = request.sortBy
-    ? orderBy(sortKey(request.sortBy), request.sortOrder, postgres, sql`u.id`, keyTypeOf(request.sortBy))
+    ? orderBy(
+        sortKey(request.sortBy),
+        request.sortOrder,
+        postgres,
+        sql`u.id`,
+        keyTypeOf(request.sortBy),
+        !isAlwaysPresent(request.sortBy),
+      )
     : sql`u.created_at asc, u.id asc`
   const base = db.selectFrom('users as u').where('u.tenant_id', '=', tenantId).where(where)
-  const [countRow, rows] = await Promise.all([
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  const rows =
     request.count === 0
-      ? Promise.resolve([] as UserRow[])
-      : base
+      ? []
+      : await base
           .selectAll('u')
           .orderBy(order)
           .limit(request.count)
           .offset(request.startIndex - 1)
-          .execute(),
-  ])
-  return { total: Number(countRow.total), records: await readUserRecords(db, rows) }
+          .execute()
+  const total = await totalOf(rows.length, request, () =>
+    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  )
+  return { total, records: await readUserRecords(db, rows) }
+}
+
+/**
+ * totalResults without counting when the page already tells it: a page that is not full but
+ * not empty ends the matches, and an empty first page means none. The count query is the
+ * most expensive part of a filtered look-up otherwise.
+ */
+export async function totalOf(
+  rowsOnPage: number,
+  request: { startIndex: number; count: number },
+  count: () => Promise<{ total: number | string | bigint }>,
+): Promise<number> {
+  if (request.count > 0 && rowsOnPage < request.count && (rowsOnPage > 0 || request.startIndex === 1))
+    return request.startIndex - 1 + rowsOnPage
+  return Number((await count()).total)
 }
