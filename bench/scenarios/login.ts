@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { availableParallelism, cpus } from 'node:os'
-import pg from 'pg'
 import { registerCleanup } from '../support/cleanup.ts'
 import { type LoadResult, postRound, type RoundTiming, summarize } from '../support/load.ts'
+import { withPostgresSchema } from '../support/postgres-schema.ts'
 import { cpuDelta, machineBusyMs, type ProcessCpu } from '../support/proc.ts'
 import { RawArgon2Bound } from '../support/raw-bound.ts'
 import { type RunningServer, startServer } from '../support/server.ts'
@@ -28,28 +28,6 @@ async function adminPost(url: string, path: string, body: unknown): Promise<void
     body: JSON.stringify(body),
   })
   if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`)
-}
-
-/** PostgreSQL on 127.0.0.1 in a schema of its own, dropped afterwards. */
-async function withPostgresSchema<T>(run: (databaseUrl: string) => Promise<T>): Promise<T> {
-  const base = new URL(process.env.REKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
-  if (base.hostname !== '127.0.0.1')
-    throw new Error(`the benchmark only uses 127.0.0.1, not ${base.hostname}`)
-  const schema = `rekey_bench_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: base.toString() })
-  await admin.connect()
-  await admin.query(`create schema ${schema}`)
-  const drop = registerCleanup(async () => {
-    await admin.query(`drop schema ${schema} cascade`)
-    await admin.end()
-  })
-  try {
-    const url = new URL(base)
-    url.searchParams.set('options', `-c search_path=${schema}`)
-    return await run(url.toString())
-  } finally {
-    await drop()
-  }
 }
 
 interface Round {

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import type { Container } from '../../container.ts'
 import { ScimError } from '../../scim/errors.ts'
 import { versionTag } from '../../scim/etag.ts'
+import { userRegistry } from '../../scim/schema/registry.ts'
 import { principalOf, tenantOf } from '../admin-auth-hook.ts'
 import { scimBaseUrl, sendScim } from './replies.ts'
-import { singleProjection, userResponse } from './users.ts'
+import { singleProjection } from './resource-routes.ts'
+import { userResponse } from './users.ts'
 
 /**
  * `/Me` (RFC 7644 §3.11): the user the credentials belong to. API tokens belong to no user.
@@ -14,7 +16,7 @@ export function meRoutes(container: Container) {
   const { config, scimUsers } = container
   return async (app: FastifyInstance) => {
     app.get('/Me', { config: { permission: 'login' }, schema: { hide: true } }, async (request, reply) => {
-      const projection = singleProjection(request.query, config.scim.max_results)
+      const projection = singleProjection(request.query, config.scim.max_results, userRegistry)
       const { actor } = principalOf(request)
       if (actor.kind !== 'user' || !actor.id)
         throw new ScimError(

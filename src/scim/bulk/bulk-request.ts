@@ -1,4 +1,5 @@
 import { ScimError, scimError } from '../errors.ts'
+import { field } from '../field.ts'
 
 export const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest'
 export const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse'
@@ -16,13 +17,6 @@ export interface BulkOperation {
 export interface BulkRequest {
   failOnErrors?: number | undefined
   operations: BulkOperation[]
-}
-
-const field = (source: Record<string, unknown>, name: string): unknown => {
-  if (name in source) return source[name]
-  const wanted = name.toLowerCase()
-  for (const [key, value] of Object.entries(source)) if (key.toLowerCase() === wanted) return value
-  return undefined
 }
 
 /** Reads and checks a BulkRequest (RFC 7644 §3.7); `maxOperations` beyond → 413. */

@@ -17,6 +17,7 @@
  *   stored value that does not parse matches nothing. Booleans take `eq` and `ne` only, and
  *   the literal may be the string "true" or "false" in any case (a common client deviation).
  */
+import { compareCodePoints, comparisonKey } from '../../domain/comparison-key.ts'
 import type { AttributeDefinition, SchemaRegistry } from '../schema/types.ts'
 import type { AttributePath, CompareOperator, Filter, FilterValue } from './ast.ts'
 
@@ -181,24 +182,9 @@ function compareOrdered(operator: CompareOperator, order: number): boolean {
 }
 
 /** The comparison key of a case-insensitive string, as storage computes it. */
-export function caseKey(text: string): string {
-  return text.normalize('NFKC').toLowerCase()
-}
+export const caseKey = comparisonKey
 
-/**
- * Orders by Unicode code point. JavaScript's `<` compares UTF-16 units, which puts U+FFFF
- * after U+10000; UTF-8 byte order, which SQL uses, does not.
- */
-export function compareCodePoints(left: string, right: string): number {
-  let index = 0
-  while (index < left.length && index < right.length) {
-    const a = left.codePointAt(index)!
-    const b = right.codePointAt(index)!
-    if (a !== b) return a < b ? -1 : 1
-    index += a > 0xffff ? 2 : 1
-  }
-  return left.length === right.length ? 0 : index < left.length ? 1 : -1
-}
+export { compareCodePoints }
 
 /** `true`, `false`, or the strings "true" and "false" in any case; undefined otherwise. */
 export function booleanLiteral(literal: FilterValue): boolean | undefined {

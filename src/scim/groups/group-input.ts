@@ -1,4 +1,5 @@
 import { scimError } from '../errors.ts'
+import { field } from '../field.ts'
 import { GROUP_SCHEMA_URN } from '../schema/group.ts'
 
 /** What a SCIM Group document asks for. */
@@ -9,12 +10,6 @@ export interface GroupInput {
 }
 
 const MAX_MEMBERS_PER_WRITE = 100_000
-
-function field(element: Record<string, unknown>, name: string): unknown {
-  if (name in element) return element[name]
-  for (const [key, value] of Object.entries(element)) if (key.toLowerCase() === name) return value
-  return undefined
-}
 
 /** Reads a Group document (POST/PUT body, or a patched document). Unknown attributes are ignored. */
 export function groupInputOf(document: unknown, options: { requireSchemas: boolean }): GroupInput {

@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely'
-import { comparisonKey } from '../../domain/comparison-key.ts'
+import { compareCodePoints, comparisonKey } from '../../domain/comparison-key.ts'
 import { scimError } from '../errors.ts'
 import type { CompareOperator, FilterValue } from '../filter/ast.ts'
 import { and, type Condition, not } from './condition.ts'
@@ -27,16 +27,6 @@ export type Operand =
 
 export interface Dialect {
   postgres: boolean
-}
-
-function codePointCompare(left: string, right: string): number {
-  const a = [...left]
-  const b = [...right]
-  for (let index = 0; index < Math.min(a.length, b.length); index++) {
-    const difference = a[index]!.codePointAt(0)! - b[index]!.codePointAt(0)!
-    if (difference !== 0) return difference
-  }
-  return a.length - b.length
 }
 
 function expectText(value: FilterValue, operator: CompareOperator): string {
@@ -101,13 +91,13 @@ function constantComparison(
     case 'ew':
       return left.endsWith(right)
     case 'gt':
-      return codePointCompare(left, right) > 0
+      return compareCodePoints(left, right) > 0
     case 'ge':
-      return codePointCompare(left, right) >= 0
+      return compareCodePoints(left, right) >= 0
     case 'lt':
-      return codePointCompare(left, right) < 0
+      return compareCodePoints(left, right) < 0
     case 'le':
-      return codePointCompare(left, right) <= 0
+      return compareCodePoints(left, right) <= 0
     case 'ne':
       throw new Error('ne is translated as not eq')
   }

@@ -1,4 +1,5 @@
 import { scimError } from '../errors.ts'
+import { field } from '../field.ts'
 import { userRegistry } from '../schema/registry.ts'
 import type { AttributeDefinition } from '../schema/types.ts'
 import {
@@ -60,14 +61,6 @@ function elementsOf(value: unknown, name: string): Record<string, unknown>[] {
       throw scimError.invalidValue(`Each value of ${name} must be an object.`)
     return element as Record<string, unknown>
   })
-}
-
-/** Keys of an element, case-insensitively (`Value`, `Type` and `Primary` are common spellings). */
-function field(element: Record<string, unknown>, name: string): unknown {
-  if (name in element) return element[name]
-  const wanted = name.toLowerCase()
-  for (const [key, value] of Object.entries(element)) if (key.toLowerCase() === wanted) return value
-  return undefined
 }
 
 function canonicalType(raw: unknown, types: readonly string[], name: string): string | undefined {
