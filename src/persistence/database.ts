@@ -107,7 +107,12 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
         .filter((result) => result.status === 'Success')
         .map((result) => result.migrationName)
     const message = error instanceof Error ? error.message : String(error)
-    if (attempt >= 5 || !/already exists|database is locked|SQLITE_BUSY/.test(message)) throw error
+    // On PostgreSQL the migrator first lists the tables of every schema in the database
+    // (Kysely's introspector); another deployment or test store dropping its schema at that
+    // moment makes the listing fail on a relation that just vanished. The migration runs in a
+    // transaction, so trying again starts clean.
+    if (attempt >= 5 || !/already exists|database is locked|SQLITE_BUSY|does not exist/.test(message))
+      throw error
     await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
   }
 }

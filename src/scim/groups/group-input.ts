@@ -1,5 +1,6 @@
 import { scimError } from '../errors.ts'
 import { field } from '../field.ts'
+import { resourceBody } from '../resource-body.ts'
 import { GROUP_SCHEMA_URN } from '../schema/group.ts'
 
 /** What a SCIM Group document asks for. */
@@ -13,17 +14,7 @@ const MAX_MEMBERS_PER_WRITE = 100_000
 
 /** Reads a Group document (POST/PUT body, or a patched document). Unknown attributes are ignored. */
 export function groupInputOf(document: unknown, options: { requireSchemas: boolean }): GroupInput {
-  if (typeof document !== 'object' || document === null || Array.isArray(document))
-    throw scimError.invalidSyntax('The request body must be a JSON object.')
-  const body = document as Record<string, unknown>
-  if (options.requireSchemas) {
-    const schemas = body.schemas
-    if (
-      !Array.isArray(schemas) ||
-      !schemas.some((urn) => typeof urn === 'string' && urn.toLowerCase() === GROUP_SCHEMA_URN.toLowerCase())
-    )
-      throw scimError.invalidSyntax(`schemas must be an array that contains ${GROUP_SCHEMA_URN}.`)
-  }
+  const body = resourceBody(document, GROUP_SCHEMA_URN, options)
   const displayName = field(body, 'displayname')
   if (typeof displayName !== 'string' || displayName.trim() === '')
     throw scimError.invalidValue('displayName is required and must be a non-empty string.')

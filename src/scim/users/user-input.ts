@@ -1,5 +1,6 @@
 import { scimError } from '../errors.ts'
 import { field } from '../field.ts'
+import { resourceBody } from '../resource-body.ts'
 import { userRegistry } from '../schema/registry.ts'
 import type { AttributeDefinition } from '../schema/types.ts'
 import {
@@ -211,17 +212,7 @@ function visit(input: UserInput, schemaId: string | undefined, key: string, valu
  * storage terms. `requireSchemas`: POST and PUT bodies must name the core schema.
  */
 export function userInputOf(document: unknown, options: { requireSchemas: boolean }): UserInput {
-  if (typeof document !== 'object' || document === null || Array.isArray(document))
-    throw scimError.invalidSyntax('The request body must be a JSON object.')
-  const body = document as Record<string, unknown>
-  if (options.requireSchemas) {
-    const schemas = body.schemas
-    if (
-      !Array.isArray(schemas) ||
-      !schemas.some((urn) => typeof urn === 'string' && urn.toLowerCase() === CORE_USER.toLowerCase())
-    )
-      throw scimError.invalidSyntax(`schemas must be an array that contains ${CORE_USER}.`)
-  }
+  const body = resourceBody(document, CORE_USER, options)
   const input: UserInput = { userName: '', claims: {} }
   for (const [key, value] of Object.entries(body)) {
     if (key === 'schemas') continue
