@@ -1,8 +1,9 @@
 import { sql } from 'kysely'
 import { scimError } from '../errors.ts'
-import type { AttributePath, CompareOperator, Filter, FilterValue } from '../filter/ast.ts'
+import type { AttributePath, Filter } from '../filter/ast.ts'
 import { groupRegistry } from '../schema/registry.ts'
 import { and, type Condition, not, or } from '../sql/condition.ts'
+import { type Leaf, translateFilter } from '../sql/filter-walk.ts'
 import { compareCondition, type Dialect, type Operand, presentCondition } from '../sql/operands.ts'
 
 /**
@@ -13,10 +14,6 @@ import { compareCondition, type Dialect, type Operand, presentCondition } from '
 export interface GroupFilterContext extends Dialect {
   tenantId: string
 }
-
-type Leaf =
-  | { kind: 'present' }
-  | { kind: 'compare'; operator: Exclude<CompareOperator, 'ne'>; value: FilterValue }
 
 const absent: Operand = { kind: 'constant', value: undefined }
 
@@ -59,32 +56,17 @@ export class GroupFilterTranslator {
   constructor(private readonly context: GroupFilterContext) {}
 
   translate(filter: Filter): Condition {
-    switch (filter.kind) {
-      case 'and':
-        return and(this.translate(filter.left), this.translate(filter.right))
-      case 'or':
-        return or(this.translate(filter.left), this.translate(filter.right))
-      case 'not':
-        return not(this.translate(filter.filter))
-      case 'present':
-        return this.attribute(filter.path, { kind: 'present' })
-      case 'compare':
-        if (filter.operator === 'ne')
-          return not(this.attribute(filter.path, { kind: 'compare', operator: 'eq', value: filter.value }))
-        return this.attribute(filter.path, {
-          kind: 'compare',
-          operator: filter.operator,
-          value: filter.value,
-        })
-      case 'valuePath': {
-        const resolved = this.resolve(filter.path)
+    return translateFilter(filter, {
+      leaf: (path, leaf) => this.attribute(path, leaf),
+      valuePath: (path, inner) => {
+        const resolved = this.resolve(path)
         if (resolved.attribute.name !== 'members' || resolved.subAttribute)
           throw scimError.invalidFilter(
             `${resolved.attribute.name} is not a multi-valued complex attribute: [ ] does not apply.`,
           )
-        return this.members(this.member(filter.filter))
-      }
-    }
+        return this.members(this.member(inner))
+      },
+    })
   }
 
   private resolve(path: AttributePath) {

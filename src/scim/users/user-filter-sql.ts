@@ -2,10 +2,11 @@ import { type RawBuilder, sql } from 'kysely'
 import { comparisonKey } from '../../domain/comparison-key.ts'
 import { isValidStoreDomain, PRIMARY_STORE } from '../../domain/user-name.ts'
 import { scimError } from '../errors.ts'
-import type { AttributePath, CompareOperator, Filter, FilterValue } from '../filter/ast.ts'
+import type { AttributePath, Filter, FilterValue } from '../filter/ast.ts'
 import { userRegistry } from '../schema/registry.ts'
 import type { AttributeDefinition } from '../schema/types.ts'
 import { and, anyOf, type Condition, not, or } from '../sql/condition.ts'
+import { type Leaf, translateFilter } from '../sql/filter-walk.ts'
 import { compareCondition, type Dialect, type Operand, presentCondition } from '../sql/operands.ts'
 import { type AttributeMapping, mappingOf, type UserColumn } from './user-mapping.ts'
 
@@ -19,10 +20,6 @@ import { type AttributeMapping, mappingOf, type UserColumn } from './user-mappin
 export interface UserFilterContext extends Dialect {
   tenantId: string
 }
-
-type Leaf =
-  | { kind: 'present' }
-  | { kind: 'compare'; operator: Exclude<CompareOperator, 'ne'>; value: FilterValue }
 
 /** A leaf against an operand; `ne` is `not eq`, so an absent value satisfies it. */
 function leafOn(operand: Operand, leaf: Leaf, context: UserFilterContext): Condition {
@@ -218,26 +215,10 @@ export class UserFilterTranslator {
   constructor(private readonly context: UserFilterContext) {}
 
   translate(filter: Filter): Condition {
-    switch (filter.kind) {
-      case 'and':
-        return and(this.translate(filter.left), this.translate(filter.right))
-      case 'or':
-        return or(this.translate(filter.left), this.translate(filter.right))
-      case 'not':
-        return not(this.translate(filter.filter))
-      case 'present':
-        return this.attribute(filter.path, { kind: 'present' })
-      case 'compare':
-        if (filter.operator === 'ne')
-          return not(this.attribute(filter.path, { kind: 'compare', operator: 'eq', value: filter.value }))
-        return this.attribute(filter.path, {
-          kind: 'compare',
-          operator: filter.operator,
-          value: filter.value,
-        })
-      case 'valuePath':
-        return this.valuePath(filter.path, filter.filter)
-    }
+    return translateFilter(filter, {
+      leaf: (path, leaf) => this.attribute(path, leaf),
+      valuePath: (path, inner) => this.valuePath(path, inner),
+    })
   }
 
   private resolve(path: AttributePath) {
