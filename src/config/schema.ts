@@ -85,6 +85,14 @@ export const configSchema = Type.Object(
         env: 'REKEY_STORAGE_CONNECT_TIMEOUT_MS',
         description: 'How long to wait for a PostgreSQL connection before the store counts as unreachable.',
       }),
+      sqlite_cache_mib: Type.Integer({
+        default: 64,
+        minimum: 2,
+        maximum: 65_536,
+        env: 'REKEY_STORAGE_SQLITE_CACHE_MIB',
+        description:
+          'Page cache of the embedded SQLite database, in MiB. Look-ups in a large directory read several index pages each; a cache that holds the hot indexes answers them without system calls.',
+      }),
     }),
     admin: section('First start', {
       initial_password: Type.String({

@@ -62,6 +62,8 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
+  // Negative: a size in KiB rather than a number of pages.
+  sqlite.pragma(`cache_size = -${config.storage.sqlite_cache_mib * 1024}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   const checkpoints = options.backgroundCheckpoints ? startBackgroundCheckpoints(sqlite, file) : undefined
   return {

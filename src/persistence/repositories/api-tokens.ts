@@ -1,14 +1,19 @@
 import type { Executor } from '../executor.ts'
+import { fixedQuery } from '../fixed-query.ts'
 import type { ApiTokensTable } from '../tables.ts'
 
 export type ApiTokenRow = ApiTokensTable
+
+const tokenByHash = fixedQuery<{ tokenHash: string }, ApiTokenRow>((db, p) =>
+  db.selectFrom('api_tokens').selectAll().where('token_hash', '=', p('tokenHash')),
+)
 
 export const apiTokensRepository = {
   async insert(db: Executor, row: ApiTokenRow): Promise<void> {
     await db.insertInto('api_tokens').values(row).execute()
   },
-  findByHash(db: Executor, tokenHash: string): Promise<ApiTokenRow | undefined> {
-    return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+  async findByHash(db: Executor, tokenHash: string): Promise<ApiTokenRow | undefined> {
+    return (await tokenByHash(db, { tokenHash })).rows[0]
   },
   findById(db: Executor, tenantId: string, id: string): Promise<ApiTokenRow | undefined> {
     return db

@@ -1,4 +1,5 @@
 import type { Executor } from '../executor.ts'
+import { fixedQuery } from '../fixed-query.ts'
 
 export interface AuditRecord {
   tenantId: string | null
@@ -19,20 +20,23 @@ export interface AuditQuery {
   before?: number | undefined
 }
 
+type AuditRow = Omit<AuditRecord, 'detail'> & { detail: string }
+
+const insertEvent = fixedQuery<AuditRow, never>((db, p) =>
+  db.insertInto('audit_events').values({
+    tenant_id: p('tenantId'),
+    occurred_at: p('occurredAt'),
+    actor: p('actor'),
+    action: p('action'),
+    target: p('target'),
+    outcome: p('outcome'),
+    detail: p('detail'),
+  }),
+)
+
 export const auditRepository = {
   async insert(db: Executor, record: AuditRecord): Promise<void> {
-    await db
-      .insertInto('audit_events')
-      .values({
-        tenant_id: record.tenantId,
-        occurred_at: record.occurredAt,
-        actor: record.actor,
-        action: record.action,
-        target: record.target,
-        outcome: record.outcome,
-        detail: JSON.stringify(record.detail),
-      })
-      .execute()
+    await insertEvent(db, { ...record, detail: JSON.stringify(record.detail) })
   },
   list(db: Executor, query: AuditQuery) {
     let select = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', query.tenantId)

@@ -1,7 +1,12 @@
 import type { Executor } from '../executor.ts'
+import { fixedQuery } from '../fixed-query.ts'
 import type { PasswordCredentialsTable } from '../tables.ts'
 
 export type CredentialRow = PasswordCredentialsTable
+
+const changedAtOfUser = fixedQuery<{ userId: string }, { user_id: string; changed_at: number }>((db, p) =>
+  db.selectFrom('password_credentials').select(['user_id', 'changed_at']).where('user_id', '=', p('userId')),
+)
 
 export const credentialsRepository = {
   find(db: Executor, userId: string): Promise<CredentialRow | undefined> {
@@ -9,11 +14,14 @@ export const credentialsRepository = {
   },
   async changedAtFor(db: Executor, userIds: string[]): Promise<Map<string, number>> {
     if (userIds.length === 0) return new Map()
-    const rows = await db
-      .selectFrom('password_credentials')
-      .select(['user_id', 'changed_at'])
-      .where('user_id', 'in', userIds)
-      .execute()
+    const rows =
+      userIds.length === 1
+        ? (await changedAtOfUser(db, { userId: userIds[0]! })).rows
+        : await db
+            .selectFrom('password_credentials')
+            .select(['user_id', 'changed_at'])
+            .where('user_id', 'in', userIds)
+            .execute()
     return new Map(rows.map((row) => [row.user_id, row.changed_at]))
   },
   async upsert(db: Executor, row: CredentialRow): Promise<void> {

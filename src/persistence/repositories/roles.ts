@@ -1,7 +1,27 @@
 import type { Executor } from '../executor.ts'
+import { fixedQuery } from '../fixed-query.ts'
 import type { RolesTable } from '../tables.ts'
 
 export type RoleRow = RolesTable
+
+const permissionsOf = fixedQuery<{ userId: string }, { permission: string }>((db, p) =>
+  db
+    .selectFrom('user_roles')
+    .innerJoin('role_permissions', 'role_permissions.role_id', 'user_roles.role_id')
+    .select('role_permissions.permission')
+    .distinct()
+    .where('user_roles.user_id', '=', p('userId')),
+)
+
+const rolesOfOneUser = fixedQuery<{ userId: string }, { user_id: string; id: string; name: string }>(
+  (db, p) =>
+    db
+      .selectFrom('user_roles')
+      .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+      .select(['user_roles.user_id', 'roles.id', 'roles.name'])
+      .where('user_roles.user_id', '=', p('userId'))
+      .orderBy('roles.name_key'),
+)
 
 export const rolesRepository = {
   findByName(db: Executor, tenantId: string, nameKey: string): Promise<RoleRow | undefined> {
@@ -72,13 +92,7 @@ export const rolesRepository = {
   },
   /** Every permission the user holds through its roles, in one query. */
   async permissionsOfUser(db: Executor, userId: string): Promise<string[]> {
-    const rows = await db
-      .selectFrom('user_roles')
-      .innerJoin('role_permissions', 'role_permissions.role_id', 'user_roles.role_id')
-      .select('role_permissions.permission')
-      .distinct()
-      .where('user_roles.user_id', '=', userId)
-      .execute()
+    const { rows } = await permissionsOf(db, { userId })
     return rows.map((row) => row.permission)
   },
   rolesOfUser(db: Executor, userId: string): Promise<RoleRow[]> {
@@ -97,13 +111,16 @@ export const rolesRepository = {
   ): Promise<Map<string, Array<{ id: string; name: string }>>> {
     const result = new Map<string, Array<{ id: string; name: string }>>(userIds.map((id) => [id, []]))
     if (userIds.length === 0) return result
-    const rows = await db
-      .selectFrom('user_roles')
-      .innerJoin('roles', 'roles.id', 'user_roles.role_id')
-      .select(['user_roles.user_id', 'roles.id', 'roles.name'])
-      .where('user_roles.user_id', 'in', userIds)
-      .orderBy('roles.name_key')
-      .execute()
+    const rows =
+      userIds.length === 1
+        ? (await rolesOfOneUser(db, { userId: userIds[0]! })).rows
+        : await db
+            .selectFrom('user_roles')
+            .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+            .select(['user_roles.user_id', 'roles.id', 'roles.name'])
+            .where('user_roles.user_id', 'in', userIds)
+            .orderBy('roles.name_key')
+            .execute()
     for (const row of rows) result.get(row.user_id)?.push({ id: row.id, name: row.name })
     return result
   },

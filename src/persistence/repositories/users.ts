@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.ts'
+import { fixedQuery } from '../fixed-query.ts'
 import type { UsersTable } from '../tables.ts'
 
 export type UserRow = UsersTable
@@ -16,14 +17,42 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
 
+const userById = fixedQuery<{ tenantId: string; id: string }, UserRow>((db, p) =>
+  db.selectFrom('users').selectAll().where('tenant_id', '=', p('tenantId')).where('id', '=', p('id')),
+)
+
+export interface VersionMove {
+  tenantId: string
+  id: string
+  /** The version the change was computed from; the move fails when the row moved meanwhile. */
+  expectedVersion: number
+  updatedAt: number
+  status: UserRow['status']
+  lockReason: string | null
+}
+
+const moveUserVersion = fixedQuery<VersionMove, never>((db, p) =>
+  db
+    .updateTable('users')
+    .set({
+      version: sql<number>`version + 1`,
+      updated_at: p('updatedAt'),
+      status: p('status'),
+      lock_reason: p('lockReason'),
+    })
+    .where('tenant_id', '=', p('tenantId'))
+    .where('id', '=', p('id'))
+    .where('version', '=', p('expectedVersion')),
+)
+
 export const usersRepository = {
-  findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
-    return db
-      .selectFrom('users')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst()
+  /** Moves the version by one and sets the status; false when the version was not the expected one. */
+  async moveVersion(db: Executor, move: VersionMove): Promise<boolean> {
+    const { numAffectedRows } = await moveUserVersion(db, move)
+    return Number(numAffectedRows ?? 0) > 0
+  },
+  async findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
+    return (await userById(db, { tenantId, id })).rows[0]
   },
   findByName(
     db: Executor,

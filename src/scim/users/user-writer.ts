@@ -7,7 +7,7 @@ import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { claimsRepository } from '../../persistence/repositories/claims.ts'
 import { sessionsRepository } from '../../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
-import type { UserRow } from '../../persistence/repositories/users.ts'
+import { type UserRow, usersRepository } from '../../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../../persistence/store-errors.ts'
 import { scimError } from '../errors.ts'
 import { VersionConflict } from '../versioned-write.ts'
@@ -125,20 +125,22 @@ export class ScimUserWriter {
     const now = this.clock.now()
     try {
       await inTransaction(this.db, async (trx) => {
-        const moved = await trx
-          .updateTable('users')
-          .set((eb) => ({
-            version: eb('version', '+', 1),
-            updated_at: now,
-            status,
-            lock_reason: lockReason,
-            ...(renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : {}),
-          }))
-          .where('tenant_id', '=', tenant.id)
-          .where('id', '=', current.row.id)
-          .where('version', '=', expectedVersion ?? current.row.version)
-          .executeTakeFirst()
-        if (Number(moved.numUpdatedRows) === 0) throw new VersionConflict()
+        const moved = await usersRepository.moveVersion(trx, {
+          tenantId: tenant.id,
+          id: current.row.id,
+          expectedVersion: expectedVersion ?? current.row.version,
+          updatedAt: now,
+          status,
+          lockReason,
+        })
+        if (!moved) throw new VersionConflict()
+        if (renamed)
+          await trx
+            .updateTable('users')
+            .set({ username: parsed.name, username_key: userNameKey(parsed.name) })
+            .where('tenant_id', '=', tenant.id)
+            .where('id', '=', current.row.id)
+            .execute()
         if (Object.keys(changes).length > 0)
           await claimsRepository.apply(trx, tenant.id, current.row.id, changes)
         // Threat: a disabled or locked account acting on through sessions opened before.
