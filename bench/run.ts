@@ -76,7 +76,7 @@ function table(report: ScenarioReport): string {
   const cells = report.rows.map((row) => [
     row.label,
     row.perSecond.toFixed(1),
-    row.boundPerSecond.toFixed(1),
+    row.boundPerSecond > 0 ? row.boundPerSecond.toFixed(1) : '-',
     row.boundPerSecond > 0 ? (row.perSecond / row.boundPerSecond).toFixed(3) : '-',
     row.p50Ms.toFixed(1),
     row.p99Ms.toFixed(1),

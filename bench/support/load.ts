@@ -128,3 +128,73 @@ export function summarize(rounds: LoadResult[]): Summary {
     cpuMsPerOperation: operations > 0 ? cpu / operations : 0,
   }
 }
+
+/**
+ * Open loop: operations start on a fixed schedule, `perSecond` of them, whatever the answers
+ * do; each latency runs from the moment its operation was *due*, so a stall delays and counts
+ * every operation scheduled behind it (no coordinated omission). A closed loop at saturation
+ * measures queueing instead: its latency is clients ÷ rate by Little's law. `slots` bounds the
+ * operations in flight; one due while all are busy waits for a slot, and that wait counts.
+ */
+export async function openLoop(
+  perSecond: number,
+  slots: number,
+  timing: RoundTiming,
+  operation: (slot: number, index: number) => Promise<boolean>,
+): Promise<LoadResult> {
+  const start = performance.now()
+  const windowStart = start + timing.rampSeconds * 1000
+  const windowEnd = windowStart + timing.seconds * 1000
+  const interval = 1000 / perSecond
+  const latencies: number[] = []
+  const free = Array.from({ length: slots }, (_, slot) => slot)
+  const waiting: Array<(slot: number) => void> = []
+  const takeSlot = () =>
+    free.length > 0 ? Promise.resolve(free.pop()!) : new Promise<number>((resolve) => waiting.push(resolve))
+  const releaseSlot = (slot: number) => {
+    const next = waiting.shift()
+    if (next) next(slot)
+    else free.push(slot)
+  }
+  let errors = 0
+  let operations = 0
+  const running: Promise<void>[] = []
+  const cpuBefore = process.cpuUsage()
+  for (let index = 0; ; index++) {
+    const due = start + index * interval
+    if (due >= windowEnd) break
+    // Yield every time, so answers are read while later operations wait for their turn.
+    const delay = due - performance.now()
+    await new Promise((resolve) => (delay >= 1 ? setTimeout(resolve, delay) : setImmediate(resolve)))
+    running.push(
+      (async () => {
+        const slot = await takeSlot()
+        let ok = false
+        try {
+          ok = await operation(slot, index)
+        } catch {
+          ok = false
+        } finally {
+          releaseSlot(slot)
+        }
+        const ended = performance.now()
+        if (!ok) errors++
+        else {
+          operations++
+          if (due >= windowStart) latencies.push(ended - due)
+        }
+      })(),
+    )
+  }
+  await Promise.all(running)
+  const cpu = process.cpuUsage(cpuBefore)
+  return {
+    completed: latencies.length,
+    operations,
+    errors,
+    seconds: timing.seconds,
+    perSecond: latencies.length / timing.seconds,
+    latencies,
+    cpuMsPerOperation: (cpu.user + cpu.system) / 1000 / Math.max(1, operations),
+  }
+}

@@ -6,9 +6,11 @@ import pg from 'pg'
 import type { Config } from '../config/schema.ts'
 import { startBackgroundCheckpoints } from './background-checkpoints.ts'
 import type { Engine } from './dialect.ts'
+import { useTransactionBatcher } from './executor.ts'
 import { migrationProvider } from './migrations/index.ts'
 import { withStatementCache } from './statement-cache.ts'
 import type { Database } from './tables.ts'
+import { TransactionBatcher } from './transaction-batcher.ts'
 
 // PostgreSQL returns bigint (int8) as strings by default; our bigint columns hold epoch
 // milliseconds, which are exact in a double.
@@ -65,6 +67,7 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   // Negative: a size in KiB rather than a number of pages.
   sqlite.pragma(`cache_size = -${config.storage.sqlite_cache_mib * 1024}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  useTransactionBatcher(db, new TransactionBatcher(db))
   const checkpoints = options.backgroundCheckpoints ? startBackgroundCheckpoints(sqlite, file) : undefined
   return {
     db,

@@ -118,6 +118,62 @@ export interface AuditEventsTable {
   detail: string
 }
 
+export interface EmailTemplatesTable {
+  tenant_id: string
+  type: string
+  locale: string
+  subject: string
+  html: string
+  text: string
+  updated_at: number
+  updated_by: string
+}
+
+export type OutboxStatus = 'queued' | 'sent' | 'dead'
+export type OutboxTransport = 'smtp' | 'mailbox'
+
+export interface OutboxMessagesTable {
+  id: string
+  tenant_id: string
+  idempotency_key: string
+  type: string
+  locale: string
+  recipient: string
+  user_id: string | null
+  subject: string
+  /** Sealed JSON {html, text}; null once SMTP accepted the message. */
+  body_sealed: string | null
+  status: OutboxStatus
+  transport: OutboxTransport | null
+  attempts: number
+  next_attempt_at: number
+  lease_owner: string | null
+  lease_expires_at: number | null
+  last_error: string | null
+  smtp_response: string | null
+  created_at: number
+  updated_at: number
+  sent_at: number | null
+}
+
+export interface OutboxAttemptsTable {
+  id: Generated<number>
+  message_id: string
+  attempted_at: number
+  worker: string
+  outcome: 'sent' | 'temporary' | 'permanent' | 'mailbox'
+  detail: string
+}
+
+export interface TenantSmtpSettingsTable {
+  tenant_id: string
+  /** Sealed SMTP URL: it may carry the relay password. */
+  url_sealed: string
+  from_address: string
+  updated_at: number
+  updated_by: string
+}
+
 export interface Database {
   tenants: TenantsTable
   user_stores: UserStoresTable
@@ -130,4 +186,8 @@ export interface Database {
   sessions: SessionsTable
   api_tokens: ApiTokensTable
   audit_events: AuditEventsTable
+  email_templates: EmailTemplatesTable
+  outbox_messages: OutboxMessagesTable
+  outbox_attempts: OutboxAttemptsTable
+  tenant_smtp_settings: TenantSmtpSettingsTable
 }

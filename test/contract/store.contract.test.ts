@@ -38,7 +38,7 @@ for (const kind of storeKinds) {
     before(async () => {
       testStore = await kind.open()
       const db = testStore.store.db
-      assert.deepEqual(await migrateToLatest(db), ['001-foundation', '002-scim'])
+      assert.deepEqual(await migrateToLatest(db), ['001-foundation', '002-scim', '003-notifications'])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
         [otherTenantId, 'other.example'],

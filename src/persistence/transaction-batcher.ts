@@ -1,0 +1,86 @@
+import { type Kysely, sql } from 'kysely'
+import type { Database } from './tables.ts'
+
+type Work<T> = (trx: Kysely<Database>) => Promise<T>
+
+interface Pending {
+  work: Work<unknown>
+  resolve(value: unknown): void
+  reject(error: unknown): void
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+/**
+ * Group commit for the embedded store. SQLite has one writer and a commit costs more than the
+ * statements of a typical write (WAL frames for every page touched, file locks); transactions
+ * that queue while one runs are run together in the next one, each inside its own savepoint,
+ * and committed once. A work that fails is rolled back to its savepoint and fails alone; a
+ * failed commit fails every work of the batch. A work's promise settles only after the commit,
+ * so nobody answers for a change that is not stored. Uncontended, a transaction runs exactly as
+ * it would without batching.
+ */
+export class TransactionBatcher {
+  private readonly queue: Pending[] = []
+  private draining = false
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly maxBatch = 32,
+  ) {}
+
+  run<T>(work: Work<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      if (!this.draining) void this.drain()
+    })
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true
+    try {
+      while (this.queue.length > 0) await this.runBatch(this.queue.splice(0, this.maxBatch))
+    } finally {
+      this.draining = false
+    }
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      const [only] = batch as [Pending]
+      try {
+        only.resolve(await this.db.transaction().execute(only.work))
+      } catch (error) {
+        only.reject(error)
+      }
+      return
+    }
+    const outcomes: Outcome[] = []
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const item of batch) outcomes.push(await this.inSavepoint(trx, item.work))
+      })
+    } catch (error) {
+      for (const item of batch) item.reject(error)
+      return
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!
+      if (outcome.ok) item.resolve(outcome.value)
+      else item.reject(outcome.error)
+    })
+  }
+
+  private async inSavepoint(trx: Kysely<Database>, work: Work<unknown>): Promise<Outcome> {
+    await sql`savepoint batched_work`.execute(trx)
+    try {
+      const value = await work(trx)
+      await sql`release batched_work`.execute(trx)
+      return { ok: true, value }
+    } catch (error) {
+      await sql`rollback to batched_work`.execute(trx)
+      await sql`release batched_work`.execute(trx)
+      return { ok: false, error }
+    }
+  }
+}
