@@ -32,12 +32,16 @@ export class TransactionBatcher {
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
-      if (!this.draining) void this.drain()
+      // Started on the next turn of the event loop, not now: requests whose reads are done in
+      // this turn queue their writes first and share the commit.
+      if (!this.draining) {
+        this.draining = true
+        setImmediate(() => void this.drain())
+      }
     })
   }
 
   private async drain(): Promise<void> {
-    this.draining = true
     try {
       while (this.queue.length > 0) await this.runBatch(this.queue.splice(0, this.maxBatch))
     } finally {
