@@ -83,8 +83,8 @@ describe('sqlite: group commit of concurrent transactions', () => {
   it('a commit that fails fails every work of its batch, and none of their changes stay', async () => {
     const db = store.store.db
     const before = await domains()
-    const first = inTransaction(db, (trx) => trx.insertInto('tenants').values(tenantRow(200)).execute())
-    // Queued behind the first: these run together in the next batch, whose commit fails on a
+    await inTransaction(db, (trx) => trx.insertInto('tenants').values(tenantRow(200)).execute())
+    // Queued in one turn of the event loop, these run in one batch, whose commit fails on a
     // deferred foreign key check that only COMMIT performs.
     const batch = [
       inTransaction(db, (trx) => trx.insertInto('tenants').values(tenantRow(201)).execute()),
@@ -97,7 +97,6 @@ describe('sqlite: group commit of concurrent transactions', () => {
       }),
       inTransaction(db, (trx) => trx.insertInto('tenants').values(tenantRow(202)).execute()),
     ]
-    await first
     const settled = await Promise.allSettled(batch)
     assert.deepEqual(
       settled.map((outcome) => outcome.status),
