@@ -13,8 +13,14 @@ import { type Clock, systemClock } from './domain/clock.ts'
 import { defaultLoginChecks } from './domain/login-checks.ts'
 import { CredentialVerifier } from './flows/login/credential-verifier.ts'
 import { LoginService } from './flows/login/service.ts'
+import { DeliveryRouter } from './notifications/delivery-router.ts'
+import { Notifier } from './notifications/notifier.ts'
+import { OutboxWorker } from './notifications/outbox/outbox-worker.ts'
+import { OutboxService } from './notifications/outbox-service.ts'
+import { TemplateService } from './notifications/template-service.ts'
 import { AuditLog } from './observability/audit.ts'
 import { createLogger } from './observability/logger.ts'
+import { Metrics } from './observability/metrics.ts'
 import { openStore, type Store } from './persistence/database.ts'
 import { ScimGroupWriter } from './scim/groups/group-writer.ts'
 import { ScimGroups } from './scim/groups/scim-groups.ts'
@@ -22,6 +28,7 @@ import { ScimUsers } from './scim/users/scim-users.ts'
 import { ScimUserWriter } from './scim/users/user-writer.ts'
 import { BasicAuthCache } from './security/basic-auth-cache.ts'
 import { PasswordHasher } from './security/password-hasher.ts'
+import { SealedBox } from './security/sealed-box.ts'
 import { loadSecretKey } from './security/secret-key.ts'
 
 export interface Container {
@@ -45,6 +52,15 @@ export interface Container {
   adminAuth: AdminAuthenticator
   scimUsers: ScimUsers
   scimGroups: ScimGroups
+  metrics: Metrics
+  templates: TemplateService
+  notifier: Notifier
+  deliveryRouter: DeliveryRouter
+  outbox: OutboxService
+  /** Delivers queued mail; `rekey serve` starts it unless `notifications.worker` is off. */
+  outboxWorker: OutboxWorker
+  /** Seals tenant SMTP URLs (they may carry a relay password). */
+  smtpSecrets: SealedBox
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>
   close(): Promise<void>
@@ -93,6 +109,28 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
   const adminAuth = new AdminAuthenticator(db, verifier, basicAuthCache, tokens, sessions, audit)
   const scimUsers = new ScimUsers(db, new ScimUserWriter(db, clock, audit, users, passwords), users)
   const scimGroups = new ScimGroups(db, new ScimGroupWriter(db, clock, audit, roles), roles)
+  const metrics = new Metrics()
+  const templates = new TemplateService(db, clock, audit)
+  const notifier = new Notifier(config, clock, templates, new SealedBox(secretKey, 'outbox-body'), metrics)
+  const smtpSecrets = new SealedBox(secretKey, 'tenant-smtp-url')
+  const deliveryRouter = new DeliveryRouter(
+    db,
+    config,
+    clock,
+    smtpSecrets,
+    logger.child({ component: 'mail' }),
+  )
+  const outbox = new OutboxService(db, clock, audit, notifier, deliveryRouter)
+  const outboxWorker = new OutboxWorker(
+    db,
+    config,
+    clock,
+    notifier,
+    deliveryRouter,
+    audit,
+    metrics,
+    logger.child({ component: 'outbox' }),
+  )
   return {
     config,
     clock,
@@ -113,6 +151,13 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     adminAuth,
     scimUsers,
     scimGroups,
+    metrics,
+    templates,
+    notifier,
+    deliveryRouter,
+    outbox,
+    outboxWorker,
+    smtpSecrets,
     async ping() {
       try {
         await sql`select 1`.execute(db)
@@ -121,6 +166,10 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
         return false
       }
     },
-    close: () => store.close(),
+    async close() {
+      await outboxWorker.stop()
+      await deliveryRouter.close()
+      await store.close()
+    },
   }
 }

@@ -109,7 +109,81 @@ export const configSchema = Type.Object(
         env: 'REKEY_SMTP_URL',
         sensitive: true,
         description:
-          'SMTP server as `smtp://user:pass@host:port` or `smtps://…`. Empty: the built-in mailbox.',
+          'SMTP server as `smtp://user:pass@host:port` (STARTTLS, required when credentials are given) or `smtps://…` (TLS from the first byte). Query options: `starttls`, `tls_reject_unauthorized`, `tls_ca_file`, `pool_size`, `max_messages_per_connection`, `rate_limit_per_second`, `connection_timeout_ms`, `greeting_timeout_ms`, `socket_timeout_ms`. Empty: the built-in mailbox.',
+      }),
+      from: Type.String({
+        default: 'Rekey <no-reply@localhost>',
+        minLength: 3,
+        maxLength: 320,
+        env: 'REKEY_SMTP_FROM',
+        description: 'From address of notification mail, e.g. `Example IT <no-reply@example.com>`.',
+      }),
+    }),
+    notifications: section('Notification outbox', {
+      worker: Type.Boolean({
+        default: true,
+        env: 'REKEY_NOTIFICATIONS_WORKER',
+        description:
+          'Deliver queued messages from inside `rekey serve`. Off: run `rekey outbox work` as a separate process.',
+      }),
+      poll_interval_ms: Type.Integer({
+        default: 1000,
+        minimum: 50,
+        maximum: 60_000,
+        env: 'REKEY_NOTIFICATIONS_POLL_INTERVAL_MS',
+        description:
+          'How often an idle worker looks for due messages (a message queued by the same process is picked up at once).',
+      }),
+      batch_size: Type.Integer({
+        default: 100,
+        minimum: 1,
+        maximum: 10_000,
+        env: 'REKEY_NOTIFICATIONS_BATCH_SIZE',
+        description: 'Messages one worker leases at a time.',
+      }),
+      lease_seconds: Type.Integer({
+        default: 120,
+        minimum: 5,
+        maximum: 3600,
+        env: 'REKEY_NOTIFICATIONS_LEASE_SECONDS',
+        description:
+          'How long a leased message belongs to its worker. A worker that dies holding it gives it up when the lease ends, and another delivers it.',
+      }),
+      max_attempts: Type.Integer({
+        default: 10,
+        minimum: 1,
+        maximum: 100,
+        env: 'REKEY_NOTIFICATIONS_MAX_ATTEMPTS',
+        description: 'Delivery attempts before a message that keeps failing temporarily becomes `dead`.',
+      }),
+      retry_base_seconds: Type.Integer({
+        default: 10,
+        minimum: 1,
+        maximum: 3600,
+        env: 'REKEY_NOTIFICATIONS_RETRY_BASE_SECONDS',
+        description:
+          'First retry delay; each later one doubles, with random jitter, up to `retry_max_seconds`.',
+      }),
+      retry_max_seconds: Type.Integer({
+        default: 1800,
+        minimum: 1,
+        maximum: 86_400,
+        env: 'REKEY_NOTIFICATIONS_RETRY_MAX_SECONDS',
+        description: 'Longest delay between two attempts.',
+      }),
+      mailbox_retention_hours: Type.Integer({
+        default: 168,
+        minimum: 1,
+        maximum: 8760,
+        env: 'REKEY_NOTIFICATIONS_MAILBOX_RETENTION_HOURS',
+        description: 'How long messages delivered to the built-in mailbox, and dead messages, are kept.',
+      }),
+      support_email: Type.String({
+        default: '',
+        maxLength: 320,
+        env: 'REKEY_NOTIFICATIONS_SUPPORT_EMAIL',
+        description:
+          'Address users are told to contact when a message was unexpected (`{{support-email}}`). Empty: the address of `smtp.from`.',
       }),
     }),
     passwords: section('Password hashing and basic policy', {

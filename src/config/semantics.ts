@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { SmtpConfigError, smtpSettingsFromUrl } from '../notifications/smtp/index.ts'
 import type { ConfigProblem } from './config-error.ts'
 import type { Config } from './schema.ts'
 
@@ -53,6 +54,22 @@ function checkTlsPair(config: Config): ConfigProblem[] {
   return problems
 }
 
+/**
+ * The SMTP URL and From address as the transport will read them, so a typo fails at start
+ * naming the key. The messages never repeat the URL: it may hold the relay password.
+ */
+function checkSmtp(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const probeUrl = config.smtp.url === '' ? 'smtp://localhost' : config.smtp.url
+  try {
+    smtpSettingsFromUrl(probeUrl, { from: config.smtp.from })
+  } catch (error) {
+    const reason = error instanceof SmtpConfigError ? error.message : 'is not a usable SMTP URL'
+    problems.push({ key: /\bfrom\b/i.test(reason) ? 'smtp.from' : 'smtp.url', reason })
+  }
+  return problems
+}
+
 /** Rules that span keys or need the file system; the schema checks single values. */
 export function checkConfigSemantics(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = []
@@ -96,6 +113,12 @@ export function checkConfigSemantics(config: Config): ConfigProblem[] {
   if (config.passwords.min_length > config.passwords.max_length) {
     problems.push({ key: 'passwords.min_length', reason: 'must not exceed passwords.max_length' })
   }
+  problems.push(...checkSmtp(config))
+  if (config.notifications.retry_base_seconds > config.notifications.retry_max_seconds)
+    problems.push({
+      key: 'notifications.retry_base_seconds',
+      reason: 'must not exceed notifications.retry_max_seconds',
+    })
   return problems
 }
 

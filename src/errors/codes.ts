@@ -44,6 +44,12 @@ export const errorCatalog = {
   'token.not-found': { status: 404, title: 'No such API token' },
   'token.scope-exceeds-grant': { status: 403, title: 'A token cannot carry permissions its creator lacks' },
   'session.not-found': { status: 404, title: 'No such session' },
+  'template.not-found': { status: 404, title: 'No such email template' },
+  'template.invalid': { status: 400, title: 'The email template is not valid' },
+  'outbox.not-found': { status: 404, title: 'No such message' },
+  'outbox.not-resendable': { status: 409, title: 'The message cannot be sent again' },
+  'smtp.not-configured': { status: 409, title: 'No SMTP server is configured' },
+  'smtp.invalid': { status: 400, title: 'The SMTP settings are not valid' },
   'store.unavailable': { status: 503, title: 'The store is not reachable' },
   'internal.error': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>

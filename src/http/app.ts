@@ -116,7 +116,7 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   })
 
   const readiness: Readiness = options.readiness ?? { started: () => true, ping: () => container.ping() }
-  await app.register(healthRoutes(readiness))
+  await app.register(healthRoutes(readiness, container.metrics))
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   await app.register(authApi(container, { isTenantScoped: false }), { prefix: '/api/auth' })

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import type { Metrics } from '../observability/metrics.ts'
 
 export interface Readiness {
   /** True once migrations and first-start setup have finished. */
@@ -9,9 +10,25 @@ export interface Readiness {
 
 const Status = Type.Object({ status: Type.String(), store: Type.Optional(Type.String()) })
 
-/** Liveness answers while the process runs; readiness only while the store answers. */
-export function healthRoutes(readiness: Readiness): FastifyPluginAsyncTypebox {
+/**
+ * Liveness answers while the process runs; readiness only while the store answers; metrics in
+ * the Prometheus text format (counts only, nothing about users).
+ */
+export function healthRoutes(readiness: Readiness, metrics: Metrics): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics',
+          produces: ['text/plain'],
+          response: { 200: Type.String() },
+        },
+      },
+      async (_request, reply) =>
+        reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
+    )
     app.get(
       '/healthz',
       { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Status } } },

@@ -35,6 +35,13 @@ export const auditActions = [
   'login.failed',
   'session.revoked',
   'admin-auth.failed',
+  'template.updated',
+  'template.reset',
+  'smtp.updated',
+  'smtp.tested',
+  'notification.resent',
+  'notification.dead',
+  'mailbox.read',
 ] as const
 
 export type AuditAction = (typeof auditActions)[number]

@@ -165,6 +165,15 @@ export interface OutboxAttemptsTable {
   detail: string
 }
 
+export interface TenantSettingsTable {
+  tenant_id: string
+  name: string
+  /** JSON. */
+  value: string
+  updated_at: number
+  updated_by: string
+}
+
 export interface TenantSmtpSettingsTable {
   tenant_id: string
   /** Sealed SMTP URL: it may carry the relay password. */
@@ -189,5 +198,6 @@ export interface Database {
   email_templates: EmailTemplatesTable
   outbox_messages: OutboxMessagesTable
   outbox_attempts: OutboxAttemptsTable
+  tenant_settings: TenantSettingsTable
   tenant_smtp_settings: TenantSmtpSettingsTable
 }

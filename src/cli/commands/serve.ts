@@ -75,7 +75,15 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
             await sleep(delay)
           }
         }
-        log.info({ url }, 'Rekey ready')
+        if (config.notifications.worker) container.outboxWorker.start()
+        log.info(
+          {
+            url,
+            mail: container.deliveryRouter.server().kind === 'mailbox' ? 'built-in mailbox' : 'smtp',
+            outboxWorker: config.notifications.worker,
+          },
+          'Rekey ready',
+        )
       } catch (error) {
         // Port in use, a start error waiting cannot fix: release the listener, the store and
         // its threads, or the process would report the error and then never exit.

@@ -3,7 +3,7 @@ import { isPostgres } from '../dialect.ts'
 
 /**
  * Notifications: tenant-edited email templates, the transactional outbox with its delivery
- * attempts, and per-tenant SMTP settings. Message bodies and SMTP URLs are stored sealed
+ * attempts, per-tenant settings and SMTP settings. Message bodies and SMTP URLs are stored sealed
  * (AES-256-GCM under a key derived from the server secret): they carry reset links, one-time
  * codes and relay passwords.
  */
@@ -78,6 +78,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['message_id', 'attempted_at'])
     .execute()
 
+  // Per-tenant settings that have a server-wide default in the configuration file (the
+  // notification locale now; reset policies later), one JSON value per name.
+  await db.schema
+    .createTable('tenant_settings')
+    .addColumn('tenant_id', 'varchar(36)', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+    .addColumn('name', 'varchar(128)', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_by', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('tenant_settings_pk', ['tenant_id', 'name'])
+    .execute()
+
   await db.schema
     .createTable('tenant_smtp_settings')
     .addColumn('tenant_id', 'varchar(36)', (c) => c.primaryKey().references('tenants.id').onDelete('cascade'))
@@ -89,6 +101,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['tenant_smtp_settings', 'outbox_attempts', 'outbox_messages', 'email_templates'])
+  for (const table of [
+    'tenant_smtp_settings',
+    'tenant_settings',
+    'outbox_attempts',
+    'outbox_messages',
+    'email_templates',
+  ])
     await db.schema.dropTable(table).ifExists().execute()
 }

@@ -1,0 +1,218 @@
+import { sql } from 'kysely'
+import { isPostgres } from '../dialect.ts'
+import type { Executor } from '../executor.ts'
+import { fixedQuery } from '../fixed-query.ts'
+import type { OutboxAttemptsTable, OutboxMessagesTable, OutboxStatus, OutboxTransport } from '../tables.ts'
+
+export type OutboxRow = OutboxMessagesTable
+export type OutboxAttemptRow = Omit<OutboxAttemptsTable, 'id'> & { id: number }
+
+export interface OutboxListQuery {
+  tenantId: string
+  status?: OutboxStatus | undefined
+  transport?: OutboxTransport | undefined
+  recipient?: string | undefined
+  limit: number
+  /** Messages created before this time (paging, newest first). */
+  before?: number | undefined
+}
+
+const insertAttempt = fixedQuery<Omit<OutboxAttemptsTable, 'id'>, never>((db, p) =>
+  db.insertInto('outbox_attempts').values({
+    message_id: p('message_id'),
+    attempted_at: p('attempted_at'),
+    worker: p('worker'),
+    outcome: p('outcome'),
+    detail: p('detail'),
+  }),
+)
+
+const markSent = fixedQuery<
+  { id: string; worker: string; now: number; transport: OutboxTransport; response: string; erase: number },
+  never
+>((db, p) =>
+  db
+    .updateTable('outbox_messages')
+    .set({
+      status: sql<'sent'>`'sent'`,
+      transport: p('transport'),
+      sent_at: p('now'),
+      updated_at: p('now'),
+      smtp_response: p('response'),
+      last_error: sql<null>`null`,
+      lease_owner: sql<null>`null`,
+      lease_expires_at: sql<null>`null`,
+      body_sealed: sql<string | null>`case when ${p('erase')} = 1 then null else body_sealed end`,
+    })
+    .where('id', '=', p('id'))
+    .where('lease_owner', '=', p('worker')),
+)
+
+const markRetry = fixedQuery<{ id: string; worker: string; now: number; next: number; error: string }, never>(
+  (db, p) =>
+    db
+      .updateTable('outbox_messages')
+      .set({
+        next_attempt_at: p('next'),
+        updated_at: p('now'),
+        last_error: p('error'),
+        lease_owner: sql<null>`null`,
+        lease_expires_at: sql<null>`null`,
+      })
+      .where('id', '=', p('id'))
+      .where('lease_owner', '=', p('worker')),
+)
+
+const markDead = fixedQuery<{ id: string; worker: string; now: number; error: string }, never>((db, p) =>
+  db
+    .updateTable('outbox_messages')
+    .set({
+      status: sql<'dead'>`'dead'`,
+      updated_at: p('now'),
+      last_error: p('error'),
+      lease_owner: sql<null>`null`,
+      lease_expires_at: sql<null>`null`,
+    })
+    .where('id', '=', p('id'))
+    .where('lease_owner', '=', p('worker')),
+)
+
+export const outboxRepository = {
+  /** Inserts a message unless one with the same idempotency key exists; true when inserted. */
+  async insert(db: Executor, row: OutboxRow): Promise<boolean> {
+    const result = await db
+      .insertInto('outbox_messages')
+      .values(row)
+      .onConflict((conflict) => conflict.columns(['tenant_id', 'idempotency_key']).doNothing())
+      .executeTakeFirst()
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+  },
+
+  /**
+   * Takes up to `limit` due messages for `worker` until `leaseUntil`: queued, due, and not
+   * leased by a worker whose lease still runs. On PostgreSQL, SKIP LOCKED lets several
+   * instances lease at once without waiting for or taking each other's rows; SQLite has one
+   * writer, which serialises leases by itself. Each lease counts as an attempt, so a message
+   * that crashes its worker every time still runs out of attempts.
+   */
+  async lease(
+    db: Executor,
+    worker: string,
+    now: number,
+    leaseUntil: number,
+    limit: number,
+  ): Promise<OutboxRow[]> {
+    const lock = isPostgres(db) ? sql`for update skip locked` : sql``
+    const { rows } = await sql<OutboxRow>`
+      update outbox_messages
+      set lease_owner = ${worker}, lease_expires_at = ${leaseUntil}, attempts = attempts + 1, updated_at = ${now}
+      where id in (
+        select id from outbox_messages
+        where status = 'queued' and next_attempt_at <= ${now}
+          and (lease_expires_at is null or lease_expires_at <= ${now})
+        order by next_attempt_at, id
+        limit ${limit}
+        ${lock}
+      )
+      returning *`.execute(db)
+    return rows
+  },
+
+  async markSent(
+    db: Executor,
+    outcome: { id: string; worker: string; now: number; transport: OutboxTransport; response: string },
+  ): Promise<boolean> {
+    // Bodies carry links and codes: erased once a relay took the message. The built-in
+    // mailbox keeps them, since reading them there is its purpose.
+    const { numAffectedRows } = await markSent(db, {
+      ...outcome,
+      erase: outcome.transport === 'smtp' ? 1 : 0,
+    })
+    return Number(numAffectedRows ?? 0) > 0
+  },
+  async markRetry(
+    db: Executor,
+    outcome: { id: string; worker: string; now: number; next: number; error: string },
+  ): Promise<boolean> {
+    const { numAffectedRows } = await markRetry(db, outcome)
+    return Number(numAffectedRows ?? 0) > 0
+  },
+  async markDead(
+    db: Executor,
+    outcome: { id: string; worker: string; now: number; error: string },
+  ): Promise<boolean> {
+    const { numAffectedRows } = await markDead(db, outcome)
+    return Number(numAffectedRows ?? 0) > 0
+  },
+  async recordAttempt(db: Executor, attempt: Omit<OutboxAttemptsTable, 'id'>): Promise<void> {
+    await insertAttempt(db, attempt)
+  },
+
+  find(db: Executor, tenantId: string, id: string): Promise<OutboxRow | undefined> {
+    return db
+      .selectFrom('outbox_messages')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+  },
+  list(db: Executor, query: OutboxListQuery): Promise<OutboxRow[]> {
+    let select = db.selectFrom('outbox_messages').selectAll().where('tenant_id', '=', query.tenantId)
+    if (query.status) select = select.where('status', '=', query.status)
+    if (query.transport) select = select.where('transport', '=', query.transport)
+    if (query.recipient) select = select.where('recipient', '=', query.recipient)
+    if (query.before !== undefined) select = select.where('created_at', '<', query.before)
+    return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute()
+  },
+  async attempts(db: Executor, messageId: string): Promise<OutboxAttemptRow[]> {
+    const rows = await db
+      .selectFrom('outbox_attempts')
+      .selectAll()
+      .where('message_id', '=', messageId)
+      .orderBy('attempted_at')
+      .orderBy('id')
+      .execute()
+    return rows.map((row) => ({ ...row, id: Number(row.id) }))
+  },
+  async countByStatus(db: Executor, tenantId: string): Promise<Record<OutboxStatus, number>> {
+    const rows = await db
+      .selectFrom('outbox_messages')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('tenant_id', '=', tenantId)
+      .groupBy('status')
+      .execute()
+    const counts: Record<OutboxStatus, number> = { queued: 0, sent: 0, dead: 0 }
+    for (const row of rows) counts[row.status] = Number(row.count)
+    return counts
+  },
+  /** Back in the queue, due now, with a fresh attempt budget; false when not resendable. */
+  async requeue(db: Executor, tenantId: string, id: string, now: number): Promise<boolean> {
+    const result = await db
+      .updateTable('outbox_messages')
+      .set({
+        status: 'queued',
+        attempts: 0,
+        next_attempt_at: now,
+        updated_at: now,
+        last_error: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        sent_at: null,
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('body_sealed', 'is not', null)
+      .where('status', '<>', 'queued')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
+  },
+  /** Removes delivered and dead messages last changed before `olderThan`. */
+  async purge(db: Executor, olderThan: number): Promise<number> {
+    const result = await db
+      .deleteFrom('outbox_messages')
+      .where('status', 'in', ['sent', 'dead'])
+      .where('updated_at', '<', olderThan)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  },
+}
