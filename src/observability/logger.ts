@@ -24,6 +24,25 @@ export const redactedPaths = [
   '*.otp',
   'secret',
   '*.secret',
+  // One-time codes, reset links and message bodies (they carry both).
+  'confirmationCode',
+  '*.confirmationCode',
+  'resetLink',
+  '*.resetLink',
+  'link',
+  '*.link',
+  'html',
+  '*.html',
+  'text',
+  '*.text',
+  'body',
+  '*.body',
+  'values',
+  '*.values',
+  'url',
+  '*.url',
+  'smtpUrl',
+  '*.smtpUrl',
 ]
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
