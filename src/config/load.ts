@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
 import Value from 'typebox/value'
+import { translateCompatibleKeys } from './compatible-keys.ts'
 import { ConfigError, type ConfigProblem } from './config-error.ts'
 import { type ConfigField, configFields } from './fields.ts'
 import { type Config, configSchema } from './schema.ts'
@@ -112,6 +113,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     return fromFile.has(key) ? 'config file' : undefined
   }
   const problems: ConfigProblem[] = []
+  translateCompatibleKeys(data, problems)
   applyEnvironment(data, env, problems)
   const withDefaults = Value.Default(configSchema, data)
   if (!Value.Check(configSchema, withDefaults)) {

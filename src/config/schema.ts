@@ -119,6 +119,67 @@ export const configSchema = Type.Object(
         description: 'From address of notification mail, e.g. `Example IT <no-reply@example.com>`.',
       }),
     }),
+    reset: section('Forced password reset (server-wide default; each tenant may override)', {
+      mode: Type.Union([Type.Literal('email-link'), Type.Literal('email-otp'), Type.Literal('offline-otp')], {
+        default: 'email-link',
+        env: 'REKEY_RESET_MODE',
+        description:
+          "How a user forced to reset learns it: `email-link` (a single-use link by email), `email-otp` (a one-time password by email, used once to sign in and set a new password), `offline-otp` (the one-time password is shown to administrators in the user's One Time Password claim). `[identity_mgt.password_reset_by_admin]` with one of `enable_emailed_link_based_reset`, `enable_emailed_otp_based_reset`, `enable_offline_otp_based_reset` set to true selects the same.",
+      }),
+      otp_length: Type.Integer({
+        default: 8,
+        minimum: 6,
+        maximum: 32,
+        env: 'REKEY_RESET_OTP_LENGTH',
+        description: 'Characters in a one-time password.',
+      }),
+      otp_characters: Type.Union(
+        [Type.Literal('digits'), Type.Literal('upper-alnum'), Type.Literal('alnum')],
+        {
+          default: 'upper-alnum',
+          env: 'REKEY_RESET_OTP_CHARACTERS',
+          description:
+            'One-time password alphabet: `digits`, `upper-alnum` (upper-case letters and digits, without look-alikes 0/O, 1/I) or `alnum` (letters and digits).',
+        },
+      ),
+      otp_lifetime_minutes: Type.Integer({
+        default: 60,
+        minimum: 1,
+        maximum: 10_080,
+        env: 'REKEY_RESET_OTP_LIFETIME_MINUTES',
+        description: 'How long a one-time password works. There is no "never".',
+      }),
+      link_lifetime_minutes: Type.Integer({
+        default: 1440,
+        minimum: 5,
+        maximum: 43_200,
+        env: 'REKEY_RESET_LINK_LIFETIME_MINUTES',
+        description: 'How long an emailed reset link works. There is no "never".',
+      }),
+      max_otp_attempts: Type.Integer({
+        default: 5,
+        minimum: 1,
+        maximum: 100,
+        env: 'REKEY_RESET_MAX_OTP_ATTEMPTS',
+        description: 'Wrong one-time passwords accepted before the code stops working (counted atomically).',
+      }),
+      revoke_sessions: Type.Boolean({
+        default: true,
+        env: 'REKEY_RESET_REVOKE_SESSIONS',
+        description: "Revoke the user's sessions and tokens when a reset is forced.",
+      }),
+      send_confirmation: Type.Boolean({
+        default: true,
+        env: 'REKEY_RESET_SEND_CONFIRMATION',
+        description: 'Email `PasswordResetSuccess` when the user has set the new password.',
+      }),
+      login_reveals_pending: Type.Boolean({
+        default: false,
+        env: 'REKEY_RESET_LOGIN_REVEALS_PENDING',
+        description:
+          'Let the sign-in page say that a reset is pending. Off: the generic "Login failed!" message, which tells an attacker nothing.',
+      }),
+    }),
     notifications: section('Notification outbox', {
       worker: Type.Boolean({
         default: true,
