@@ -183,6 +183,34 @@ export interface TenantSmtpSettingsTable {
   updated_by: string
 }
 
+export type ResetMode = 'email-link' | 'email-otp' | 'offline-otp'
+
+export interface PendingResetsTable {
+  user_id: string
+  tenant_id: string
+  mode: ResetMode
+  requested_at: number
+  /** Actor name, as audited. */
+  requested_by: string
+  /** Why: `admin`, `scim`, `bulk`, `soap`, … */
+  reason: string
+}
+
+export interface ResetCodesTable {
+  id: string
+  tenant_id: string
+  user_id: string
+  kind: 'link' | 'otp'
+  secret_hmac: string
+  /** Offline one-time passwords only: sealed, for administrators to read back. */
+  sealed_secret: string | null
+  created_at: number
+  expires_at: number
+  used_at: number | null
+  attempts: number
+  max_attempts: number
+}
+
 export interface Database {
   tenants: TenantsTable
   user_stores: UserStoresTable
@@ -200,4 +228,6 @@ export interface Database {
   outbox_attempts: OutboxAttemptsTable
   tenant_settings: TenantSettingsTable
   tenant_smtp_settings: TenantSmtpSettingsTable
+  pending_resets: PendingResetsTable
+  reset_codes: ResetCodesTable
 }

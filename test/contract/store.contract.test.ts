@@ -38,7 +38,7 @@ for (const kind of storeKinds) {
     before(async () => {
       testStore = await kind.open()
       const db = testStore.store.db
-      assert.deepEqual(await migrateToLatest(db), ['001-foundation', '002-scim', '003-notifications'])
+      assert.deepEqual(await migrateToLatest(db), ['001-foundation', '002-scim', '003-notifications', '004-forced-reset'])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
         [otherTenantId, 'other.example'],

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely'
 import * as foundation from './001-foundation.ts'
 import * as scim from './002-scim.ts'
 import * as notifications from './003-notifications.ts'
+import * as forcedReset from './004-forced-reset.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-scim': scim,
   '003-notifications': notifications,
+  '004-forced-reset': forcedReset,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,123 @@
+import { sql } from 'kysely'
+import type { Executor } from '../executor.ts'
+import type { PendingResetsTable, ResetCodesTable } from '../tables.ts'
+
+export type ResetCodeRow = ResetCodesTable
+export type PendingResetRow = PendingResetsTable
+
+/** The result of presenting a one-time password. */
+export type OtpAttempt =
+  | { outcome: 'accepted'; codeId: string }
+  | { outcome: 'invalid'; attemptsLeft: number }
+  /** No live code: none issued, expired, used, or out of attempts. Nothing was counted. */
+  | { outcome: 'no-code' }
+
+export const resetCodesRepository = {
+  async insert(db: Executor, row: ResetCodeRow): Promise<void> {
+    await db.insertInto('reset_codes').values(row).execute()
+  },
+
+  /** Removes the user's unused codes: a new trigger replaces them, a cancel voids them. */
+  async voidForUser(db: Executor, userId: string): Promise<number> {
+    const result = await db
+      .deleteFrom('reset_codes')
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  },
+
+  /**
+   * Presents a one-time password for a user. The attempt is counted first, with a conditional
+   * update that only succeeds while attempts are left, and only then compared: parallel
+   * guesses cannot get more tries than the limit (each update sees the others' counts), and a
+   * match is consumed by a second conditional update, so it signs in once.
+   */
+  async tryOtp(
+    db: Executor,
+    attempt: { userId: string; now: number; matches: (storedHmac: string) => boolean },
+  ): Promise<OtpAttempt> {
+    const { rows } = await sql<{ id: string; secret_hmac: string; attempts: number; max_attempts: number }>`
+      update reset_codes set attempts = attempts + 1
+      where id = (
+        select id from reset_codes
+        where user_id = ${attempt.userId} and kind = 'otp' and used_at is null
+          and expires_at > ${attempt.now} and attempts < max_attempts
+        order by created_at desc
+        limit 1
+      ) and attempts < max_attempts
+      returning id, secret_hmac, attempts, max_attempts`.execute(db)
+    const code = rows[0]
+    if (!code) return { outcome: 'no-code' }
+    if (!attempt.matches(code.secret_hmac))
+      return { outcome: 'invalid', attemptsLeft: Math.max(0, code.max_attempts - code.attempts) }
+    const consumed = await db
+      .updateTable('reset_codes')
+      .set({ used_at: attempt.now })
+      .where('id', '=', code.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst()
+    return Number(consumed.numUpdatedRows) > 0
+      ? { outcome: 'accepted', codeId: code.id }
+      : { outcome: 'no-code' }
+  },
+
+  /** A live link code by its HMAC, without consuming it (a page GET must not: mail scanners follow links). */
+  findLiveLink(db: Executor, hmac: string, now: number): Promise<ResetCodeRow | undefined> {
+    return db
+      .selectFrom('reset_codes')
+      .selectAll()
+      .where('secret_hmac', '=', hmac)
+      .where('kind', '=', 'link')
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+  },
+
+  /** Consumes a live link code; the row when this call consumed it, undefined otherwise. */
+  async consumeLink(db: Executor, hmac: string, now: number): Promise<ResetCodeRow | undefined> {
+    const { rows } = await sql<ResetCodeRow>`
+      update reset_codes set used_at = ${now}
+      where secret_hmac = ${hmac} and kind = 'link' and used_at is null and expires_at > ${now}
+      returning *`.execute(db)
+    return rows[0]
+  },
+
+  /** The sealed offline one-time password of a user, while it is live. */
+  liveOfflineOtp(db: Executor, userId: string, now: number): Promise<ResetCodeRow | undefined> {
+    return db
+      .selectFrom('reset_codes')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'otp')
+      .where('sealed_secret', 'is not', null)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst()
+  },
+}
+
+export const pendingResetsRepository = {
+  async set(db: Executor, row: PendingResetRow): Promise<void> {
+    await db
+      .insertInto('pending_resets')
+      .values(row)
+      .onConflict((conflict) =>
+        conflict.column('user_id').doUpdateSet({
+          mode: row.mode,
+          requested_at: row.requested_at,
+          requested_by: row.requested_by,
+          reason: row.reason,
+        }),
+      )
+      .execute()
+  },
+  async clear(db: Executor, userId: string): Promise<boolean> {
+    const result = await db.deleteFrom('pending_resets').where('user_id', '=', userId).executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  },
+  find(db: Executor, userId: string): Promise<PendingResetRow | undefined> {
+    return db.selectFrom('pending_resets').selectAll().where('user_id', '=', userId).executeTakeFirst()
+  },
+}
