@@ -11,6 +11,7 @@ import type { Config } from './config/schema.ts'
 import { PasswordWriter } from './credentials/password-writer.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
 import { defaultLoginChecks } from './domain/login-checks.ts'
+import { ForcedResetService } from './flows/forced-reset/service.ts'
 import { CredentialVerifier } from './flows/login/credential-verifier.ts'
 import { LoginService } from './flows/login/service.ts'
 import { DeliveryRouter } from './notifications/delivery-router.ts'
@@ -18,6 +19,7 @@ import { Notifier } from './notifications/notifier.ts'
 import { OutboxWorker } from './notifications/outbox/outbox-worker.ts'
 import { OutboxService } from './notifications/outbox-service.ts'
 import { TemplateService } from './notifications/template-service.ts'
+import { TenantSmtpService } from './notifications/tenant-smtp-service.ts'
 import { AuditLog } from './observability/audit.ts'
 import { createLogger } from './observability/logger.ts'
 import { Metrics } from './observability/metrics.ts'
@@ -59,8 +61,11 @@ export interface Container {
   outbox: OutboxService
   /** Delivers queued mail; `rekey serve` starts it unless `notifications.worker` is off. */
   outboxWorker: OutboxWorker
+  forcedResets: ForcedResetService
   /** Seals tenant SMTP URLs (they may carry a relay password). */
   smtpSecrets: SealedBox
+  /** A tenant's own SMTP relay settings (sealed URL, From address). */
+  tenantSmtp: TenantSmtpService
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>
   close(): Promise<void>
@@ -105,7 +110,6 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
   const tokens = new TokenService(db, clock, audit)
   const sessions = new SessionService(db, clock, audit, config.auth.session_ttl_seconds * 1000)
   const verifier = new CredentialVerifier(db, hasher, clock)
-  const login = new LoginService(db, clock, audit, verifier, sessions, defaultLoginChecks)
   const adminAuth = new AdminAuthenticator(db, verifier, basicAuthCache, tokens, sessions, audit)
   const scimUsers = new ScimUsers(db, new ScimUserWriter(db, clock, audit, users, passwords), users)
   const scimGroups = new ScimGroups(db, new ScimGroupWriter(db, clock, audit, roles), roles)
@@ -121,6 +125,14 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     logger.child({ component: 'mail' }),
   )
   const outbox = new OutboxService(db, clock, audit, notifier, deliveryRouter)
+  const tenantSmtp = new TenantSmtpService(
+    db,
+    clock,
+    audit,
+    smtpSecrets,
+    config.smtp.allow_tenant_relays,
+    (id) => deliveryRouter.forget(id),
+  )
   const outboxWorker = new OutboxWorker(
     db,
     config,
@@ -130,6 +142,21 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     audit,
     metrics,
     logger.child({ component: 'outbox' }),
+  )
+  const forcedResets = new ForcedResetService(
+    db,
+    config,
+    clock,
+    audit,
+    notifier,
+    secretKey,
+    new SealedBox(secretKey, 'offline-otp'),
+    passwords,
+  )
+  const login = new LoginService(db, clock, audit, verifier, sessions, defaultLoginChecks, forcedResets)
+  // Any new password ends a pending forced reset: flag, lock and codes, in the write's transaction.
+  passwords.onPasswordWritten((trx, write) =>
+    forcedResets.completeIn(trx, write.tenantId, write.userId).then(() => undefined),
   )
   return {
     config,
@@ -158,6 +185,8 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     outbox,
     outboxWorker,
     smtpSecrets,
+    forcedResets,
+    tenantSmtp,
     async ping() {
       try {
         await sql`select 1`.execute(db)

@@ -4,6 +4,7 @@ import type { Actor, AuditLog } from '../observability/audit.ts'
 import { type Executor, inTransaction } from '../persistence/executor.ts'
 import { type SessionRow, sessionsRepository } from '../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
+import type { SessionPurpose } from '../persistence/tables.ts'
 import { hashBearerSecret, newBearerSecret, newId } from '../security/tokens.ts'
 
 export interface SessionView {
@@ -45,6 +46,7 @@ export class SessionService {
     tenantId: string,
     userId: string,
     client: ClientInfo,
+    restricted?: { purpose: SessionPurpose; ttlMs: number },
   ): Promise<{ token: string; row: SessionRow }> {
     const now = this.clock.now()
     const token = newBearerSecret('rks')
@@ -54,17 +56,27 @@ export class SessionService {
       user_id: userId,
       token_hash: hashBearerSecret(token),
       created_at: now,
-      expires_at: now + this.ttlMs,
+      expires_at: now + (restricted?.ttlMs ?? this.ttlMs),
       last_seen_at: now,
       revoked_at: null,
       client_address: client.address?.slice(0, 64) ?? null,
       user_agent: client.userAgent?.slice(0, 512) ?? null,
+      purpose: restricted?.purpose ?? 'full',
     }
     await sessionsRepository.insert(db, row)
     return { token, row }
   }
 
-  async authenticate(tenant: TenantRow, presented: string): Promise<SessionRow | undefined> {
+  /**
+   * The live session a bearer value opens, of the given purpose only: a restricted session
+   * never passes where a full one is needed (threat: a one-time password, meant only to set a
+   * new password, used as a full sign-in).
+   */
+  async authenticate(
+    tenant: TenantRow,
+    presented: string,
+    purpose: SessionPurpose = 'full',
+  ): Promise<SessionRow | undefined> {
     // A disabled tenant's sessions stop with its sign-ins, not when they expire.
     if (tenant.status !== 'active') return undefined
     const row = await sessionsRepository.findActiveByHash(
@@ -72,7 +84,7 @@ export class SessionService {
       hashBearerSecret(presented),
       this.clock.now(),
     )
-    return row && row.tenant_id === tenant.id ? row : undefined
+    return row && row.tenant_id === tenant.id && row.purpose === purpose ? row : undefined
   }
 
   async listForUser(userId: string): Promise<SessionView[]> {

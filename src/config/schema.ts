@@ -118,6 +118,12 @@ export const configSchema = Type.Object(
         env: 'REKEY_SMTP_FROM',
         description: 'From address of notification mail, e.g. `Example IT <no-reply@example.com>`.',
       }),
+      allow_tenant_relays: Type.Boolean({
+        default: false,
+        env: 'REKEY_SMTP_ALLOW_TENANT_RELAYS',
+        description:
+          "Let tenant administrators set their tenant's own SMTP relay. Off by default: a relay setting makes the server connect to a host and port of the tenant's choosing and report the answer, which can probe the server's own network.",
+      }),
     }),
     reset: section('Forced password reset (server-wide default; each tenant may override)', {
       mode: Type.Union([Type.Literal('email-link'), Type.Literal('email-otp'), Type.Literal('offline-otp')], {

@@ -50,6 +50,8 @@ export const errorCatalog = {
   'outbox.not-resendable': { status: 409, title: 'The message cannot be sent again' },
   'smtp.not-configured': { status: 409, title: 'No SMTP server is configured' },
   'smtp.invalid': { status: 400, title: 'The SMTP settings are not valid' },
+  'smtp.tenant-relays-disabled': { status: 409, title: 'Tenant SMTP relays are turned off on this server' },
+  'reset.no-email': { status: 409, title: 'The user has no email address for an emailed reset' },
   'store.unavailable': { status: 503, title: 'The store is not reachable' },
   'internal.error': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>

@@ -13,6 +13,8 @@ export const problemSchema = Type.Object(
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), message: Type.String() }))),
+    reason: Type.Optional(Type.String()),
+    legacyCode: Type.Optional(Type.Integer()),
   },
   { description: 'RFC 9457 problem details with a stable `code`' },
 )
@@ -25,6 +27,8 @@ export interface ProblemBody {
   detail?: string
   instance?: string
   errors?: ErrorDetails['errors']
+  reason?: string
+  legacyCode?: number
 }
 
 export function problemBody(code: ErrorCode, details: ErrorDetails, instance?: string): ProblemBody {
@@ -37,6 +41,8 @@ export function problemBody(code: ErrorCode, details: ErrorDetails, instance?: s
     ...(details.detail && details.detail !== title ? { detail: details.detail } : {}),
     ...(instance ? { instance } : {}),
     ...(details.errors ? { errors: details.errors } : {}),
+    ...(details.reason ? { reason: details.reason } : {}),
+    ...(details.legacyCode ? { legacyCode: details.legacyCode } : {}),
   }
 }
 

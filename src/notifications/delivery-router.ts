@@ -68,6 +68,14 @@ export class DeliveryRouter {
     return route
   }
 
+  /** Drops a tenant's cached route, so its next message (or test) reads its settings afresh. */
+  forget(tenantId: string): void {
+    const cached = this.tenants.get(tenantId)
+    this.tenants.delete(tenantId)
+    if (cached?.route.kind === 'smtp' && cached.route !== this.serverRoute)
+      void cached.route.transport.close()
+  }
+
   /** The server-wide route: `smtp.url`, or the mailbox. */
   server(): Route {
     if (!this.serverRoute) {

@@ -150,7 +150,11 @@ export class TemplateService {
     return viewOf(type, locale, row)
   }
 
-  /** Drops the tenant's template, so the shipped default (if any) applies again. */
+  /**
+   * Drops the tenant's template, so the shipped default applies again; in a locale nothing
+   * ships in, messages fall back as `forMessage` says, and the answer is the template they now
+   * get (English at worst).
+   */
   async reset(tenant: TenantRow, typeName: string, localeTag: string, actor: Actor): Promise<TemplateView> {
     const { type, locale } = this.address(typeName, localeTag)
     await inTransaction(this.db, async (trx) => {
@@ -170,7 +174,13 @@ export class TemplateService {
           target: `${type}/${locale}`,
         })
     })
-    return this.get(tenant, type, locale)
+    if (DEFAULT_TEMPLATES[locale]) return this.get(tenant, type, locale)
+    const fallback = resolveLocale(
+      DEFAULT_TEMPLATE_LOCALES,
+      locale,
+      await this.defaultLocale(this.db, tenant),
+    )
+    return this.get(tenant, type, fallback)
   }
 
   /**
@@ -292,7 +302,7 @@ function refuseProblems(problems: TemplateProblem[]): void {
     detail: problems
       .slice(0, 5)
       .map((problem) => problem.reason)
-      .join(' '),
+      .join('; '),
     errors: problems.slice(0, 100).map((problem) => ({
       pointer: `/${problem.field}`,
       message: problem.position

@@ -42,6 +42,9 @@ export const auditActions = [
   'notification.resent',
   'notification.dead',
   'mailbox.read',
+  'user.reset-forced',
+  'user.reset-cancelled',
+  'user.one-time-password-read',
 ] as const
 
 export type AuditAction = (typeof auditActions)[number]

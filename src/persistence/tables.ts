@@ -90,7 +90,11 @@ export interface SessionsTable {
   revoked_at: number | null
   client_address: string | null
   user_agent: string | null
+  /** `password-reset`: opened with a one-time password; its only power is setting a new password. */
+  purpose: SessionPurpose
 }
+
+export type SessionPurpose = 'full' | 'password-reset'
 
 export interface ApiTokensTable {
   id: string

@@ -105,7 +105,12 @@ for (const variant of variants) {
       const result = await cli(['--json', 'migrate'])
       assert.equal(result.code, 0, result.stderr)
       // stdout stays parseable: the password goes to stderr.
-      assert.deepEqual(JSON.parse(result.stdout).migrations, ['001-foundation', '002-scim', '003-notifications', '004-forced-reset'])
+      assert.deepEqual(JSON.parse(result.stdout).migrations, [
+        '001-foundation',
+        '002-scim',
+        '003-notifications',
+        '004-forced-reset',
+      ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)
       assert.match(password, /^[A-Za-z0-9]{24}$/)

@@ -19,8 +19,18 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
   })
 
   it('migrates a schema while another schema of the same database is already migrated', async () => {
-    assert.deepEqual(await migrateToLatest(first.store.db), ['001-foundation', '002-scim', '003-notifications', '004-forced-reset'])
-    assert.deepEqual(await migrateToLatest(second.store.db), ['001-foundation', '002-scim', '003-notifications', '004-forced-reset'])
+    assert.deepEqual(await migrateToLatest(first.store.db), [
+      '001-foundation',
+      '002-scim',
+      '003-notifications',
+      '004-forced-reset',
+    ])
+    assert.deepEqual(await migrateToLatest(second.store.db), [
+      '001-foundation',
+      '002-scim',
+      '003-notifications',
+      '004-forced-reset',
+    ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()
     assert.deepEqual(tenants, [])

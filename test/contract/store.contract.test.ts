@@ -38,7 +38,12 @@ for (const kind of storeKinds) {
     before(async () => {
       testStore = await kind.open()
       const db = testStore.store.db
-      assert.deepEqual(await migrateToLatest(db), ['001-foundation', '002-scim', '003-notifications', '004-forced-reset'])
+      assert.deepEqual(await migrateToLatest(db), [
+        '001-foundation',
+        '002-scim',
+        '003-notifications',
+        '004-forced-reset',
+      ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
         [otherTenantId, 'other.example'],
@@ -185,6 +190,7 @@ for (const kind of storeKinds) {
         revoked_at: null,
         client_address: null,
         user_agent: null,
+        purpose: 'full' as const,
       })
       const live = session('h-live', now + 1000)
       const kept = session('h-kept', now + 1000)

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test'
 import { ADMIN_PASSWORD } from '../support/config.ts'
 import { basicAuth, type Harness, openHarness } from '../support/harness.ts'
 import { type Answer, assertProblem, bearer, call } from '../support/http.ts'
+import { queueMail, snapshotNotifications } from '../support/notifications.ts'
+import { freePort } from '../support/processes.ts'
 import { type RouteRef, registeredRoutes } from '../support/routes.ts'
 import { snapshotStore } from '../support/store-snapshot.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -19,7 +21,20 @@ interface TenantFixture {
   /** A live session of its ordinary user. */
   sessionId: string
   sessionToken: string
+  /** A message of its built-in mailbox, addressed to its ordinary user. */
+  messageId: string
+  /** The locale of the email template it saved; no other tenant has one there. */
+  locale: string
+  /** The password in the URL of its own SMTP relay: it must never be shown to anyone. */
+  relayPassword: string
 }
+
+// A loopback port nothing listens on: a relay set by these calls refuses at once, with no
+// name to resolve and nothing reached.
+const closedPort = await freePort()
+
+/** A template locale per tenant that the others do not use: naming another's finds nothing. */
+const templateLocales: Record<string, string> = { root: 'nl', alpha: 'de', beta: 'it' }
 
 // Bodies that would succeed if authorisation let them through, so a hole would show as a
 // change. A route added later without an entry here is still called (with an empty body).
@@ -35,17 +50,37 @@ const exampleBodies: Record<string, object> = {
   'POST /user-stores': { domain: 'INTRUDER' },
   'POST /tenants': { domain: 'intruder.example', adminPassword: 'intruder-password-3' },
   'PATCH /tenants/{domain}': { status: 'disabled' },
+  'PUT /email-templates/{type}/{locale}': {
+    subject: 'Intruder',
+    html: '<p>{{user-name}}</p>',
+    text: '{{user-name}}',
+  },
+  'PUT /notification-settings': { defaultLocale: 'de' },
+  'POST /smtp/test': { to: 'intruder@example.com' },
+  'PUT /smtp-settings': {
+    url: `smtp://127.0.0.1:${closedPort}?starttls=off`,
+    from: 'Intruder <intruder@example.com>',
+  },
 }
 
 const adminPrefix = /^(?:\/t\/\{tenant\})?\/api\/admin/
 const routeKeyOf = (route: RouteRef) => `${route.method} ${route.path.replace(adminPrefix, '')}`
 const isDenied = (answer: Answer) => answer.status === 401 || answer.status === 403
 
+/** Whose `{id}` a route takes: a token's, an outgoing message's, or a user's. */
+function idOf(route: RouteRef, target: TenantFixture): string {
+  if (route.path.includes('/tokens/')) return target.tokenId
+  if (/\/(outbox|mailbox)\//.test(route.path)) return target.messageId
+  return target.userId
+}
+
 /** A URL of `route` in `target`, with `ids` filling the path parameters. */
 function urlFor(route: RouteRef, target: TenantFixture, ids: Partial<Record<string, string>> = {}): string {
   const values: Record<string, string> = {
     tenant: target.domain,
-    id: route.path.includes('/tokens/') ? target.tokenId : target.userId,
+    id: idOf(route, target),
+    type: 'PasswordResetSuccess',
+    locale: target.locale,
     name: 'staff',
     user: target.userId,
     sessionId: target.sessionId,
@@ -132,6 +167,35 @@ async function seedTenant(h: Harness, domain: string, prefix: string): Promise<T
     payload: { username: member, password: `${member}-password` },
   })
   assert.equal(memberSession.status, 200)
+  // Mail for its user, delivered to the built-in mailbox before the tenant gets a relay.
+  const messageId = await queueMail(h.container, {
+    tenant: await h.container.tenants.require(domain),
+    type: 'PasswordResetSuccess',
+    to: `${member}@mail.example`,
+    userId: user.body.id,
+    values: { 'user-name': member },
+    idempotencyKey: `seed:${prefix}`,
+  })
+  await h.container.outboxWorker.drain()
+  const locale = templateLocales[prefix]!
+  const template = await call(h.app, {
+    method: 'PUT',
+    url: `${base}/email-templates/PasswordResetSuccess/${locale}`,
+    auth: admin,
+    payload: { subject: `${member}: password changed`, html: '<p>{{user-name}}</p>', text: '{{user-name}}' },
+  })
+  assert.equal(template.status, 200, JSON.stringify(template.body))
+  const relayPassword = `${prefix}-relay-password`
+  const relay = await call(h.app, {
+    method: 'PUT',
+    url: `${base}/smtp-settings`,
+    auth: admin,
+    payload: {
+      url: `smtp://${member}:${relayPassword}@127.0.0.1:${closedPort}?starttls=off`,
+      from: `${member} <no-reply@${domain}>`,
+    },
+  })
+  assert.equal(relay.status, 200, JSON.stringify(relay.body))
   return {
     domain,
     member,
@@ -145,6 +209,9 @@ async function seedTenant(h: Harness, domain: string, prefix: string): Promise<T
     tokenId: token.body.id,
     sessionId: memberSession.body.sessionId,
     sessionToken: memberSession.body.token,
+    messageId,
+    locale,
+    relayPassword,
   }
 }
 
@@ -158,10 +225,22 @@ for (const kind of storeKinds) {
     let rootRoutes: RouteRef[]
 
     /** Marks of `target`'s data that must never appear in an answer given to another tenant. */
-    const marks = (target: TenantFixture) => [target.member, target.userId, target.tokenId, target.sessionId]
+    const marks = (target: TenantFixture) => [
+      target.member,
+      target.userId,
+      target.tokenId,
+      target.sessionId,
+      target.messageId,
+      target.relayPassword,
+    ]
+    /** Every row an admin call can change, notification state included. */
+    const snapshot = async () => ({
+      ...(await snapshotStore(h.container.store.db)),
+      ...(await snapshotNotifications(h.container.store.db)),
+    })
 
     before(async () => {
-      h = await openHarness(kind)
+      h = await openHarness(kind, { env: { REKEY_SMTP_ALLOW_TENANT_RELAYS: 'true' } })
       root = await seedTenant(h, 'carbon.super', 'root')
       a = await seedTenant(h, 'alpha.example', 'alpha')
       b = await seedTenant(h, 'beta.example', 'beta')
@@ -173,7 +252,11 @@ for (const kind of storeKinds) {
       assert.ok(tenantRoutes.length >= 30, `found ${tenantRoutes.length} tenant admin routes`)
       assert.ok(rootRoutes.length > tenantRoutes.length, 'the root also has tenant management')
     })
-    after(async () => h?.close())
+    after(async () => {
+      // The pooled SMTP connections of the tenants' relays.
+      await h?.container.deliveryRouter.close()
+      await h?.close()
+    })
 
     it('lets each administrator use its own tenant in every form', async () => {
       for (const tenant of [root, a, b]) {
@@ -187,7 +270,7 @@ for (const kind of storeKinds) {
     })
 
     it("refuses another tenant's administrators on every route of a tenant, changing nothing", async () => {
-      const before = await snapshotStore(h.container.store.db)
+      const before = await snapshot()
       let calls = 0
       for (const route of tenantRoutes) {
         for (const intruder of [a, root]) {
@@ -208,11 +291,11 @@ for (const kind of storeKinds) {
         }
       }
       assert.ok(calls >= tenantRoutes.length * 6)
-      assert.deepEqual(await snapshotStore(h.container.store.db), before)
+      assert.deepEqual(await snapshot(), before)
     })
 
     it("refuses a tenant's administrators on every root route, changing nothing", async () => {
-      const before = await snapshotStore(h.container.store.db)
+      const before = await snapshot()
       for (const route of rootRoutes) {
         for (const [label, auth] of a.credentials) {
           const url = urlFor(route, root, { domain: b.domain })
@@ -222,24 +305,26 @@ for (const kind of storeKinds) {
             assert.ok(!said(answer).includes(mark), `alpha ${label} on ${route.method} ${url} saw ${mark}`)
         }
       }
-      assert.deepEqual(await snapshotStore(h.container.store.db), before)
+      assert.deepEqual(await snapshot(), before)
     })
 
     it("finds nothing of another tenant by id, even through the caller's own URLs", async () => {
-      const before = await snapshotStore(h.container.store.db)
+      const before = await snapshot()
       const byId = tenantRoutes.filter((route) => /\{(id|user|sessionId)\}/.test(route.path))
       assert.ok(byId.length >= 10)
       for (const route of byId) {
         // beta's administrator, on beta's URLs, naming alpha's user, token or session.
         const ids = route.path.includes('{sessionId}')
           ? { sessionId: a.sessionId }
-          : { id: route.path.includes('/tokens/') ? a.tokenId : a.userId, user: a.userId }
+          : { id: idOf(route, a), user: a.userId }
         const url = urlFor(route, b, ids)
         const answer = await request(h, route, url, b.admin)
         assert.equal(answer.status, 404, `${route.method} ${url} answered ${answer.status}`)
         if (route.method !== 'HEAD')
-          assert.match(answer.body.code, /^(user|token|session)\.not-found$/, `${route.method} ${url}`)
-        for (const mark of marks(a))
+          assert.match(answer.body.code, /^(user|token|session|outbox)\.not-found$/, `${route.method} ${url}`)
+        // The id the caller named may come back in `detail` ("No message <id> in this
+        // tenant."): an echo of its own input, not a leak. Nothing else of alpha may.
+        for (const mark of marks(a).filter((mark) => !url.includes(mark)))
           assert.ok(!said(answer).includes(mark), `${route.method} ${url} saw ${mark}`)
       }
       const assign = await call(h.app, {
@@ -249,10 +334,21 @@ for (const kind of storeKinds) {
         payload: { users: [a.userId] },
       })
       assertProblem(assign, 404, 'user.not-found')
-      assert.deepEqual(await snapshotStore(h.container.store.db), before)
+      // Templates are named by type and locale: another tenant's locale names nothing here.
+      for (const other of [a, root]) {
+        for (const method of ['GET', 'DELETE'] as const) {
+          const answer = await call(h.app, {
+            method,
+            url: `/t/${b.domain}/api/admin/email-templates/PasswordResetSuccess/${other.locale}`,
+            auth: b.admin,
+          })
+          assertProblem(answer, 404, 'template.not-found')
+        }
+      }
+      assert.deepEqual(await snapshot(), before)
     })
 
-    it('shows each tenant only its own users, roles, tokens, sessions and audit events', async () => {
+    it('shows each tenant only its own users, roles, tokens, sessions, audit events, templates and mail', async () => {
       for (const [viewer, others] of [
         [a, [b, root]],
         [b, [a, root]],
@@ -267,6 +363,14 @@ for (const kind of storeKinds) {
           '/user-stores',
           `/users/${viewer.userId}/sessions`,
           '/audit?limit=1000',
+          '/email-templates',
+          `/email-templates/PasswordResetSuccess/${viewer.locale}`,
+          '/notification-settings',
+          '/outbox?limit=500',
+          `/outbox/${viewer.messageId}`,
+          '/mailbox?limit=500',
+          `/mailbox/${viewer.messageId}`,
+          '/smtp-settings',
         ]) {
           const answer = await call(h.app, { method: 'GET', url: `${base}${path}`, auth: viewer.admin })
           assert.equal(answer.status, 200, `${viewer.domain} ${path}`)
@@ -276,6 +380,10 @@ for (const kind of storeKinds) {
                 !said(answer).includes(mark),
                 `${viewer.domain} ${path} shows ${other.domain}'s ${mark}`,
               )
+          assert.ok(
+            !said(answer).includes(viewer.relayPassword),
+            `${viewer.domain} ${path} shows its relay password`,
+          )
         }
       }
     })

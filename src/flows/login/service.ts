@@ -22,7 +22,28 @@ export interface LoginResult {
   token: string
   expiresAt: number
   user: { id: string; username: string; tenant: string }
+  /** Set for a session opened with a one-time password: its only power is setting a new password. */
+  requiredAction?: 'set-password'
 }
+
+/**
+ * Sign-in with a one-time password of a pending forced reset, for the OTP modes. Kept behind
+ * this interface so the login flow does not depend on how resets are stored.
+ */
+export interface OtpSignIn {
+  tryOtpSignIn(tenant: TenantRow, userId: string, typed: string): Promise<'accepted' | 'invalid' | 'none'>
+  /** Whether the tenant lets sign-in answers say that a reset is pending. */
+  revealsPending(tenant: TenantRow): boolean
+  /** Lifetime of the restricted session an accepted one-time password opens. */
+  restrictedSessionMs: number
+}
+
+/** The reference server's numeric codes, for clients written against it. */
+const legacyCodes = {
+  'reset.pending': 17006,
+  'reset.otp-accepted': 17007,
+  'reset.otp-invalid': 17008,
+} as const
 
 /**
  * The one place a sign-in session is created, for every interface. Order: verify the password
@@ -36,12 +57,15 @@ export class LoginService {
     private readonly verifier: CredentialVerifier,
     private readonly sessions: SessionService,
     private readonly checks: readonly LoginCheck[],
+    private readonly otpSignIn?: OtpSignIn,
   ) {}
 
   async login(request: LoginRequest): Promise<LoginResult> {
     const { tenant, username } = request
     const user = await this.verifier.verify(tenant, username, request.password)
     if (!user) {
+      const restricted = await this.signInWithOtp(request)
+      if (restricted) return restricted
       await this.recordFailure(tenant, username, null, 'bad-credentials')
       throw new AppError('auth.failed')
     }
@@ -56,6 +80,13 @@ export class LoginService {
     })
     if (decision.kind === 'deny') {
       await this.recordFailure(tenant, username, user.id, `${decision.check}:${decision.reason}`)
+      // The right old password of an account waiting for its forced reset: the reference
+      // server's 17006. Only a caller who knew the password learns that a reset is pending.
+      if (user.status === 'locked' && user.lock_reason === 'reset-pending')
+        throw new AppError(decision.code, {
+          reason: 'reset.pending',
+          legacyCode: legacyCodes['reset.pending'],
+        })
       throw new AppError(decision.code)
     }
     if (decision.kind === 'require-action') {
@@ -80,6 +111,55 @@ export class LoginService {
       token,
       expiresAt: row.expires_at,
       user: { id: user.id, username: displayName, tenant: tenant.domain },
+    }
+  }
+
+  /**
+   * The password did not verify; it may be the one-time password of a pending reset. Accepted,
+   * it opens a restricted session; wrong, it counts against the code's attempts (the answer
+   * says so only where the tenant allows it: otherwise it would tell anyone guessing that a
+   * reset is pending).
+   */
+  private async signInWithOtp(request: LoginRequest): Promise<LoginResult | undefined> {
+    if (!this.otpSignIn) return undefined
+    const { tenant, username } = request
+    const user = await this.verifier.findUser(tenant, username)
+    if (user?.status !== 'locked' || user.lock_reason !== 'reset-pending') return undefined
+    const outcome = await this.otpSignIn.tryOtpSignIn(tenant, user.id, request.password)
+    if (outcome === 'invalid' && this.otpSignIn.revealsPending(tenant)) {
+      await this.recordFailure(tenant, username, user.id, 'reset.otp-invalid')
+      throw new AppError('auth.failed', {
+        reason: 'reset.otp-invalid',
+        legacyCode: legacyCodes['reset.otp-invalid'],
+      })
+    }
+    if (outcome !== 'accepted') return undefined
+    const displayName = displayUserName(user.store_domain, user.username)
+    const { token, row } = await inTransaction(this.db, async (trx) => {
+      const created = await this.sessions.create(trx, tenant.id, user.id, request.client, {
+        purpose: 'password-reset',
+        ttlMs: this.otpSignIn!.restrictedSessionMs,
+      })
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor: { kind: 'user', id: user.id, name: displayName },
+        action: 'login.succeeded',
+        target: user.id,
+        detail: {
+          session: created.row.id,
+          clientAddress: request.client.address,
+          restricted: 'set-password',
+          reason: 'reset.otp-accepted',
+        },
+      })
+      return created
+    })
+    return {
+      sessionId: row.id,
+      token,
+      expiresAt: row.expires_at,
+      user: { id: user.id, username: displayName, tenant: tenant.domain },
+      requiredAction: 'set-password',
     }
   }
 

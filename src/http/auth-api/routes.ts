@@ -25,7 +25,20 @@ const SessionAnswer = Type.Object({
   tokenType: Type.Literal('Bearer'),
   expiresAt: IsoDate,
   user: Type.Object({ id: Type.String(), username: Type.String(), tenant: Type.String() }),
+  requiredAction: Type.Optional(
+    Type.Literal('set-password', {
+      description:
+        'The one-time password of a forced reset was accepted: this session can only set a new password (POST /api/auth/password)',
+    }),
+  ),
+  reason: Type.Optional(Type.Literal('reset.otp-accepted')),
+  legacyCode: Type.Optional(Type.Literal(17007)),
 })
+
+const NewPasswordBody = Type.Object(
+  { newPassword: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { additionalProperties: false },
+)
 
 const CurrentSession = Type.Object({
   sessionId: Type.String(),
@@ -45,7 +58,7 @@ function presentedSession(request: FastifyRequest, cookieName: string): string |
 
 /** The sign-in API: creates, reads and ends server-side sessions. */
 export function authApi(container: Container, options: AuthApiOptions): FastifyPluginAsyncTypebox {
-  const { login, sessions, tenants, config } = container
+  const { login, sessions, tenants, config, forcedResets } = container
   const limit = config.auth.login_rate_limit_per_minute
   return async (app) => {
     app.addHook('onRequest', tenantResolver(tenants))
@@ -89,7 +102,40 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
           tokenType: 'Bearer' as const,
           expiresAt: new Date(result.expiresAt).toISOString(),
           user: result.user,
+          ...(result.requiredAction
+            ? {
+                requiredAction: result.requiredAction,
+                reason: 'reset.otp-accepted' as const,
+                legacyCode: 17007 as const,
+              }
+            : {}),
         }
+      },
+    )
+
+    app.post(
+      '/password',
+      {
+        schema: {
+          tags: ['auth'],
+          summary:
+            'Set the new password of a forced reset, with the restricted session the one-time password opened',
+          body: NewPasswordBody,
+          response: { 204: Type.Null() },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantOf(request)
+        const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
+        const session = presented
+          ? await sessions.authenticate(tenant, presented, 'password-reset')
+          : undefined
+        if (!session) throw new AppError('auth.required')
+        await forcedResets.setNewPassword(tenant, session, request.body.newPassword)
+        const cookie = sessionCookie(config, tenant.domain)
+        reply.clearCookie(cookie.name, cookie.options)
+        reply.header('cache-control', 'no-store')
+        return reply.code(204).send(null)
       },
     )
 

@@ -7,6 +7,11 @@ import type { Kysely } from 'kysely'
  * is also stored sealed.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // A session opened with a one-time password may only set a new password.
+  await db.schema
+    .alterTable('sessions')
+    .addColumn('purpose', 'varchar(16)', (c) => c.notNull().defaultTo('full'))
+    .execute()
   await db.schema
     .createTable('pending_resets')
     .addColumn('user_id', 'varchar(36)', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
@@ -50,4 +55,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('reset_codes').ifExists().execute()
   await db.schema.dropTable('pending_resets').ifExists().execute()
+  await db.schema.alterTable('sessions').dropColumn('purpose').execute()
 }
