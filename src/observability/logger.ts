@@ -39,8 +39,6 @@ export const redactedPaths = [
   '*.body',
   'values',
   '*.values',
-  'url',
-  '*.url',
   'smtpUrl',
   '*.smtpUrl',
 ]
