@@ -1,6 +1,7 @@
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import type { UserView } from '../../admin/user-view.ts'
 import { cliActor } from '../../observability/audit.ts'
+import type { ResetMode } from '../../persistence/tables.ts'
 import { claim, collect, integerIn } from '../arguments.ts'
 import { type GlobalOptions, withContext } from '../context.ts'
 import { readSecretFromStdin } from '../stdin.ts'
@@ -127,6 +128,70 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
       await withContext(globals(), async ({ container, out, tenant }) => {
         const unlocked = await container.users.unlock(await tenant(), reference, cliActor)
         out.data(unlocked, { columns: userColumns, rows: [userRow(unlocked)] })
+      })
+    })
+
+  user
+    .command('force-reset')
+    .description('Force a password reset: locks the account, ends its sessions, sends the link or code')
+    .argument('<user>', 'user id or user name')
+    .addOption(
+      new Option('--mode <mode>', "reset mode (default: the tenant's)").choices([
+        'email-link',
+        'email-otp',
+        'offline-otp',
+      ]),
+    )
+    .action(async (reference: string, options: { mode?: ResetMode }) => {
+      await withContext(globals(), async ({ container, out, tenant }) => {
+        const scope = await tenant()
+        const target = await container.users.require(scope, reference)
+        const result = await container.forcedResets.trigger(scope, target, {
+          mode: options.mode,
+          actor: cliActor,
+          channel: 'cli',
+        })
+        out.data(result, {
+          columns: ['userId', 'mode', 'expiresAt', 'sessionsRevoked', 'messageId'],
+          rows: [{ ...result, messageId: result.messageId ?? '-' }],
+        })
+      })
+    })
+
+  user
+    .command('cancel-reset')
+    .description('Cancel a pending forced reset (unlocks, voids the link or code)')
+    .argument('<user>', 'user id or user name')
+    .action(async (reference: string) => {
+      await withContext(globals(), async ({ container, out, tenant }) => {
+        const scope = await tenant()
+        const target = await container.users.require(scope, reference)
+        const cancelled = await container.forcedResets.cancel(scope, target, cliActor)
+        out.data({ cancelled }, { columns: ['cancelled'], rows: [{ cancelled: String(cancelled) }] })
+      })
+    })
+
+  user
+    .command('one-time-password')
+    .description("Show a user's live offline one-time password (the read is audited)")
+    .argument('<user>', 'user id or user name')
+    .action(async (reference: string) => {
+      await withContext(globals(), async ({ container, out, tenant }) => {
+        const scope = await tenant()
+        const target = await container.users.require(scope, reference)
+        const otp = await container.forcedResets.offlineOtp(scope, target)
+        // Threat: whoever reads the code can sign in as the user; every read is on record.
+        if (otp !== undefined)
+          await container.audit.record(container.store.db, {
+            tenantId: scope.id,
+            actor: cliActor,
+            action: 'user.one-time-password-read',
+            target: target.id,
+          })
+        out.data(
+          { oneTimePassword: otp ?? null },
+          { columns: ['oneTimePassword'], rows: [{ oneTimePassword: otp ?? '(none pending)' }] },
+        )
       })
     })
 
