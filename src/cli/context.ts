@@ -1,3 +1,4 @@
+import pino from 'pino'
 import { bootstrap } from '../bootstrap.ts'
 import { loadConfig } from '../config/load.ts'
 import { publicUrl } from '../config/semantics.ts'
@@ -30,7 +31,8 @@ export async function withContext<T>(
   run: (context: CommandContext) => Promise<T>,
 ): Promise<T> {
   const { config } = loadConfig({ path: globals.config })
-  const container = buildContainer(config, { logger: createLogger('warn') })
+  // Warnings go to stderr: stdout carries the command's answer, which `--json` keeps parseable.
+  const container = buildContainer(config, { logger: createLogger('warn', pino.destination(2)) })
   const out = createOutput(globals.json === true)
   try {
     const result = await bootstrap(container)

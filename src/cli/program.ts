@@ -3,9 +3,11 @@ import { Command, CommanderError, type OutputConfiguration } from 'commander'
 import { ConfigError } from '../config/config-error.ts'
 import { AppError } from '../errors/app-error.ts'
 import { registerConfigCommands } from './commands/config.ts'
+import { registerMailCommands } from './commands/mail.ts'
 import { registerMigrateCommand } from './commands/migrate.ts'
 import { registerRoleCommands } from './commands/roles.ts'
 import { registerServeCommand } from './commands/serve.ts'
+import { registerTemplateCommands } from './commands/templates.ts'
 import { registerTenantCommands } from './commands/tenants.ts'
 import { registerTokenCommands } from './commands/tokens.ts'
 import { registerUserCommands } from './commands/users.ts'
@@ -45,6 +47,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   registerUserCommands(program, globals)
   registerRoleCommands(program, globals)
   registerTokenCommands(program, globals)
+  registerTemplateCommands(program, globals)
+  registerMailCommands(program, globals)
   return program
 }
 

@@ -39,7 +39,7 @@ async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise
 // One scenario per store, in order: each step builds on the previous ones, as an operator's
 // session at the command line would. Every step is a real `rekey` process.
 for (const variant of variants) {
-  describe(`${variant.name}: the rekey command line`, { skip: variant.skip, timeout: 300_000 }, () => {
+  describe(`${variant.name}: the rekey command line`, { skip: variant.skip, timeout: 600_000 }, () => {
     const dir = tempDir('rekey-cli-')
     const schema = `rekey_cli_${randomBytes(6).toString('hex')}`
     // No REKEY_ADMIN_PASSWORD: the first command creates the administrator with a generated one.

@@ -84,6 +84,18 @@ describe('rekey --help', () => {
       'token create',
       'token list',
       'token revoke',
+      'template list',
+      'template show',
+      'template set',
+      'template preview',
+      'template reset',
+      'smtp test',
+      'outbox list',
+      'outbox show',
+      'outbox resend',
+      'outbox work',
+      'mailbox list',
+      'mailbox show',
     ])
       assert.ok(names.has(expected), `rekey ${expected} exists`)
   })
