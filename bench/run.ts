@@ -3,10 +3,11 @@
 // directories that are removed afterwards.
 import { parseArgs } from 'node:util'
 import { loginScenario } from './scenarios/login.ts'
+import { notifyScenario } from './scenarios/notify.ts'
 import type { Scenario, ScenarioOptions, ScenarioReport } from './scenarios/scenario.ts'
 import { scimScenario } from './scenarios/scim.ts'
 
-const scenarios: Scenario[] = [loginScenario, scimScenario]
+const scenarios: Scenario[] = [loginScenario, scimScenario, notifyScenario]
 
 const USAGE = `usage: npm run bench -- <scenario…> [options]
 

@@ -6,6 +6,22 @@ import type { OutboxAttemptsTable, OutboxMessagesTable, OutboxStatus, OutboxTran
 
 export type OutboxRow = OutboxMessagesTable
 export type OutboxAttemptRow = Omit<OutboxAttemptsTable, 'id'> & { id: number }
+export type AttemptRecord = Omit<OutboxAttemptsTable, 'id'>
+
+/** A message the relay (or the mailbox) took, with the relay's answer. */
+export interface SentMessage {
+  id: string
+  response: string
+}
+
+/** Messages per statement of the batch writes: far below either engine's limit on bound values. */
+const ROWS_PER_STATEMENT = 500
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = []
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size))
+  return result
+}
 
 export interface OutboxListQuery {
   tenantId: string
@@ -25,27 +41,6 @@ const insertAttempt = fixedQuery<Omit<OutboxAttemptsTable, 'id'>, never>((db, p)
     outcome: p('outcome'),
     detail: p('detail'),
   }),
-)
-
-const markSent = fixedQuery<
-  { id: string; worker: string; now: number; transport: OutboxTransport; response: string; erase: number },
-  never
->((db, p) =>
-  db
-    .updateTable('outbox_messages')
-    .set({
-      status: sql<'sent'>`'sent'`,
-      transport: p('transport'),
-      sent_at: p('now'),
-      updated_at: p('now'),
-      smtp_response: p('response'),
-      last_error: sql<null>`null`,
-      lease_owner: sql<null>`null`,
-      lease_expires_at: sql<null>`null`,
-      body_sealed: sql<string | null>`case when ${p('erase')} = 1 then null else body_sealed end`,
-    })
-    .where('id', '=', p('id'))
-    .where('lease_owner', '=', p('worker')),
 )
 
 const markRetry = fixedQuery<{ id: string; worker: string; now: number; next: number; error: string }, never>(
@@ -122,13 +117,37 @@ export const outboxRepository = {
     db: Executor,
     outcome: { id: string; worker: string; now: number; transport: OutboxTransport; response: string },
   ): Promise<boolean> {
-    // Bodies carry links and codes: erased once a relay took the message. The built-in
-    // mailbox keeps them, since reading them there is its purpose.
-    const { numAffectedRows } = await markSent(db, {
-      ...outcome,
-      erase: outcome.transport === 'smtp' ? 1 : 0,
-    })
-    return Number(numAffectedRows ?? 0) > 0
+    const { id, response, ...rest } = outcome
+    return (await outboxRepository.markSentMany(db, { ...rest, sent: [{ id, response }] })) > 0
+  },
+  /**
+   * Marks messages sent, each with the relay's answer, if `worker` still holds their lease; one
+   * statement per ROWS_PER_STATEMENT messages. Returns how many were marked.
+   */
+  async markSentMany(
+    db: Executor,
+    outcome: { worker: string; now: number; transport: OutboxTransport; sent: readonly SentMessage[] },
+  ): Promise<number> {
+    let marked = 0
+    for (const chunk of chunks(outcome.sent, ROWS_PER_STATEMENT)) {
+      const responses = sql.join(
+        chunk.map((message) => sql`when ${message.id} then ${message.response}`),
+        sql` `,
+      )
+      // Bodies carry links and codes: erased once a relay took the message. The built-in
+      // mailbox keeps them, since reading them there is its purpose.
+      const body = outcome.transport === 'smtp' ? sql`null` : sql`body_sealed`
+      const { numAffectedRows } = await sql`
+        update outbox_messages
+        set status = 'sent', transport = ${outcome.transport}, sent_at = ${outcome.now},
+          updated_at = ${outcome.now}, smtp_response = case id ${responses} end, last_error = null,
+          lease_owner = null, lease_expires_at = null, body_sealed = ${body}
+        where id in (${sql.join(chunk.map((message) => message.id))}) and lease_owner = ${outcome.worker}`.execute(
+        db,
+      )
+      marked += Number(numAffectedRows ?? 0)
+    }
+    return marked
   },
   async markRetry(
     db: Executor,
@@ -144,8 +163,13 @@ export const outboxRepository = {
     const { numAffectedRows } = await markDead(db, outcome)
     return Number(numAffectedRows ?? 0) > 0
   },
-  async recordAttempt(db: Executor, attempt: Omit<OutboxAttemptsTable, 'id'>): Promise<void> {
+  async recordAttempt(db: Executor, attempt: AttemptRecord): Promise<void> {
     await insertAttempt(db, attempt)
+  },
+  /** `recordAttempt` for many, one statement per ROWS_PER_STATEMENT attempts. */
+  async recordAttempts(db: Executor, attempts: readonly AttemptRecord[]): Promise<void> {
+    for (const chunk of chunks(attempts, ROWS_PER_STATEMENT))
+      await db.insertInto('outbox_attempts').values(chunk).execute()
   },
 
   find(db: Executor, tenantId: string, id: string): Promise<OutboxRow | undefined> {
