@@ -3,38 +3,18 @@ import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
 import { loadConfig } from '../../src/config/load.ts'
 import { buildContainer, type Container } from '../../src/container.ts'
 import { AppError } from '../../src/errors/app-error.ts'
 import { createLogger } from '../../src/observability/logger.ts'
+import { cliStoreVariants, postgresUrl, withPostgres } from '../support/cli-stores.ts'
 import { tempDir } from '../support/config.ts'
 import { type CliResult, runCli } from '../support/processes.ts'
 
-const postgresUrl = process.env.REKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const EMAIL = 'http://wso2.org/claims/emailaddress'
 const DN = 'http://wso2.org/claims/dn'
 
-const variants = [
-  { name: 'sqlite', skip: false as string | false },
-  {
-    name: 'postgres',
-    skip:
-      process.env.REKEY_TEST_POSTGRES === 'skip'
-        ? 'PostgreSQL is not reachable here'
-        : (false as string | false),
-  },
-]
-
-async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
-}
+const variants = cliStoreVariants
 
 // One scenario per store, in order: each step builds on the previous ones, as an operator's
 // session at the command line would. Every step is a real `rekey` process.

@@ -3,40 +3,14 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Command } from 'commander'
-import { buildProgram, runCli } from '../../src/cli/program.ts'
+import { buildProgram } from '../../src/cli/program.ts'
+import { runCliInProcess } from '../support/cli-in-process.ts'
 import { tempDir } from '../support/config.ts'
 
 // The command tree is walked in this process: one child process per command would cost a
 // minute. test/cli/bin.test.ts checks that the installed entry point gives the same answers.
 
-interface Captured {
-  code: number
-  out: string
-  err: string
-}
-
-async function run(args: string[]): Promise<Captured> {
-  let out = ''
-  let err = ''
-  const program = buildProgram({
-    output: {
-      writeOut: (text) => {
-        out += text
-      },
-      writeErr: (text) => {
-        err += text
-      },
-    },
-  })
-  const stderr = {
-    write(text: string) {
-      err += text
-      return true
-    },
-  } as NodeJS.WritableStream
-  const code = await runCli(['node', 'rekey', ...args], program, stderr)
-  return { code, out, err }
-}
+const run = runCliInProcess
 
 function commandPaths(command: Command, prefix: string[] = []): string[][] {
   return command.commands.flatMap((child) => {

@@ -5,43 +5,23 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
-import { buildProgram, runCli as runInProcess } from '../../src/cli/program.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { buildContainer, type Container } from '../../src/container.ts'
 import { DEFAULT_TEMPLATES } from '../../src/notifications/templates/index.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { inTransaction } from '../../src/persistence/executor.ts'
+import { runCliInProcess } from '../support/cli-in-process.ts'
+import { cliStoreVariants, postgresUrl, withPostgres } from '../support/cli-stores.ts'
 import { tempDir } from '../support/config.ts'
 import { type CliResult, childEnv, runCli, waitFor } from '../support/processes.ts'
 import { SmtpSink } from '../support/smtp-sink.ts'
 
-const postgresUrl = process.env.REKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const bin = fileURLToPath(new URL('../../bin/rekey.js', import.meta.url))
 const RESET = 'AdminForcedPasswordReset'
 const LINK = 'https://rekey.example/reset?token=LIVE-TOKEN-1'
 
-const variants = [
-  { name: 'sqlite', skip: false as string | false },
-  {
-    name: 'postgres',
-    skip:
-      process.env.REKEY_TEST_POSTGRES === 'skip'
-        ? 'PostgreSQL is not reachable here'
-        : (false as string | false),
-  },
-]
-
-async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
-}
+const variants = cliStoreVariants
 
 // One scenario per store, in order, as an operator's session would go. Every step is a real
 // `rekey` process; messages are queued from this process on the same store, since no flow
@@ -428,28 +408,7 @@ describe('notification commands refuse bad arguments with exit 2, before the sto
   })
 
   // In this process: each case is refused while parsing or reading its files.
-  async function run(args: string[]) {
-    let out = ''
-    let err = ''
-    const program = buildProgram({
-      output: {
-        writeOut: (text) => {
-          out += text
-        },
-        writeErr: (text) => {
-          err += text
-        },
-      },
-    })
-    const stderr = {
-      write(text: string) {
-        err += text
-        return true
-      },
-    } as NodeJS.WritableStream
-    const code = await runInProcess(['node', 'rekey', ...args], program, stderr)
-    return { code, out, err }
-  }
+  const run = runCliInProcess
 
   const missing = join(dir, 'missing.html')
   const latin1 = join(dir, 'latin1.txt')

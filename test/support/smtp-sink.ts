@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { join } from 'node:path'
 import { type ParsedMail, simpleParser } from 'mailparser'
 import {
   SMTPServer,
@@ -11,7 +9,7 @@ import {
   type SMTPServerOptions,
   type SMTPServerSession,
 } from 'smtp-server'
-import type { CertificatePair } from './tls.ts'
+import { type CertificatePair, selfSignedPair } from './tls.ts'
 
 /**
  * - `plain`: no TLS at all (STARTTLS is not offered), like a local relay;
@@ -341,38 +339,10 @@ function replyError(reply: SinkReply): Error {
 
 /**
  * A self-signed certificate for 127.0.0.1 and localhost that a client checking the server's
- * identity accepts when it trusts the certificate as its CA. Unlike `selfSignedPair`, it
- * carries the names as subjectAltName entries, which Node requires for an IP address.
+ * identity accepts when it trusts the certificate as its CA: the names are subjectAltName
+ * entries, which Node requires for an IP address.
  * Returns the reason instead when openssl is not available, for the test to skip with.
  */
 export function loopbackCertificate(dir: string, name = 'smtp'): CertificatePair | { skip: string } {
-  const cert = join(dir, `${name}-cert.pem`)
-  const key = join(dir, `${name}-key.pem`)
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore', timeout: 30_000 },
-    )
-  } catch (error) {
-    const code = (error as { code?: string }).code
-    return { skip: code === 'ENOENT' ? 'openssl is not installed' : `openssl failed: ${String(error)}` }
-  }
-  return { cert, key }
+  return selfSignedPair(dir, name, { loopbackNames: true })
 }

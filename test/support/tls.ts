@@ -10,7 +10,11 @@ export interface CertificatePair {
  * Writes a self-signed certificate for 127.0.0.1 and its key into `dir` with openssl.
  * Returns the reason instead when openssl is not available, for the test to skip with.
  */
-export function selfSignedPair(dir: string, name = 'server'): CertificatePair | { skip: string } {
+export function selfSignedPair(
+  dir: string,
+  name = 'server',
+  options: { loopbackNames?: boolean } = {},
+): CertificatePair | { skip: string } {
   const cert = join(dir, `${name}-cert.pem`)
   const key = join(dir, `${name}-key.pem`)
   try {
@@ -30,6 +34,8 @@ export function selfSignedPair(dir: string, name = 'server'): CertificatePair | 
         '1',
         '-subj',
         '/CN=127.0.0.1',
+        // Clients that check host names need the address in subjectAltName, not the CN.
+        ...(options.loopbackNames ? ['-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'] : []),
       ],
       { stdio: 'ignore', timeout: 30_000 },
     )

@@ -238,9 +238,7 @@ export class ForcedResetService {
         userId: user.id,
         userLocale: claims[LOCALE_CLAIM] ?? null,
         values: {
-          'user-name': displayUserName(user.store_domain, user.username),
-          'first-name': claims[GIVEN_NAME_CLAIM] ?? '',
-          'last-name': claims[LAST_NAME_CLAIM] ?? '',
+          ...recipientValues(user, claims),
           'expiry-minutes': String(Math.round(lifetime / 60_000)),
           ...(isLink ? { 'reset-link': this.resetLink(tenant, secret) } : { otp: secret }),
         },
@@ -280,11 +278,7 @@ export class ForcedResetService {
       to: email,
       userId: user.id,
       userLocale: claims[LOCALE_CLAIM] ?? null,
-      values: {
-        'user-name': displayUserName(user.store_domain, user.username),
-        'first-name': claims[GIVEN_NAME_CLAIM] ?? '',
-        'last-name': claims[LAST_NAME_CLAIM] ?? '',
-      },
+      values: recipientValues(user, claims),
       idempotencyKey: `reset-completed:${user.id}:${this.clock.now()}`,
     })
   }
@@ -303,5 +297,14 @@ export class ForcedResetService {
         lock_reason: null,
         updated_at: now,
       })
+  }
+}
+
+/** The placeholders every message about a user fills from the user and its claims. */
+function recipientValues(user: UserRow, claims: Record<string, string>) {
+  return {
+    'user-name': displayUserName(user.store_domain, user.username),
+    'first-name': claims[GIVEN_NAME_CLAIM] ?? '',
+    'last-name': claims[LAST_NAME_CLAIM] ?? '',
   }
 }

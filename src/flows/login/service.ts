@@ -94,15 +94,36 @@ export class LoginService {
       await this.recordFailure(tenant, username, user.id, `${decision.check}:${decision.action}`)
       throw new AppError('auth.failed')
     }
+    return this.openSession(request, user, { session: 'full' })
+  }
+
+  /** Creates the session and audits the sign-in, in one transaction. */
+  private async openSession(
+    request: LoginRequest,
+    user: { id: string; store_domain: string; username: string },
+    kind: { session: 'full' } | { session: 'password-reset'; ttlMs: number },
+  ): Promise<LoginResult> {
+    const { tenant } = request
     const displayName = displayUserName(user.store_domain, user.username)
+    const restricted = kind.session === 'password-reset'
     const { token, row } = await inTransaction(this.db, async (trx) => {
-      const created = await this.sessions.create(trx, tenant.id, user.id, request.client)
+      const created = await this.sessions.create(
+        trx,
+        tenant.id,
+        user.id,
+        request.client,
+        restricted ? { purpose: 'password-reset', ttlMs: kind.ttlMs } : undefined,
+      )
       await this.audit.record(trx, {
         tenantId: tenant.id,
         actor: { kind: 'user', id: user.id, name: displayName },
         action: 'login.succeeded',
         target: user.id,
-        detail: { session: created.row.id, clientAddress: request.client.address },
+        detail: {
+          session: created.row.id,
+          clientAddress: request.client.address,
+          ...(restricted ? { restricted: 'set-password', reason: 'reset.otp-accepted' } : {}),
+        },
       })
       return created
     })
@@ -111,6 +132,7 @@ export class LoginService {
       token,
       expiresAt: row.expires_at,
       user: { id: user.id, username: displayName, tenant: tenant.domain },
+      ...(restricted ? { requiredAction: 'set-password' as const } : {}),
     }
   }
 
@@ -134,33 +156,10 @@ export class LoginService {
       })
     }
     if (outcome !== 'accepted') return undefined
-    const displayName = displayUserName(user.store_domain, user.username)
-    const { token, row } = await inTransaction(this.db, async (trx) => {
-      const created = await this.sessions.create(trx, tenant.id, user.id, request.client, {
-        purpose: 'password-reset',
-        ttlMs: this.otpSignIn!.restrictedSessionMs,
-      })
-      await this.audit.record(trx, {
-        tenantId: tenant.id,
-        actor: { kind: 'user', id: user.id, name: displayName },
-        action: 'login.succeeded',
-        target: user.id,
-        detail: {
-          session: created.row.id,
-          clientAddress: request.client.address,
-          restricted: 'set-password',
-          reason: 'reset.otp-accepted',
-        },
-      })
-      return created
+    return this.openSession(request, user, {
+      session: 'password-reset',
+      ttlMs: this.otpSignIn.restrictedSessionMs,
     })
-    return {
-      sessionId: row.id,
-      token,
-      expiresAt: row.expires_at,
-      user: { id: user.id, username: displayName, tenant: tenant.domain },
-      requiredAction: 'set-password',
-    }
   }
 
   private async recordFailure(
