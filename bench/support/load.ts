@@ -55,9 +55,20 @@ export async function closedLoop(
     }
   }
   await Promise.all(Array.from({ length: concurrency }, (_, id) => client(id)))
-  const cpu = process.cpuUsage(cpuBefore)
-  // CPU is spent over ramp + window + tail; attribute it per operation over the whole round.
-  const operations = index - errors
+  return roundResult(latencies, index - errors, errors, timing, process.cpuUsage(cpuBefore))
+}
+
+/**
+ * A round's figures. CPU is spent over ramp + window + tail, so it is attributed per operation
+ * over the whole round; the rate counts only operations that ended inside the window.
+ */
+function roundResult(
+  latencies: number[],
+  operations: number,
+  errors: number,
+  timing: RoundTiming,
+  cpu: NodeJS.CpuUsage,
+): LoadResult {
   return {
     completed: latencies.length,
     operations,
@@ -187,14 +198,5 @@ export async function openLoop(
     )
   }
   await Promise.all(running)
-  const cpu = process.cpuUsage(cpuBefore)
-  return {
-    completed: latencies.length,
-    operations,
-    errors,
-    seconds: timing.seconds,
-    perSecond: latencies.length / timing.seconds,
-    latencies,
-    cpuMsPerOperation: (cpu.user + cpu.system) / 1000 / Math.max(1, operations),
-  }
+  return roundResult(latencies, operations, errors, timing, process.cpuUsage(cpuBefore))
 }

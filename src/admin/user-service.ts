@@ -12,7 +12,7 @@ import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import { userStoresRepository } from '../persistence/repositories/user-stores.ts'
 import { type UserRow, usersRepository } from '../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../persistence/store-errors.ts'
-import { newId } from '../security/tokens.ts'
+import { isUuid, newId } from '../security/tokens.ts'
 import { validateClaims } from './claims-input.ts'
 import { roleNameKey } from './role-service.ts'
 import { toUserView, type UserView } from './user-view.ts'
@@ -32,8 +32,6 @@ export interface UpdateUserInput {
   username?: string | undefined
   claims?: Record<string, string | null> | undefined
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export class UserService {
   constructor(
@@ -139,7 +137,7 @@ export class UserService {
 
   /** Finds a user by id or by (optionally domain-qualified) user name. */
   async find(tenant: TenantRow, idOrName: string, db: Executor = this.db): Promise<UserRow | undefined> {
-    if (uuidPattern.test(idOrName)) {
+    if (isUuid(idOrName)) {
       const byId = await usersRepository.findById(db, tenant.id, idOrName.toLowerCase())
       if (byId) return byId
     }

@@ -5,6 +5,7 @@ import { type Executor, inTransaction } from '../persistence/executor.ts'
 import { type OutboxListQuery, type OutboxRow, outboxRepository } from '../persistence/repositories/outbox.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import type { OutboxStatus, OutboxTransport } from '../persistence/tables.ts'
+import { isUuid } from '../security/tokens.ts'
 import type { DeliveryRouter } from './delivery-router.ts'
 import type { Notifier } from './notifier.ts'
 import { type SendOutcome, sendTestMessage } from './smtp/index.ts'
@@ -61,8 +62,6 @@ function viewOf(row: OutboxRow): OutboxMessageView {
     bodyKept: row.body_sealed !== null,
   }
 }
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * What administrators see of outgoing mail: the outbox (status, attempts, errors, resend),
@@ -160,7 +159,7 @@ export class OutboxService {
   }
 
   private async find(tenant: TenantRow, id: string): Promise<OutboxRow> {
-    const row = uuid.test(id) ? await outboxRepository.find(this.db, tenant.id, id.toLowerCase()) : undefined
+    const row = isUuid(id) ? await outboxRepository.find(this.db, tenant.id, id.toLowerCase()) : undefined
     if (!row) throw new AppError('outbox.not-found', { detail: `No message ${id} in this tenant.` })
     return row
   }

@@ -17,6 +17,13 @@ export function newId(): string {
   return randomUUID()
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Whether a path value can be an id at all: anything else is not looked up. */
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value)
+}
+
 const passwordAlphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'
 
 /** A generated password: 24 characters from 56 symbols (about 139 bits). */

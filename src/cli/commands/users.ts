@@ -179,15 +179,7 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
       await withContext(globals(), async ({ container, out, tenant }) => {
         const scope = await tenant()
         const target = await container.users.require(scope, reference)
-        const otp = await container.forcedResets.offlineOtp(scope, target)
-        // Threat: whoever reads the code can sign in as the user; every read is on record.
-        if (otp !== undefined)
-          await container.audit.record(container.store.db, {
-            tenantId: scope.id,
-            actor: cliActor,
-            action: 'user.one-time-password-read',
-            target: target.id,
-          })
+        const otp = await container.forcedResets.readOfflineOtp(scope, target, cliActor)
         out.data(
           { oneTimePassword: otp ?? null },
           { columns: ['oneTimePassword'], rows: [{ oneTimePassword: otp ?? '(none pending)' }] },

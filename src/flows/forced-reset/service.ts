@@ -92,7 +92,7 @@ export class ForcedResetService {
       const now = this.clock.now()
       const wasPending = await pendingResetsRepository.clear(trx, user.id)
       const voided = await resetCodesRepository.voidForUser(trx, user.id)
-      await this.unlockAfterReset(trx, tenant, user, now)
+      await this.unlockAfterReset(trx, user, now)
       await claimsRepository.apply(trx, tenant.id, user.id, { [FORCED_RESET_CLAIM]: null })
       if (wasPending)
         await this.audit.record(trx, {
@@ -111,12 +111,13 @@ export class ForcedResetService {
    * reset (flag, lock and codes), whoever set it.
    */
   async completeIn(trx: Executor, tenantId: string, userId: string): Promise<boolean> {
+    // The pending row is the reset's source of truth (the lock, codes and claim come with it),
+    // so a password write without a pending reset costs this one statement.
+    if (!(await pendingResetsRepository.clear(trx, userId))) return false
     const user = await usersRepository.findById(trx, tenantId, userId)
     if (!user) return false
-    const wasPending = await pendingResetsRepository.clear(trx, userId)
     await resetCodesRepository.voidForUser(trx, userId)
-    await this.unlockAfterReset(trx, undefined, user, this.clock.now())
-    if (!wasPending) return false
+    await this.unlockAfterReset(trx, user, this.clock.now())
     await claimsRepository.apply(trx, tenantId, userId, { [FORCED_RESET_CLAIM]: null })
     const tenant = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst()
     if (tenant && this.policy(tenant).sendConfirmation) await this.queueConfirmation(trx, tenant, user)
@@ -168,11 +169,23 @@ export class ForcedResetService {
     })
   }
 
-  /** The live offline one-time password of a user, for administrators (the read is audited by the caller). */
-  async offlineOtp(tenant: TenantRow, user: UserRow): Promise<string | undefined> {
+  /**
+   * The live offline one-time password of a user, for administrators. Threat: whoever reads
+   * the code can sign in as the user, so every read that returns one is audited here, whatever
+   * the interface.
+   */
+  async readOfflineOtp(tenant: TenantRow, user: UserRow, actor: Actor): Promise<string | undefined> {
     const row = await resetCodesRepository.liveOfflineOtp(this.db, user.id, this.clock.now())
     if (!row?.sealed_secret || row.tenant_id !== tenant.id) return undefined
-    return this.offlineCodes.open(row.sealed_secret, row.id)
+    const otp = this.offlineCodes.open(row.sealed_secret, row.id)
+    if (otp !== undefined)
+      await this.audit.record(this.db, {
+        tenantId: tenant.id,
+        actor,
+        action: 'user.one-time-password-read',
+        target: user.id,
+      })
+    return otp
   }
 
   private async triggerIn(
@@ -289,8 +302,9 @@ export class ForcedResetService {
   }
 
   /** Unlocks an account locked for reset; an account locked for another reason stays locked. */
-  private async unlockAfterReset(trx: Executor, tenant: TenantRow | undefined, user: UserRow, now: number) {
-    const current = await usersRepository.findById(trx, tenant?.id ?? user.tenant_id, user.id)
+  private async unlockAfterReset(trx: Executor, user: UserRow, now: number) {
+    // Re-read: the caller's row may predate a lock set for another reason meanwhile.
+    const current = await usersRepository.findById(trx, user.tenant_id, user.id)
     if (current?.status === 'locked' && current.lock_reason === RESET_LOCK_REASON)
       await usersRepository.update(trx, current.tenant_id, user.id, {
         status: 'active',

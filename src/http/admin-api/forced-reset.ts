@@ -26,7 +26,7 @@ const TriggerResult = Type.Object({
 
 /** Forcing a user to replace the password: trigger, cancel, and the offline one-time password. */
 export function forcedResetRoutes(container: Container): FastifyPluginAsyncTypebox {
-  const { users, forcedResets, audit } = container
+  const { users, forcedResets } = container
   return async (app) => {
     app.post(
       '/users/:id/force-password-reset',
@@ -93,15 +93,7 @@ export function forcedResetRoutes(container: Container): FastifyPluginAsyncTypeb
       async (request) => {
         const tenant = tenantOf(request)
         const user = await users.require(tenant, request.params.id)
-        const otp = await forcedResets.offlineOtp(tenant, user)
-        // Threat: whoever reads the code can sign in as the user; every read is on record.
-        if (otp !== undefined)
-          await audit.record(container.store.db, {
-            tenantId: tenant.id,
-            actor: principalOf(request).actor,
-            action: 'user.one-time-password-read',
-            target: user.id,
-          })
+        const otp = await forcedResets.readOfflineOtp(tenant, user, principalOf(request).actor)
         return { oneTimePassword: otp ?? null }
       },
     )

@@ -5,6 +5,7 @@ import type { Container } from '../../container.ts'
 import { normalizeTenantDomain } from '../../domain/tenant.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import type { SessionPurpose } from '../../persistence/tables.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
 import { IsoDate } from '../schemas.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
@@ -125,12 +126,7 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
         },
       },
       async (request, reply) => {
-        const tenant = tenantOf(request)
-        const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
-        const session = presented
-          ? await sessions.authenticate(tenant, presented, 'password-reset')
-          : undefined
-        if (!session) throw new AppError('auth.required')
+        const { tenant, session } = await currentSession(request, 'password-reset')
         await forcedResets.setNewPassword(tenant, session, request.body.newPassword)
         const cookie = sessionCookie(config, tenant.domain)
         reply.clearCookie(cookie.name, cookie.options)
@@ -139,10 +135,10 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
       },
     )
 
-    async function currentSession(request: FastifyRequest) {
+    async function currentSession(request: FastifyRequest, purpose: SessionPurpose = 'full') {
       const tenant = tenantOf(request)
       const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
-      const session = presented ? await sessions.authenticate(tenant, presented) : undefined
+      const session = presented ? await sessions.authenticate(tenant, presented, purpose) : undefined
       if (!session) throw new AppError('auth.required')
       return { tenant, session }
     }

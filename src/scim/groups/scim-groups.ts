@@ -2,6 +2,7 @@ import type { Principal } from '../../admin/admin-authenticator.ts'
 import type { RoleService } from '../../admin/role-service.ts'
 import type { Executor } from '../../persistence/executor.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import { isUuid } from '../../security/tokens.ts'
 import { scimError } from '../errors.ts'
 import { type Precondition, requireVersion } from '../etag.ts'
 import { applyPatch } from '../patch/apply-patch.ts'
@@ -14,8 +15,6 @@ import type { GroupRecord } from './group-record.ts'
 import { renderGroup } from './group-resource.ts'
 import type { ScimGroupWriter } from './group-writer.ts'
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** SCIM Group use cases over Rekey roles. */
 export class ScimGroups {
   constructor(
@@ -25,7 +24,7 @@ export class ScimGroups {
   ) {}
 
   async get(tenant: TenantRow, id: string, withMembers = true): Promise<GroupRecord> {
-    const record = uuid.test(id)
+    const record = isUuid(id)
       ? await readGroupRecord(this.db, tenant.id, id.toLowerCase(), withMembers)
       : undefined
     if (!record) throw scimError.notFound(`No group with id ${id} in this tenant.`)

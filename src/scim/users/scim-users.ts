@@ -2,6 +2,7 @@ import type { UserService } from '../../admin/user-service.ts'
 import type { Actor } from '../../observability/audit.ts'
 import type { Executor } from '../../persistence/executor.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import { isUuid } from '../../security/tokens.ts'
 import { scimError } from '../errors.ts'
 import { type Precondition, requireVersion } from '../etag.ts'
 import { applyPatch } from '../patch/apply-patch.ts'
@@ -14,8 +15,6 @@ import type { UserRecord } from './user-record.ts'
 import { renderUser } from './user-resource.ts'
 import type { ScimUserWriter } from './user-writer.ts'
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** SCIM User use cases: reads, list and search, create, replace, patch, delete. */
 export class ScimUsers {
   constructor(
@@ -25,7 +24,7 @@ export class ScimUsers {
   ) {}
 
   async get(tenant: TenantRow, id: string): Promise<UserRecord> {
-    const record = uuid.test(id) ? await readUserRecord(this.db, tenant.id, id.toLowerCase()) : undefined
+    const record = isUuid(id) ? await readUserRecord(this.db, tenant.id, id.toLowerCase()) : undefined
     if (!record) throw scimError.notFound(`No user with id ${id} in this tenant.`)
     return record
   }
