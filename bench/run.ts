@@ -2,12 +2,13 @@
 // 127.0.0.1 and prints one table per scenario. Nothing is written to disk besides temporary
 // directories that are removed afterwards.
 import { parseArgs } from 'node:util'
+import { bulkResetScenario } from './scenarios/bulk-reset.ts'
 import { loginScenario } from './scenarios/login.ts'
 import { notifyScenario } from './scenarios/notify.ts'
 import type { Scenario, ScenarioOptions, ScenarioReport } from './scenarios/scenario.ts'
 import { scimScenario } from './scenarios/scim.ts'
 
-const scenarios: Scenario[] = [loginScenario, scimScenario, notifyScenario]
+const scenarios: Scenario[] = [loginScenario, scimScenario, notifyScenario, bulkResetScenario]
 
 const USAGE = `usage: npm run bench -- <scenario…> [options]
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import { AdminAuthenticator } from './admin/admin-authenticator.ts'
+import { TenantPolicyService } from './admin/policies/tenant-policy-service.ts'
 import { RoleService } from './admin/role-service.ts'
 import { SessionService } from './admin/session-service.ts'
 import { TenantService } from './admin/tenant-service.ts'
@@ -11,9 +12,17 @@ import type { Config } from './config/schema.ts'
 import { PasswordWriter } from './credentials/password-writer.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
 import { defaultLoginChecks } from './domain/login-checks.ts'
+import { AccountService } from './flows/account/service.ts'
+import { BulkResetRunner } from './flows/bulk-reset/runner.ts'
+import { BulkResetService } from './flows/bulk-reset/service.ts'
 import { ForcedResetService } from './flows/forced-reset/service.ts'
+import { BatchTrigger } from './flows/forced-reset/trigger-batch.ts'
 import { CredentialVerifier } from './flows/login/credential-verifier.ts'
 import { LoginService } from './flows/login/service.ts'
+import { SignInSessions } from './flows/login/sign-in-session.ts'
+import { ResetPromptDecider } from './flows/reset-prompt/gate.ts'
+import { ResetPromptService } from './flows/reset-prompt/service.ts'
+import { resetPromptSettings } from './flows/reset-prompt/settings.ts'
 import { DeliveryRouter } from './notifications/delivery-router.ts'
 import { Notifier } from './notifications/notifier.ts'
 import { OutboxWorker } from './notifications/outbox/outbox-worker.ts'
@@ -62,6 +71,16 @@ export interface Container {
   /** Delivers queued mail; `rekey serve` starts it unless `notifications.worker` is off. */
   outboxWorker: OutboxWorker
   forcedResets: ForcedResetService
+  /** Bulk forced resets: dry runs, jobs and their progress, cancel. */
+  bulkResets: BulkResetService
+  /** Runs bulk reset jobs; `rekey serve` starts it, and it resumes jobs a stopped process left. */
+  bulkResetRunner: BulkResetRunner
+  /** Each tenant's forced-reset and password policy (configuration overlaid with the tenant's changes). */
+  tenantPolicies: TenantPolicyService
+  /** The reset-password prompt after sign-in: set a new password or, where allowed, skip. */
+  resetPrompt: ResetPromptService
+  /** A signed-in user's own account: who am I, change my password. */
+  account: AccountService
   /** Seals tenant SMTP URLs (they may carry a relay password). */
   smtpSecrets: SealedBox
   /** A tenant's own SMTP relay settings (sealed URL, From address). */
@@ -97,22 +116,8 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     config.auth.basic_cache_max_entries,
     randomBytes(32),
   )
-  const passwords = new PasswordWriter(
-    hasher,
-    { minLength: config.passwords.min_length, maxLength: config.passwords.max_length },
-    clock,
-    audit,
-    basicAuthCache,
-  )
-  const users = new UserService(db, clock, audit, passwords)
-  const roles = new RoleService(db, clock, audit, users)
-  const tenants = new TenantService(db, clock, audit, users, roles, passwords)
-  const tokens = new TokenService(db, clock, audit)
-  const sessions = new SessionService(db, clock, audit, config.auth.session_ttl_seconds * 1000)
-  const verifier = new CredentialVerifier(db, hasher, clock)
-  const adminAuth = new AdminAuthenticator(db, verifier, basicAuthCache, tokens, sessions, audit)
-  const scimUsers = new ScimUsers(db, new ScimUserWriter(db, clock, audit, users, passwords), users)
-  const scimGroups = new ScimGroups(db, new ScimGroupWriter(db, clock, audit, roles), roles)
+  const tenantPolicies = new TenantPolicyService(db, config, clock, audit)
+  const passwords = new PasswordWriter(db, hasher, tenantPolicies, clock, audit, basicAuthCache)
   const metrics = new Metrics()
   const templates = new TemplateService(db, clock, audit)
   const notifier = new Notifier(config, clock, templates, new SealedBox(secretKey, 'outbox-body'), metrics)
@@ -152,8 +157,59 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     secretKey,
     new SealedBox(secretKey, 'offline-otp'),
     passwords,
+    tenantPolicies,
   )
-  const login = new LoginService(db, clock, audit, verifier, sessions, defaultLoginChecks, forcedResets)
+  const users = new UserService(db, clock, audit, passwords, forcedResets)
+  const roles = new RoleService(db, clock, audit, users)
+  const tenants = new TenantService(db, clock, audit, users, roles, passwords)
+  const tokens = new TokenService(db, clock, audit)
+  const sessions = new SessionService(db, clock, audit, config.auth.session_ttl_seconds * 1000)
+  const verifier = new CredentialVerifier(db, hasher, clock)
+  const adminAuth = new AdminAuthenticator(db, verifier, basicAuthCache, tokens, sessions, audit)
+  const scimUsers = new ScimUsers(
+    db,
+    new ScimUserWriter(db, clock, audit, users, passwords, forcedResets),
+    users,
+  )
+  const scimGroups = new ScimGroups(db, new ScimGroupWriter(db, clock, audit, roles), roles)
+  const promptSettings = resetPromptSettings(config)
+  const login = new LoginService(
+    db,
+    clock,
+    audit,
+    verifier,
+    sessions,
+    defaultLoginChecks,
+    forcedResets,
+    new ResetPromptDecider(db, clock, promptSettings, tenantPolicies),
+  )
+  const resetPrompt = new ResetPromptService(
+    db,
+    clock,
+    promptSettings,
+    tenantPolicies,
+    passwords,
+    new SignInSessions(db, audit, sessions),
+  )
+  // PasswordUpdated: a new password answers the prompt's attribute, so the next sign-in is not prompted.
+  passwords.onPasswordWritten((trx, write) => resetPrompt.clearAttributeIn(trx, write))
+  const account = new AccountService(db, verifier, passwords)
+  const bulkResetRunner = new BulkResetRunner(
+    db,
+    clock,
+    audit,
+    tenantPolicies,
+    new BatchTrigger({
+      config,
+      clock,
+      audit,
+      notifier,
+      secretKey,
+      offlineCodes: new SealedBox(secretKey, 'offline-otp'),
+    }),
+    logger.child({ component: 'bulk-reset' }),
+  )
+  const bulkResets = new BulkResetService(db, clock, audit, tenantPolicies, () => bulkResetRunner.nudge())
   // Any new password ends a pending forced reset: flag, lock and codes, in the write's transaction.
   passwords.onPasswordWritten((trx, write) =>
     forcedResets.completeIn(trx, write.tenantId, write.userId).then(() => undefined),
@@ -186,6 +242,11 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     outboxWorker,
     smtpSecrets,
     forcedResets,
+    bulkResets,
+    bulkResetRunner,
+    tenantPolicies,
+    resetPrompt,
+    account,
     tenantSmtp,
     async ping() {
       try {
@@ -196,6 +257,7 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
       }
     },
     async close() {
+      await bulkResetRunner.stop()
       await outboxWorker.stop()
       await deliveryRouter.close()
       await store.close()

@@ -137,7 +137,7 @@ export class TenantService {
     adminPassword: string,
     actor: Actor,
   ): Promise<TenantRow> {
-    const prepared = await this.passwords.prepare(adminPassword)
+    const prepared = await this.passwords.prepare(adminPassword, { userName: 'admin' })
     return inTransaction(this.db, async (trx) => {
       const tenant = await this.create(domain, displayName, actor, trx)
       await this.users.create(tenant, { username: 'admin', prepared, roles: [ADMIN_ROLE] }, actor, trx)

@@ -1,7 +1,9 @@
 import type { PasswordWriter, PreparedPassword } from '../credentials/password-writer.ts'
 import type { Clock } from '../domain/clock.ts'
-import { parseUserName, userNameKey } from '../domain/user-name.ts'
+import type { Permission } from '../domain/permissions.ts'
+import { displayUserName, parseUserName, userNameKey } from '../domain/user-name.ts'
 import { AppError } from '../errors/app-error.ts'
+import type { ClaimWriteOptions } from '../flows/forced-reset/service.ts'
 import type { Actor, AuditLog } from '../observability/audit.ts'
 import { type Executor, inTransaction } from '../persistence/executor.ts'
 import { claimsRepository } from '../persistence/repositories/claims.ts'
@@ -33,12 +35,35 @@ export interface UpdateUserInput {
   claims?: Record<string, string | null> | undefined
 }
 
+/**
+ * Writes a user's claims with the meaning some claims carry (the forced-reset flag starts or
+ * cancels a reset; server-maintained claims are refused): the forced-reset service.
+ */
+export interface UserClaimWriter {
+  writeClaimsIn(
+    trx: Executor,
+    tenant: TenantRow,
+    user: UserRow,
+    changes: Readonly<Record<string, string | null>>,
+    options: ClaimWriteOptions,
+  ): Promise<unknown>
+}
+
+/** Through which interface a change arrives, and the caller's permissions (absent: the CLI). */
+export interface WriteContext {
+  channel: string
+  permissions?: ReadonlySet<Permission> | undefined
+}
+
+const adminApiContext: WriteContext = { channel: 'admin-api' }
+
 export class UserService {
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly passwords: PasswordWriter,
+    private readonly claims: UserClaimWriter,
   ) {}
 
   private parseName(input: string) {
@@ -66,6 +91,7 @@ export class UserService {
     input: CreateUserInput,
     actor: Actor,
     db: Executor = this.db,
+    context: WriteContext = adminApiContext,
   ): Promise<UserView> {
     const { storeDomain, name } = this.parseName(input.username)
     if (input.claims) validateClaims(input.claims, false)
@@ -73,7 +99,8 @@ export class UserService {
       throw new AppError('request.invalid', { detail: 'Give either password or passwordHash, not both.' })
     }
     let prepared: PreparedPassword | undefined = input.prepared
-    if (input.password !== undefined) prepared = await this.passwords.prepare(input.password)
+    if (input.password !== undefined)
+      prepared = await this.passwords.prepare(input.password, { tenant, userName: input.username })
     if (input.passwordHash !== undefined) prepared = this.passwords.prepareImported(input.passwordHash)
     const now = this.clock.now()
     const row: UserRow = {
@@ -93,7 +120,6 @@ export class UserService {
         await this.requireStore(trx, tenant, storeDomain)
         const roleIds = await this.resolveRoles(trx, tenant, input.roles ?? [])
         await usersRepository.insert(trx, row)
-        if (input.claims) await claimsRepository.apply(trx, tenant.id, row.id, input.claims)
         if (prepared) {
           await this.passwords.write(trx, prepared, {
             tenantId: tenant.id,
@@ -105,6 +131,9 @@ export class UserService {
         }
         for (const roleId of roleIds)
           await rolesRepository.addMember(trx, tenant.id, roleId, row.id, now, { newUser: true })
+        // Last: a forced-reset flag among the claims starts a reset of the finished account.
+        if (input.claims)
+          await this.claims.writeClaimsIn(trx, tenant, row, input.claims, { actor, ...context })
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,
@@ -186,7 +215,13 @@ export class UserService {
     }
   }
 
-  async update(tenant: TenantRow, idOrName: string, input: UpdateUserInput, actor: Actor): Promise<UserView> {
+  async update(
+    tenant: TenantRow,
+    idOrName: string,
+    input: UpdateUserInput,
+    actor: Actor,
+    context: WriteContext = adminApiContext,
+  ): Promise<UserView> {
     if (input.claims) validateClaims(input.claims, true)
     const parsedName = input.username === undefined ? undefined : this.parseName(input.username)
     try {
@@ -195,11 +230,12 @@ export class UserService {
         if (parsedName && parsedName.storeDomain !== row.store_domain) {
           throw new AppError('request.invalid', { detail: 'A user cannot move between user store domains.' })
         }
-        if (input.claims) await claimsRepository.apply(trx, tenant.id, row.id, input.claims)
         await usersRepository.update(trx, tenant.id, row.id, {
           updated_at: this.clock.now(),
           ...(parsedName ? { username: parsedName.name, username_key: userNameKey(parsedName.name) } : {}),
         })
+        if (input.claims)
+          await this.claims.writeClaimsIn(trx, tenant, row, input.claims, { actor, ...context })
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,
@@ -237,7 +273,11 @@ export class UserService {
 
   async setPassword(tenant: TenantRow, idOrName: string, password: string, actor: Actor): Promise<void> {
     const row = await this.require(tenant, idOrName)
-    const prepared = await this.passwords.prepare(password)
+    const prepared = await this.passwords.prepare(password, {
+      tenant,
+      userId: row.id,
+      userName: displayUserName(row.store_domain, row.username),
+    })
     await inTransaction(this.db, async (trx) => {
       await this.require(tenant, row.id, trx)
       await this.passwords.write(trx, prepared, {

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError, type OutputConfiguration } from 'commander'
 import { ConfigError } from '../config/config-error.ts'
 import { AppError } from '../errors/app-error.ts'
+import { registerAuditCommands } from './commands/audit.ts'
 import { registerConfigCommands } from './commands/config.ts'
+import { registerForceResetCommand } from './commands/force-reset.ts'
 import { registerMailCommands } from './commands/mail.ts'
 import { registerMigrateCommand } from './commands/migrate.ts'
+import { registerPolicyCommands } from './commands/policies.ts'
 import { registerRoleCommands } from './commands/roles.ts'
 import { registerServeCommand } from './commands/serve.ts'
 import { registerTemplateCommands } from './commands/templates.ts'
@@ -45,10 +48,13 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   registerConfigCommands(program, globals)
   registerTenantCommands(program, globals)
   registerUserCommands(program, globals)
+  registerForceResetCommand(program, globals)
   registerRoleCommands(program, globals)
   registerTokenCommands(program, globals)
   registerTemplateCommands(program, globals)
   registerMailCommands(program, globals)
+  registerPolicyCommands(program, globals)
+  registerAuditCommands(program, globals)
   return program
 }
 

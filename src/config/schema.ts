@@ -186,6 +186,42 @@ export const configSchema = Type.Object(
           'Let the sign-in page say that a reset is pending. Off: the generic "Login failed!" message, which tells an attacker nothing.',
       }),
     }),
+    reset_prompt: section('Reset-password prompt at sign-in (a user attribute asks for a new password)', {
+      enabled: Type.Boolean({
+        default: false,
+        env: 'REKEY_RESET_PROMPT_ENABLED',
+        description:
+          "After a correct password, ask for a new one when the user attribute named by `attribute` is `true`. Off by default: sign-ins then read no attribute. A password older than the password policy's `max_age_days` leads to the prompt either way.",
+      }),
+      attribute: Type.String({
+        default: 'resetPassword',
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[^\\s]+$',
+        env: 'REKEY_RESET_PROMPT_ATTRIBUTE',
+        description:
+          'Name of the attribute whose value `true` (any letter case) leads to the prompt. With `attribute_source = "claims"` a bare name is the claim `http://wso2.org/claims/<name>`; a full claim URI is used as is.',
+      }),
+      attribute_source: Type.Union([Type.Literal('claims'), Type.Literal('login-context')], {
+        default: 'claims',
+        env: 'REKEY_RESET_PROMPT_ATTRIBUTE_SOURCE',
+        description:
+          "Where the attribute is read: `claims` (the user's claims; setting a new password removes the claim, so the next sign-in is not prompted) or `login-context` (the `context` object of the sign-in request).",
+      }),
+      allow_skip: Type.Boolean({
+        default: false,
+        env: 'REKEY_RESET_PROMPT_ALLOW_SKIP',
+        description:
+          'Let the user skip the prompt and sign in with the current password. Never for an expired password.',
+      }),
+      regular_expression: Type.String({
+        default: '',
+        maxLength: 200,
+        env: 'REKEY_RESET_PROMPT_REGULAR_EXPRESSION',
+        description:
+          'Regular expression (Unicode mode) a password chosen at the prompt must match, on top of the password policy. Empty: none. Patterns that could backtrack catastrophically are refused at start.',
+      }),
+    }),
     notifications: section('Notification outbox', {
       worker: Type.Boolean({
         default: true,
@@ -253,43 +289,87 @@ export const configSchema = Type.Object(
           'Address users are told to contact when a message was unexpected (`{{support-email}}`). Empty: the address of `smtp.from`.',
       }),
     }),
-    passwords: section('Password hashing and basic policy', {
-      argon2_memory_kib: Type.Integer({
-        default: 19_456,
-        minimum: 1024,
-        maximum: 4_194_304,
-        env: 'REKEY_PASSWORDS_ARGON2_MEMORY_KIB',
-        description: 'argon2id memory cost in KiB (OWASP: 19456).',
-      }),
-      argon2_iterations: Type.Integer({
-        default: 2,
-        minimum: 1,
-        maximum: 50,
-        env: 'REKEY_PASSWORDS_ARGON2_ITERATIONS',
-        description: 'argon2id time cost (OWASP: 2).',
-      }),
-      argon2_parallelism: Type.Integer({
-        default: 1,
-        minimum: 1,
-        maximum: 16,
-        env: 'REKEY_PASSWORDS_ARGON2_PARALLELISM',
-        description: 'argon2id lanes (OWASP: 1).',
-      }),
-      min_length: Type.Integer({
-        default: 8,
-        minimum: 1,
-        maximum: 256,
-        env: 'REKEY_PASSWORDS_MIN_LENGTH',
-        description: 'Shortest password accepted, in characters.',
-      }),
-      max_length: Type.Integer({
-        default: 256,
-        minimum: 16,
-        maximum: 4096,
-        env: 'REKEY_PASSWORDS_MAX_LENGTH',
-        description: 'Longest password accepted, in characters (bounds hashing work per request).',
-      }),
-    }),
+    passwords: section(
+      'Password hashing and the default password policy (each tenant may override the policy)',
+      {
+        argon2_memory_kib: Type.Integer({
+          default: 19_456,
+          minimum: 1024,
+          maximum: 4_194_304,
+          env: 'REKEY_PASSWORDS_ARGON2_MEMORY_KIB',
+          description: 'argon2id memory cost in KiB (OWASP: 19456).',
+        }),
+        argon2_iterations: Type.Integer({
+          default: 2,
+          minimum: 1,
+          maximum: 50,
+          env: 'REKEY_PASSWORDS_ARGON2_ITERATIONS',
+          description: 'argon2id time cost (OWASP: 2).',
+        }),
+        argon2_parallelism: Type.Integer({
+          default: 1,
+          minimum: 1,
+          maximum: 16,
+          env: 'REKEY_PASSWORDS_ARGON2_PARALLELISM',
+          description: 'argon2id lanes (OWASP: 1).',
+        }),
+        min_length: Type.Integer({
+          default: 8,
+          minimum: 1,
+          maximum: 256,
+          env: 'REKEY_PASSWORDS_MIN_LENGTH',
+          description: 'Shortest password accepted, in characters.',
+        }),
+        max_length: Type.Integer({
+          default: 256,
+          minimum: 16,
+          maximum: 4096,
+          env: 'REKEY_PASSWORDS_MAX_LENGTH',
+          description: 'Longest password accepted, in characters (bounds hashing work per request).',
+        }),
+        pattern: Type.String({
+          default: '',
+          maxLength: 200,
+          env: 'REKEY_PASSWORDS_PATTERN',
+          description:
+            'Regular expression (Unicode mode) a new password must match somewhere; anchor it with ^…$ to match all. Empty: no pattern. Patterns that could backtrack catastrophically are refused.',
+        }),
+        pattern_description: Type.String({
+          default: '',
+          maxLength: 200,
+          env: 'REKEY_PASSWORDS_PATTERN_DESCRIPTION',
+          description:
+            'What the pattern asks for, shown to users whose password does not match (required with a pattern).',
+        }),
+        forbid_user_name: Type.Boolean({
+          default: true,
+          env: 'REKEY_PASSWORDS_FORBID_USER_NAME',
+          description: 'Refuse passwords that contain the user name (or the user name reversed).',
+        }),
+        history_count: Type.Integer({
+          default: 5,
+          minimum: 0,
+          maximum: 24,
+          env: 'REKEY_PASSWORDS_HISTORY_COUNT',
+          description:
+            'How many earlier passwords (the current one included) may not be reused. 0: no history.',
+        }),
+        check_common_passwords: Type.Boolean({
+          default: true,
+          env: 'REKEY_PASSWORDS_CHECK_COMMON_PASSWORDS',
+          description:
+            'Refuse passwords from the shipped list of common passwords (about 94,000 entries), also with a short suffix such as digits appended.',
+        }),
+        max_age_days: Type.Integer({
+          default: 0,
+          minimum: 0,
+          maximum: 3650,
+          env: 'REKEY_PASSWORDS_MAX_AGE_DAYS',
+          description:
+            'Days after which a password must be replaced: the next sign-in leads to the set-a-new-password prompt. 0: passwords do not expire.',
+        }),
+      },
+    ),
     auth: section('Sessions and API authentication', {
       session_ttl_seconds: Type.Integer({
         default: 28_800,

@@ -1,5 +1,11 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { serverPasswordPolicy } from '../admin/policies/defaults.ts'
+import {
+  checkPatternSafety,
+  checkPolicyDefinition,
+  type PasswordPolicy,
+} from '../domain/password-policy/index.ts'
 import { SmtpConfigError, smtpSettingsFromUrl } from '../notifications/smtp/index.ts'
 import type { ConfigProblem } from './config-error.ts'
 import type { Config } from './schema.ts'
@@ -113,6 +119,10 @@ export function checkConfigSemantics(config: Config): ConfigProblem[] {
   if (config.passwords.min_length > config.passwords.max_length) {
     problems.push({ key: 'passwords.min_length', reason: 'must not exceed passwords.max_length' })
   }
+  problems.push(...checkPasswordPolicyKeys(config))
+  if (config.reset_prompt.regular_expression !== '')
+    for (const reason of checkPatternSafety(config.reset_prompt.regular_expression))
+      problems.push({ key: 'reset_prompt.regular_expression', reason })
   problems.push(...checkSmtp(config))
   if (config.notifications.retry_base_seconds > config.notifications.retry_max_seconds)
     problems.push({
@@ -131,4 +141,16 @@ export function publicUrl(config: Config, port = config.server.port): string {
       ? `[${config.server.host}]`
       : config.server.host
   return `${scheme}://${host}:${port}`
+}
+
+const policyKeys: Partial<Record<keyof PasswordPolicy, string>> = {
+  pattern: 'passwords.pattern',
+  patternDescription: 'passwords.pattern_description',
+}
+
+/** The server's default password policy must be one a tenant could save: a safe, described pattern. */
+function checkPasswordPolicyKeys(config: Config): ConfigProblem[] {
+  return checkPolicyDefinition(serverPasswordPolicy(config))
+    .filter((problem) => policyKeys[problem.field] !== undefined)
+    .map((problem) => ({ key: policyKeys[problem.field]!, reason: problem.message }))
 }

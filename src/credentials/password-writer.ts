@@ -1,10 +1,17 @@
 import type { Clock } from '../domain/clock.ts'
-import { type BasicPasswordPolicy, checkBasicPolicy } from '../domain/password-policy.ts'
+import {
+  checkNewPassword,
+  type PasswordPolicy,
+  type PreviousPasswordMatcher,
+} from '../domain/password-policy/index.ts'
+import type { PolicyViolation } from '../domain/password-policy.ts'
 import { AppError } from '../errors/app-error.ts'
 import type { Actor, AuditLog } from '../observability/audit.ts'
 import type { Executor } from '../persistence/executor.ts'
 import { credentialsRepository } from '../persistence/repositories/credentials.ts'
+import { passwordHistoryRepository } from '../persistence/repositories/password-history.ts'
 import { sessionsRepository } from '../persistence/repositories/sessions.ts'
+import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import type { BasicAuthCache } from '../security/basic-auth-cache.ts'
 import { isSupportedImportedHash } from '../security/imported-hashes.ts'
 import { isArgon2id, type PasswordHasher } from '../security/password-hasher.ts'
@@ -35,6 +42,34 @@ export interface PasswordWrite {
 
 export type PasswordWrittenHook = (db: Executor, write: PasswordWrite) => Promise<void>
 
+/** Whose password is being chosen: the policy is the tenant's, and some rules need the user. */
+export interface PasswordSubject {
+  /** Absent for the first account of a tenant being created: the server's policy applies. */
+  tenant?: TenantRow | undefined
+  /** Absent for an account being created: it has no history yet. */
+  userId?: string | undefined
+  /** As the user signs in (`alice` or `PARTNERS/alice`), for the not-the-user-name rule. */
+  userName: string
+}
+
+/** Where the writer reads a tenant's password policy (the tenant policy service). */
+export interface PasswordPolicySource {
+  passwordPolicy(tenant: TenantRow): Promise<PasswordPolicy>
+  serverPasswordPolicy(): PasswordPolicy
+}
+
+/** The answer to a password the policy refuses: every failed rule, for a form to show at once. */
+export function weakPasswordError(violations: readonly PolicyViolation[]): AppError {
+  return new AppError('password.weak', {
+    detail: `The password ${violations.map((violation) => violation.message).join(' and ')}.`,
+    errors: violations.map((violation) => ({
+      pointer: '/password',
+      message: violation.message,
+      rule: violation.rule,
+    })),
+  })
+}
+
 /**
  * The one place a password is written. It hashes (in `prepare`), stores the credential with
  * `changed_at`, revokes the user's sessions, drops cached Basic verifications and audits.
@@ -45,8 +80,9 @@ export class PasswordWriter {
   private readonly hooks: PasswordWrittenHook[] = []
 
   constructor(
+    private readonly db: Executor,
     private readonly hasher: PasswordHasher,
-    private readonly policy: BasicPasswordPolicy,
+    private readonly policies: PasswordPolicySource,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly basicAuthCache: BasicAuthCache,
@@ -56,16 +92,32 @@ export class PasswordWriter {
     this.hooks.push(hook)
   }
 
-  /** Checks policy and hashes; done before a transaction opens so no lock is held while hashing. */
-  async prepare(password: string): Promise<PreparedPassword> {
-    const violations = checkBasicPolicy(password, this.policy)
-    if (violations.length > 0) {
-      throw new AppError('password.weak', {
-        detail: `The password ${violations.map((violation) => violation.message).join(' and ')}.`,
-        errors: violations.map((violation) => ({ pointer: '/password', message: violation.message })),
-      })
-    }
+  /**
+   * Checks the tenant's password policy (the history last: it costs a hash verification per
+   * entry) and hashes. Done before a transaction opens so no lock is held while hashing.
+   */
+  async prepare(password: string, subject: PasswordSubject): Promise<PreparedPassword> {
+    const policy = subject.tenant
+      ? await this.policies.passwordPolicy(subject.tenant)
+      : this.policies.serverPasswordPolicy()
+    const violations = await checkNewPassword(
+      password,
+      { userName: subject.userName, policy },
+      subject.userId ? await this.previousPasswords(subject.userId, policy.historyCount) : [],
+    )
+    if (violations.length > 0) throw weakPasswordError(violations)
     return { [preparedBrand]: true, hash: await this.hasher.hash(password), source: 'set' }
+  }
+
+  /** The current password first, then the replaced ones, newest first. */
+  private async previousPasswords(userId: string, count: number): Promise<PreviousPasswordMatcher[]> {
+    if (count <= 0) return []
+    const [current, earlier] = await Promise.all([
+      credentialsRepository.find(this.db, userId),
+      passwordHistoryRepository.recent(this.db, userId, count),
+    ])
+    const hashes = current ? [current.hash, ...earlier] : earlier
+    return hashes.map((hash) => async (candidate) => (await this.hasher.verify(hash, candidate)).ok)
   }
 
   /** Accepts an existing hash from another product; it is upgraded to argon2id at the next sign-in. */
@@ -82,6 +134,16 @@ export class PasswordWriter {
 
   async write(db: Executor, prepared: PreparedPassword, write: PasswordWrite): Promise<void> {
     const now = this.clock.now()
+    if (!write.isNewUser) {
+      const previous = await credentialsRepository.find(db, write.userId)
+      if (previous)
+        await passwordHistoryRepository.remember(db, {
+          tenantId: write.tenantId,
+          userId: write.userId,
+          hash: previous.hash,
+          replacedAt: now,
+        })
+    }
     await credentialsRepository.upsert(db, {
       user_id: write.userId,
       tenant_id: write.tenantId,

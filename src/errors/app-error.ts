@@ -4,7 +4,7 @@ import { type ErrorCode, errorCatalog } from './codes.ts'
 export interface ErrorDetails {
   detail?: string
   /** Field-level problems, for forms and validation answers. */
-  errors?: Array<{ pointer: string; message: string }>
+  errors?: Array<{ pointer: string; message: string; rule?: string }>
   /**
    * A finer, stable reason for clients that branch on it (`reset.pending`), and the reference
    * server's numeric code for the same (17006), for clients written against it.

@@ -7,11 +7,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySche
 import type { Container } from '../container.ts'
 import { AppError } from '../errors/app-error.ts'
 import { adminApi } from './admin-api/index.ts'
+import { promptAndAccountApi } from './auth-api/prompt-routes.ts'
 import { authApi } from './auth-api/routes.ts'
 import { healthRoutes, type Readiness } from './health.ts'
+import { endUserPages, pageAssets } from './pages/index.ts'
+import { PageViews } from './pages/views.ts'
 import { problemErrorHandler, sendProblem } from './problem.ts'
 import { scimApi } from './scim/index.ts'
 import { securityHeadersPlugin } from './security-headers.ts'
+import { soapApi } from './soap/index.ts'
 import { validatorCompiler } from './validation.ts'
 import './request-context.ts'
 
@@ -121,9 +125,18 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
 
   await app.register(authApi(container, { isTenantScoped: false }), { prefix: '/api/auth' })
   await app.register(authApi(container, { isTenantScoped: true }), { prefix: '/t/:tenant/api/auth' })
+  await app.register(promptAndAccountApi(container), { prefix: '/api/auth' })
+  await app.register(promptAndAccountApi(container), { prefix: '/t/:tenant/api/auth' })
   await app.register(adminApi(container, { withTenantManagement: true }), { prefix: '/api/admin' })
   await app.register(adminApi(container, { withTenantManagement: false }), { prefix: '/t/:tenant/api/admin' })
   await app.register(scimApi(container), { prefix: '/scim2' })
   await app.register(scimApi(container), { prefix: '/t/:tenant/scim2' })
+  await app.register(soapApi(container))
+  await app.register(soapApi(container), { prefix: '/t/:tenant' })
+  // End-user pages: templates compiled once, shared by the root and every tenant's URL space.
+  const pageViews = new PageViews()
+  await app.register(pageAssets)
+  await app.register(endUserPages(container, pageViews))
+  await app.register(endUserPages(container, pageViews), { prefix: '/t/:tenant' })
   return app as unknown as FastifyInstance
 }

@@ -12,7 +12,11 @@ export const problemSchema = Type.Object(
     code: Type.String(),
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({ pointer: Type.String(), message: Type.String(), rule: Type.Optional(Type.String()) }),
+      ),
+    ),
     reason: Type.Optional(Type.String()),
     legacyCode: Type.Optional(Type.Integer()),
   },

@@ -34,6 +34,22 @@ export function securityHeaders(options: SecurityHeaderOptions): Readonly<Record
 }
 
 /**
+ * What the end-user pages add over `securityHeaders` on their own scope. Threats: injected
+ * markup running script (no script source at all, styles only from our own stylesheet),
+ * forms posting elsewhere, framing (clickjacking), `<base>` hijacking relative links; and
+ * pages with CSRF tokens, reset tokens or account details kept in shared caches or the
+ * back-button history after sign-out (`no-store`).
+ */
+export function pageSecurityHeaders(): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'content-security-policy':
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'cache-control': 'no-store',
+    'x-frame-options': 'DENY',
+  })
+}
+
+/**
  * Sets the headers on every reply, errors and 404s included. They are computed once: building
  * them per request (as general-purpose middleware does) costs more than some whole answers.
  */

@@ -2,12 +2,13 @@ import type { Config } from '../config/schema.ts'
 import type { Clock } from '../domain/clock.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { Executor } from '../persistence/executor.ts'
-import { outboxRepository } from '../persistence/repositories/outbox.ts'
+import { type OutboxRow, outboxRepository } from '../persistence/repositories/outbox.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import type { SealedBox } from '../security/sealed-box.ts'
+import { timeOrderedId } from '../security/time-ordered-id.ts'
 import { newId } from '../security/tokens.ts'
 import type { TemplateService } from './template-service.ts'
-import type { TemplateType, TemplateValues } from './templates/index.ts'
+import type { CompiledTemplate, TemplateType, TemplateValues } from './templates/index.ts'
 
 export interface NotificationRequest {
   tenant: TenantRow
@@ -68,15 +69,58 @@ export class Notifier {
       request.type,
       request.userLocale,
     )
+    const row = this.outboxRow(request, locale, compiled, this.clock.now())
+    const queued = await outboxRepository.insert(trx, row)
+    if (queued) {
+      this.metrics.outboxQueued.inc({ type: request.type })
+      this.nudgeAfterCommit()
+    }
+    return { id: row.id, queued }
+  }
+
+  /**
+   * Queues many messages in the caller's transaction with one multi-row insert (bulk resets):
+   * each template is looked up once per tenant, type and user locale, not once per message.
+   * The answers are in the order of the requests.
+   */
+  async enqueueMany(trx: Executor, requests: readonly NotificationRequest[]): Promise<QueuedNotification[]> {
+    if (requests.length === 0) return []
+    const now = this.clock.now()
+    const templates = new Map<string, { locale: string; compiled: CompiledTemplate }>()
+    const rows: OutboxRow[] = []
+    for (const request of requests) {
+      const key = `${request.tenant.id}\u0000${request.type}\u0000${request.userLocale ?? ''}`
+      let template = templates.get(key)
+      if (!template) {
+        template = await this.templates.forMessage(trx, request.tenant, request.type, request.userLocale)
+        templates.set(key, template)
+      }
+      // Time-ordered ids: a thousand messages append to the outbox's indexes instead of scattering.
+      rows.push(this.outboxRow(request, template.locale, template.compiled, now, timeOrderedId(now)))
+    }
+    const inserted = await outboxRepository.insertMany(trx, rows)
+    rows.forEach((row, index) => {
+      if (inserted.has(row.id)) this.metrics.outboxQueued.inc({ type: requests[index]!.type })
+    })
+    if (inserted.size > 0) this.nudgeAfterCommit()
+    return rows.map((row) => ({ id: row.id, queued: inserted.has(row.id) }))
+  }
+
+  /** The message rendered and sealed, as the outbox stores it. */
+  private outboxRow(
+    request: NotificationRequest,
+    locale: string,
+    compiled: CompiledTemplate,
+    now: number,
+    id: string = newId(),
+  ): OutboxRow {
     const rendered = this.templates.render(compiled, {
       ...request.values,
       'tenant-domain': request.tenant.domain,
       'support-email': this.config.notifications.support_email || addressOf(this.config.smtp.from),
     })
-    const id = newId()
-    const now = this.clock.now()
     const body: MessageBody = { html: rendered.html, text: rendered.text }
-    const queued = await outboxRepository.insert(trx, {
+    return {
       id,
       tenant_id: request.tenant.id,
       idempotency_key: request.idempotencyKey,
@@ -97,16 +141,17 @@ export class Notifier {
       created_at: now,
       updated_at: now,
       sent_at: null,
-    })
-    if (queued) {
-      this.metrics.outboxQueued.inc({ type: request.type })
-      // After the caller's commit at the earliest: a worker in this process looks at once
-      // instead of at its next poll.
-      setImmediate(() => {
-        for (const listener of this.listeners) listener()
-      })
     }
-    return { id, queued }
+  }
+
+  /**
+   * After the caller's commit at the earliest: a worker in this process looks at once instead
+   * of at its next poll.
+   */
+  private nudgeAfterCommit(): void {
+    setImmediate(() => {
+      for (const listener of this.listeners) listener()
+    })
   }
 
   /** Called soon after a message was queued by this process. */

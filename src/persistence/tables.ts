@@ -90,11 +90,15 @@ export interface SessionsTable {
   revoked_at: number | null
   client_address: string | null
   user_agent: string | null
-  /** `password-reset`: opened with a one-time password; its only power is setting a new password. */
+  /**
+   * `password-reset`: opened with a one-time password; its only power is setting a new password.
+   * `reset-prompt`: opened by a correct password that must be replaced (the reset-password
+   * prompt); its only powers are setting a new password and, where allowed, skipping.
+   */
   purpose: SessionPurpose
 }
 
-export type SessionPurpose = 'full' | 'password-reset'
+export type SessionPurpose = 'full' | 'password-reset' | 'reset-prompt'
 
 export interface ApiTokensTable {
   id: string
@@ -120,6 +124,8 @@ export interface AuditEventsTable {
   outcome: 'success' | 'failure'
   /** JSON object of non-secret details. */
   detail: string
+  /** The address of the client whose request led to the event, where one did (migration 007). */
+  client_address: string | null
 }
 
 export interface EmailTemplatesTable {
@@ -215,6 +221,63 @@ export interface ResetCodesTable {
   max_attempts: number
 }
 
+export interface PasswordHistoryTable {
+  id: string
+  tenant_id: string
+  user_id: string
+  hash: string
+  replaced_at: number
+  sequence: number
+}
+
+export type BulkResetStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled'
+
+export interface BulkResetJobsTable {
+  id: string
+  tenant_id: string
+  /** How the users were chosen: a SCIM filter, or a list of ids or user names. */
+  selector: 'filter' | 'ids'
+  /** The SCIM filter as given (selector `filter`). */
+  filter: string | null
+  mode: ResetMode
+  /** Who asked: every per-user audit event of the job names this actor. */
+  actor_kind: 'user' | 'token' | 'cli' | 'system' | 'anonymous'
+  actor_id: string | null
+  actor_name: string
+  /** The interface that asked: `admin-api`, `cli`. */
+  channel: string
+  status: BulkResetStatus
+  /** Users selected when the job was created. */
+  total: number
+  done: number
+  failed: number
+  /** Keyset cursor: the last target processed (targets run in user-id order). */
+  last_user_id: string | null
+  lease_owner: string | null
+  lease_expires_at: number | null
+  created_at: number
+  updated_at: number
+  started_at: number | null
+  finished_at: number | null
+  error: string | null
+}
+
+/** The users a job selected when it was created; removed when the job ends. */
+export interface BulkResetTargetsTable {
+  job_id: string
+  user_id: string
+}
+
+export interface BulkResetFailuresTable {
+  job_id: string
+  user_id: string
+  /** As displayed (`DOMAIN/name`); null when the user was deleted before its turn. */
+  user_name: string | null
+  /** An error code: `reset.no-email`, `user.not-found`. */
+  reason: string
+  occurred_at: number
+}
+
 export interface Database {
   tenants: TenantsTable
   user_stores: UserStoresTable
@@ -234,4 +297,8 @@ export interface Database {
   tenant_smtp_settings: TenantSmtpSettingsTable
   pending_resets: PendingResetsTable
   reset_codes: ResetCodesTable
+  bulk_reset_jobs: BulkResetJobsTable
+  bulk_reset_targets: BulkResetTargetsTable
+  bulk_reset_failures: BulkResetFailuresTable
+  password_history: PasswordHistoryTable
 }

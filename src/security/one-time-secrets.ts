@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { pooledRandomBytes } from './random-pool.ts'
 
 export type OtpCharacters = 'digits' | 'upper-alnum' | 'alnum'
 
@@ -18,7 +19,7 @@ export function generateOtp(length: number, characters: OtpCharacters): string {
   const limit = 256 - (256 % alphabet.length)
   const out: string[] = []
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
+    for (const byte of pooledRandomBytes(length * 2)) {
       if (byte < limit && out.length < length) out.push(alphabet[byte % alphabet.length]!)
     }
   }

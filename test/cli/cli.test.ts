@@ -90,6 +90,9 @@ for (const variant of variants) {
         '002-scim',
         '003-notifications',
         '004-forced-reset',
+        '005-password-history',
+        '006-bulk-reset',
+        '007-audit-client',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)
@@ -132,7 +135,7 @@ for (const variant of variants) {
           '--role',
           'test role',
         ],
-        'alex-password-1\n',
+        'Tidal-Orchid-81\n',
       )
       assert.equal(user.code, 0, user.stderr)
       const created = JSON.parse(user.stdout)
@@ -140,7 +143,7 @@ for (const variant of variants) {
       assert.equal(created.username, 'alex')
       assert.equal(created.claims[EMAIL], 'alex@example.com')
       assert.equal(created.claims[DN], 'cn=alex,ou=people', 'a claim value may contain "="')
-      assert.ok(!user.stdout.includes('alex-password-1'))
+      assert.ok(!user.stdout.includes('Tidal-Orchid-81'))
 
       const shown = await cli(['--json', 'user', 'show', 'alex'])
       assert.deepEqual(JSON.parse(shown.stdout).roles, ['test role'])
@@ -157,15 +160,15 @@ for (const variant of variants) {
       assert.match(table.stdout, /\sadmin\s+active/)
       assert.match(table.stdout, /\salex\s+active/)
       // The trailing newline from standard input is not part of the password.
-      const session = await signIn('carbon.super', 'alex', 'alex-password-1')
+      const session = await signIn('carbon.super', 'alex', 'Tidal-Orchid-81')
       assert.match(session.token, /^rks_/)
     })
 
     it('assigns a role to a user created without one; without it, sign-in is not permitted', async () => {
-      const created = await cli(['user', 'create', 'PRIMARY/blake', '--password-stdin'], 'blake-password-1')
+      const created = await cli(['user', 'create', 'PRIMARY/blake', '--password-stdin'], 'Granite-Heron-51')
       assert.equal(created.code, 0, created.stderr)
       await assert.rejects(
-        signIn('carbon.super', 'blake', 'blake-password-1'),
+        signIn('carbon.super', 'blake', 'Granite-Heron-51'),
         (error) => error instanceof AppError && error.code === 'auth.login-not-permitted',
       )
       const assign = await cli(['--json', 'role', 'assign', 'test role', 'blake'])
@@ -176,25 +179,25 @@ for (const variant of variants) {
         'alex',
         'blake',
       ])
-      await signIn('carbon.super', 'blake', 'blake-password-1')
+      await signIn('carbon.super', 'blake', 'Granite-Heron-51')
     })
 
     it('sets passwords from standard input, locks and unlocks', async () => {
-      const set = await cli(['user', 'set-password', 'alex', '--password-stdin'], 'alex-password-2\r\n')
+      const set = await cli(['user', 'set-password', 'alex', '--password-stdin'], 'Tidal-Orchid-82\r\n')
       assert.equal(set.code, 0, set.stderr)
-      await refused('carbon.super', 'alex', 'alex-password-1')
-      await signIn('carbon.super', 'alex', 'alex-password-2')
+      await refused('carbon.super', 'alex', 'Tidal-Orchid-81')
+      await signIn('carbon.super', 'alex', 'Tidal-Orchid-82')
 
       const locked = await cli(['--json', 'user', 'lock', 'alex', '--reason', 'stolen-laptop'])
       assert.equal(locked.code, 0, locked.stderr)
       assert.equal(JSON.parse(locked.stdout).status, 'locked')
       assert.equal(JSON.parse(locked.stdout).lockReason, 'stolen-laptop')
-      await refused('carbon.super', 'alex', 'alex-password-2')
+      await refused('carbon.super', 'alex', 'Tidal-Orchid-82')
 
       const unlocked = await cli(['user', 'unlock', 'alex'])
       assert.equal(unlocked.code, 0, unlocked.stderr)
       assert.match(unlocked.stdout, /\salex\s+active/)
-      await signIn('carbon.super', 'alex', 'alex-password-2')
+      await signIn('carbon.super', 'alex', 'Tidal-Orchid-82')
     })
 
     it('grants permissions and lists roles', async () => {
@@ -284,7 +287,7 @@ for (const variant of variants) {
         ['admin', 'alex'],
       )
       // The two tenants' alex are different users.
-      await refused('example.com', 'alex', 'alex-password-2')
+      await refused('example.com', 'alex', 'Tidal-Orchid-82')
       await refused('carbon.super', 'alex', 'other-password-1')
 
       const human = await cli(['tenant', 'create', 'second.example'])
@@ -297,12 +300,12 @@ for (const variant of variants) {
 
       const chosen = await cli(
         ['--json', 'tenant', 'create', 'third.example', '--admin-password-stdin'],
-        'third-admin-password-1\n',
+        'Third-Operator-Pass-1\n',
       )
       assert.equal(chosen.code, 0, chosen.stderr)
       assert.equal(JSON.parse(chosen.stdout).adminPassword, undefined, 'nothing generated, nothing printed')
-      assert.ok(!(chosen.stdout + chosen.stderr).includes('third-admin-password-1'))
-      await signIn('third.example', 'admin', 'third-admin-password-1')
+      assert.ok(!(chosen.stdout + chosen.stderr).includes('Third-Operator-Pass-1'))
+      await signIn('third.example', 'admin', 'Third-Operator-Pass-1')
     })
 
     it('exits with the documented codes', async () => {
@@ -336,7 +339,7 @@ for (const variant of variants) {
       const deleted = await cli(['user', 'delete', 'alex'])
       assert.equal(deleted.code, 0, deleted.stderr)
       assert.equal((await cli(['user', 'show', 'alex'])).code, 4)
-      await refused('carbon.super', 'alex', 'alex-password-2')
+      await refused('carbon.super', 'alex', 'Tidal-Orchid-82')
       // The other tenant's alex is untouched: the password is still verified (then refused for
       // want of a role with the login permission).
       await assert.rejects(

@@ -9,7 +9,7 @@ const EMAIL = 'http://wso2.org/claims/emailaddress'
 describe('sqlite: forcing resets from the command line', { timeout: 300_000 }, () => {
   const env = {
     REKEY_DATA_DIR: join(tempDir('rekey-cli-reset-'), 'data'),
-    REKEY_ADMIN_PASSWORD: 'cli-admin-pass-1',
+    REKEY_ADMIN_PASSWORD: 'cli-operator-pass-1',
   }
   const cli = (args: string[], input?: string) => runCli(args, env, input)
   const json = async (args: string[]) => {
@@ -21,7 +21,7 @@ describe('sqlite: forcing resets from the command line', { timeout: 300_000 }, (
   it('forces, reads the offline code, cancels, and refuses bad input', async () => {
     const created = await cli(
       ['user', 'create', 'alex', '--password-stdin', '--claim', `${EMAIL}=alex@example.com`],
-      'alex-old-password-1',
+      'quartz-lantern-41',
     )
     assert.equal(created.code, 0, created.stderr)
 

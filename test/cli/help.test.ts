@@ -70,6 +70,12 @@ describe('rekey --help', () => {
       'outbox work',
       'mailbox list',
       'mailbox show',
+      'force-reset',
+      'policy reset show',
+      'policy reset set',
+      'policy password show',
+      'policy password set',
+      'audit list',
     ])
       assert.ok(names.has(expected), `rekey ${expected} exists`)
   })

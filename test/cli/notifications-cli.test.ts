@@ -32,7 +32,7 @@ for (const variant of variants) {
     const schema = `rekey_notify_cli_${randomBytes(6).toString('hex')}`
     const env: Record<string, string> = {
       REKEY_DATA_DIR: join(dir, 'data'),
-      REKEY_ADMIN_PASSWORD: 'Admin-Password-For-Tests-1',
+      REKEY_ADMIN_PASSWORD: 'Operator-Password-For-Tests-1',
     }
     let sink: SmtpSink
     const withSmtp = () => ({ ...env, REKEY_SMTP_URL: sink.url() })

@@ -212,7 +212,7 @@ describe('rekey serve', { timeout: 120_000 }, () => {
     const started = await serve({
       REKEY_TLS_CERT_FILE: pair.cert,
       REKEY_TLS_KEY_FILE: pair.key,
-      REKEY_ADMIN_PASSWORD: 'tls-admin-password',
+      REKEY_ADMIN_PASSWORD: 'tls-operator-password',
     })
     const httpsUrl = started.url.replace('http:', 'https:')
     const get = (path: string) =>

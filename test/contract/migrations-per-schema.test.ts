@@ -24,12 +24,18 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '002-scim',
       '003-notifications',
       '004-forced-reset',
+      '005-password-history',
+      '006-bulk-reset',
+      '007-audit-client',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
       '002-scim',
       '003-notifications',
       '004-forced-reset',
+      '005-password-history',
+      '006-bulk-reset',
+      '007-audit-client',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

@@ -43,6 +43,9 @@ for (const kind of storeKinds) {
         '002-scim',
         '003-notifications',
         '004-forced-reset',
+        '005-password-history',
+        '006-bulk-reset',
+        '007-audit-client',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],

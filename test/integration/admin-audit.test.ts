@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ADMIN_PASSWORD } from '../support/config.ts'
 import { basicAuth, type Harness, ManualClock, openHarness } from '../support/harness.ts'
-import { type Answer, bearer, call } from '../support/http.ts'
+import { type Answer, assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 interface AuditEvent {
@@ -13,6 +13,7 @@ interface AuditEvent {
   target: string | null
   outcome: string
   detail: Record<string, unknown>
+  clientAddress: string | null
 }
 
 for (const kind of storeKinds) {
@@ -198,6 +199,143 @@ for (const kind of storeKinds) {
       assert.ok(older.length > 0 && older.length < all.length)
       assert.ok(older.every((event) => event.occurredAt < middle.occurredAt))
       assert.deepEqual(await audit('?action=no.such-action'), [])
+    })
+
+    it('filters by outcome, by action prefix and by a time window', async () => {
+      const failures = await audit('?outcome=failure&limit=1000')
+      assert.ok(failures.length >= 3)
+      assert.ok(failures.every((event) => event.outcome === 'failure'))
+      assert.deepEqual([...new Set(failures.map((event) => event.action))].sort(), [
+        'admin-auth.failed',
+        'login.failed',
+      ])
+      const logins = await audit('?action=login.*&limit=1000')
+      assert.deepEqual([...new Set(logins.map((event) => event.action))].sort(), [
+        'login.failed',
+        'login.succeeded',
+      ])
+      const members = await audit('?action=role.member-*&limit=1000')
+      assert.deepEqual([...new Set(members.map((event) => event.action))].sort(), [
+        'role.member-added',
+        'role.member-removed',
+      ])
+      // The prefix is text, not a pattern: `_` and `%` match only themselves.
+      assert.deepEqual(await audit('?action=login_*'), [])
+      assert.deepEqual(await audit('?action=%25*'), [])
+      assert.equal((await audit('?action=*&limit=1000')).length, (await audit('?limit=1000')).length)
+      const failedSignIns = await audit('?action=login.*&outcome=failure&limit=1000')
+      assert.ok(failedSignIns.length > 0 && failedSignIns.every((event) => event.action === 'login.failed'))
+
+      const all = await audit('?limit=1000')
+      const times = [...new Set(all.map((event) => event.occurredAt))].sort()
+      const [from, to] = [times[2]!, times[times.length - 3]!]
+      const window = await audit(
+        `?after=${encodeURIComponent(from)}&before=${encodeURIComponent(to)}&limit=1000`,
+      )
+      assert.deepEqual(
+        window,
+        all.filter((event) => event.occurredAt > from && event.occurredAt < to),
+        'strictly between after and before, in the same order',
+      )
+      assert.ok(window.length > 0)
+      assert.deepEqual(await audit(`?after=${encodeURIComponent(times.at(-1)!)}`), [])
+    })
+
+    it('walks the whole log a page at a time with the next cursor, ties in time included', async () => {
+      // Five events in one instant: the cursor must order them by id, not lose or repeat one.
+      await h.container.audit.recordMany(
+        h.container.store.db,
+        ['a', 'b', 'c', 'd', 'e'].map((target) => ({
+          tenantId: h.defaultTenant.id,
+          actor: { kind: 'system', id: null, name: 'system' },
+          action: 'notification.dead',
+          target,
+          outcome: 'failure',
+          detail: { reason: 'test' },
+        })),
+      )
+      const walk = async (filters: string, limit: number) => {
+        const seen: AuditEvent[] = []
+        let url = `/api/admin/audit?limit=${limit}${filters}`
+        for (let pages = 0; pages < 1000; pages++) {
+          const answer = await call(h.app, { method: 'GET', url, auth: h.adminAuth })
+          assert.equal(answer.status, 200, JSON.stringify(answer.body))
+          assert.ok(answer.body.events.length <= limit)
+          seen.push(...answer.body.events)
+          if (answer.body.next === null) return { seen, pages: pages + 1 }
+          assert.equal(answer.body.events.length, limit, 'only the last page is short')
+          url = `/api/admin/audit?limit=${limit}${filters}&cursor=${encodeURIComponent(answer.body.next)}`
+        }
+        assert.fail('the walk did not end')
+      }
+      const tied = await walk('&action=notification.dead', 2)
+      assert.equal(tied.pages, 3)
+      assert.deepEqual(
+        tied.seen.map((event) => event.target),
+        ['e', 'd', 'c', 'b', 'a'],
+        'newest first: same time, higher id first',
+      )
+      const all = await audit('?limit=1000')
+      const walked = await walk('', 3)
+      assert.deepEqual(walked.seen, all)
+      assert.equal(new Set(walked.seen.map((event) => event.id)).size, all.length, 'no event twice')
+      const byAdmin = await walk('&actor=user:admin', 4)
+      assert.deepEqual(byAdmin.seen, await audit('?actor=user:admin&limit=1000'))
+      // A page that happens to end the log exactly says so at once.
+      const exact = await call(h.app, {
+        method: 'GET',
+        url: `/api/admin/audit?limit=${all.length}`,
+        auth: h.adminAuth,
+      })
+      assert.equal(exact.body.next, null)
+    })
+
+    it('refuses malformed filters with 400 naming the parameter', async () => {
+      for (const [query, pointer] of [
+        ['?outcome=maybe', '/querystring/outcome'],
+        ['?after=yesterday', '/querystring/after'],
+        ['?before=2026-01-01', '/querystring/before'],
+        ['?action=user.*.forced', '/querystring/action'],
+        ['?cursor=abc', '/querystring/cursor'],
+        ['?cursor=1-2-3', '/querystring/cursor'],
+        ['?limit=0', '/querystring/limit'],
+        ['?limit=1001', '/querystring/limit'],
+        ['?colour=red', '/querystring/colour'],
+      ] as const) {
+        const answer = await call(h.app, {
+          method: 'GET',
+          url: `/api/admin/audit${query}`,
+          auth: h.adminAuth,
+        })
+        assertProblem(answer, 400, 'request.invalid')
+        const pointers = (answer.body.errors as Array<{ pointer: string }>).map((error) => error.pointer)
+        assert.ok(pointers.includes(pointer), `${query}: ${pointers.join(', ')}`)
+      }
+    })
+
+    it('records the client address where the caller passes one', async () => {
+      const events = await audit('?limit=1000')
+      assert.ok(events.every((event) => 'clientAddress' in event))
+      assert.equal(events.find((event) => event.action === 'tenant.created')?.clientAddress ?? null, null)
+      await h.container.audit.record(h.container.store.db, {
+        tenantId: h.defaultTenant.id,
+        actor: { kind: 'anonymous', id: null, name: 'guesser' },
+        action: 'login.failed',
+        outcome: 'failure',
+        detail: { reason: 'bad-credentials' },
+        client: { address: '203.0.113.9' },
+      })
+      const [latest] = await audit('?action=login.failed&actor=anonymous:guesser')
+      assert.equal(latest!.clientAddress, '203.0.113.9')
+      await h.container.audit.record(h.container.store.db, {
+        tenantId: h.defaultTenant.id,
+        actor: { kind: 'anonymous', id: null, name: 'guesser' },
+        action: 'login.failed',
+        outcome: 'failure',
+        client: { address: `2001:db8::${'f'.repeat(100)}` },
+      })
+      const [long] = await audit('?action=login.failed&actor=anonymous:guesser&limit=1')
+      assert.equal(long!.clientAddress!.length, 64, 'bounded like a session address')
     })
 
     it('never records a password or a token value', async () => {

@@ -159,7 +159,7 @@ for (const kind of storeKinds) {
       const login = document.paths['/api/auth/login'].post as Operation
       assert.deepEqual(
         Object.keys(login.requestBody!.content['application/json']!.schema.properties as object).sort(),
-        ['password', 'tenant', 'username'],
+        ['context', 'password', 'tenant', 'username'],
       )
       for (const [path, method, operation] of operations()) {
         if (!operation.requestBody) continue

@@ -499,7 +499,7 @@ for (const kind of storeKinds) {
     })
 
     describe('the reference forcePasswordReset PATCH', () => {
-      it('sets forcePasswordReset, the adminForcedPasswordReset claim and an audit event', async () => {
+      it('starts the forced reset: flag, lock, pending mode, queued email and audit events', async () => {
         const user = await createUser({ userName: 'reset-me', emails: [{ value: 'reset@example.com' }] })
         const answer = await call(h.app, {
           method: 'PATCH',
@@ -510,28 +510,51 @@ for (const kind of storeKinds) {
         })
         assert.equal(answer.status, 200, JSON.stringify(answer.body))
         assert.match(String(answer.headers['content-type']), /^application\/scim\+json/)
-        assert.equal(answer.headers.etag, 'W/"2"')
+        const read = await getUser(user.id)
+        assert.equal(answer.headers.etag, read.headers.etag, 'the answer carries the stored version')
+        assert.notEqual(answer.headers.etag, 'W/"1"')
         assert.deepEqual(answer.body.schemas, [CORE, ENTERPRISE, REKEY])
         assert.deepEqual(answer.body[ENTERPRISE], { forcePasswordReset: true })
+        assert.deepEqual(answer.body[REKEY], {
+          accountLocked: true,
+          lockedReason: 'reset-pending',
+          pendingResetMode: 'email-link',
+        })
         assert.deepEqual(withoutMeta(answer.body), {
           ...withoutMeta(user),
           schemas: [CORE, ENTERPRISE, REKEY],
           [ENTERPRISE]: { forcePasswordReset: true },
+          [REKEY]: answer.body[REKEY],
         })
-        assert.equal((await adminUser(user.id)).claims[FORCED_RESET], 'true')
-        const audit = await call(h.app, {
-          method: 'GET',
-          url: `/api/admin/audit?action=user.updated&target=${user.id}`,
-          auth: h.adminAuth,
-        })
-        assert.equal(audit.status, 200)
-        assert.equal(audit.body.events.length, 1, JSON.stringify(audit.body.events))
-        const [event] = audit.body.events
-        assert.equal(event.actor, 'user:admin')
-        assert.equal(event.outcome, 'success')
-        assert.equal(event.detail.via, 'scim')
-        assert.deepEqual(event.detail.claims, [FORCED_RESET])
-        assert.equal(event.detail.passwordSet, false)
+        const stored = await adminUser(user.id)
+        assert.equal(stored.claims[FORCED_RESET], 'true')
+        assert.equal(stored.status, 'locked')
+        const auditOf = async (action: string) => {
+          const audit = await call(h.app, {
+            method: 'GET',
+            url: `/api/admin/audit?action=${action}&target=${user.id}`,
+            auth: h.adminAuth,
+          })
+          assert.equal(audit.status, 200)
+          return audit.body.events
+        }
+        const [updated, ...moreUpdates] = await auditOf('user.updated')
+        assert.equal(moreUpdates.length, 0)
+        assert.equal(updated.actor, 'user:admin')
+        assert.equal(updated.detail.via, 'scim')
+        assert.deepEqual(updated.detail.claims, [FORCED_RESET])
+        const [forced, ...moreForced] = await auditOf('user.reset-forced')
+        assert.equal(moreForced.length, 0)
+        assert.equal(forced.detail.channel, 'scim')
+        assert.equal(forced.detail.mode, 'email-link')
+        const mail = await call(h.app, { method: 'GET', url: '/api/admin/outbox', auth: h.adminAuth })
+        assert.ok(
+          mail.body.messages.some(
+            (message: { type: string; to: string }) =>
+              message.type === 'AdminForcedPasswordReset' && message.to === 'reset@example.com',
+          ),
+          JSON.stringify(mail.body),
+        )
         const found = await scim(
           'GET',
           `/scim2/Users?filter=${encodeURIComponent(`${ENTERPRISE}:forcePasswordReset eq true and userName eq "reset-me"`)}`,
@@ -548,7 +571,61 @@ for (const kind of storeKinds) {
           payload: REFERENCE_PATCH,
         })
         assert.equal(again.status, 200)
-        assert.equal(again.headers.etag, 'W/"2"', 'the same request again changes nothing')
+        assert.equal(again.headers.etag, answer.headers.etag, 'the same request again changes nothing')
+        assert.equal((await auditOf('user.reset-forced')).length, 1, 'and sends nothing new')
+
+        const cancelled = await call(h.app, {
+          method: 'PATCH',
+          url: `/scim2/Users/${user.id}`,
+          auth: h.adminAuth,
+          headers: { 'content-type': 'application/json' },
+          payload: {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [{ op: 'replace', value: { [ENTERPRISE]: { forcePasswordReset: false } } }],
+          },
+        })
+        assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body))
+        assert.deepEqual(cancelled.body[ENTERPRISE], { forcePasswordReset: false })
+        assert.deepEqual(cancelled.body[REKEY], { accountLocked: false })
+        assert.equal((await adminUser(user.id)).status, 'active')
+        assert.equal((await auditOf('user.reset-cancelled')).length, 1)
+      })
+
+      it('refuses the flag without reset:force and a reset that has no email to go to, changing nothing', async () => {
+        const token = await call(h.app, {
+          method: 'POST',
+          url: '/api/admin/tokens',
+          auth: h.adminAuth,
+          payload: { name: 'profile-editor', scopes: ['users:read', 'users:write'] },
+        })
+        assert.equal(token.status, 201)
+        const editor = await createUser({ userName: 'edit-only', emails: [{ value: 'e@example.com' }] })
+        const forbidden = await call(h.app, {
+          method: 'PATCH',
+          url: `/scim2/Users/${editor.id}`,
+          auth: bearer(token.body.token),
+          headers: { 'content-type': 'application/json' },
+          payload: REFERENCE_PATCH,
+        })
+        assert.equal(forbidden.status, 403, JSON.stringify(forbidden.body))
+        assert.equal(forbidden.body.status, '403')
+        assert.equal((await getUser(editor.id)).headers.etag, 'W/"1"')
+        assert.equal((await adminUser(editor.id)).status, 'active')
+
+        const user = await createUser({ userName: 'no-mail-user' })
+        const refused = await call(h.app, {
+          method: 'PATCH',
+          url: `/scim2/Users/${user.id}`,
+          auth: h.adminAuth,
+          headers: { 'content-type': 'application/json' },
+          payload: REFERENCE_PATCH,
+        })
+        assert.equal(refused.status, 409, JSON.stringify(refused.body))
+        assert.deepEqual(refused.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])
+        assert.equal(refused.body.status, '409')
+        const after = await getUser(user.id)
+        assert.equal(after.headers.etag, 'W/"1"', 'nothing was stored')
+        assert.equal((await adminUser(user.id)).status, 'active')
       })
     })
 

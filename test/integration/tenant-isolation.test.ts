@@ -23,6 +23,8 @@ interface TenantFixture {
   sessionToken: string
   /** A message of its built-in mailbox, addressed to its ordinary user. */
   messageId: string
+  /** A bulk reset job for its ordinary user, left queued (no runner runs in these tests). */
+  jobId: string
   /** The locale of the email template it saved; no other tenant has one there. */
   locale: string
   /** The password in the URL of its own SMTP relay: it must never be shown to anyone. */
@@ -50,12 +52,15 @@ const exampleBodies: Record<string, object> = {
   'POST /user-stores': { domain: 'INTRUDER' },
   'POST /tenants': { domain: 'intruder.example', adminPassword: 'intruder-password-3' },
   'PATCH /tenants/{domain}': { status: 'disabled' },
+  'POST /force-password-reset': { filter: 'userName pr', mode: 'offline-otp' },
   'PUT /email-templates/{type}/{locale}': {
     subject: 'Intruder',
     html: '<p>{{user-name}}</p>',
     text: '{{user-name}}',
   },
   'PUT /notification-settings': { defaultLocale: 'de' },
+  'PATCH /reset-policy': { mode: 'offline-otp' },
+  'PATCH /password-policy': { minLength: 30 },
   'POST /smtp/test': { to: 'intruder@example.com' },
   'PUT /smtp-settings': {
     url: `smtp://127.0.0.1:${closedPort}?starttls=off`,
@@ -67,9 +72,10 @@ const adminPrefix = /^(?:\/t\/\{tenant\})?\/api\/admin/
 const routeKeyOf = (route: RouteRef) => `${route.method} ${route.path.replace(adminPrefix, '')}`
 const isDenied = (answer: Answer) => answer.status === 401 || answer.status === 403
 
-/** Whose `{id}` a route takes: a token's, an outgoing message's, or a user's. */
+/** Whose `{id}` a route takes: a token's, an outgoing message's, a bulk job's, or a user's. */
 function idOf(route: RouteRef, target: TenantFixture): string {
   if (route.path.includes('/tokens/')) return target.tokenId
+  if (route.path.includes('/force-password-reset/jobs/')) return target.jobId
   if (/\/(outbox|mailbox)\//.test(route.path)) return target.messageId
   return target.userId
 }
@@ -185,6 +191,13 @@ async function seedTenant(h: Harness, domain: string, prefix: string): Promise<T
     payload: { subject: `${member}: password changed`, html: '<p>{{user-name}}</p>', text: '{{user-name}}' },
   })
   assert.equal(template.status, 200, JSON.stringify(template.body))
+  const job = await call(h.app, {
+    method: 'POST',
+    url: `${base}/force-password-reset`,
+    auth: admin,
+    payload: { userNames: [member], mode: 'offline-otp' },
+  })
+  assert.equal(job.status, 202, JSON.stringify(job.body))
   const relayPassword = `${prefix}-relay-password`
   const relay = await call(h.app, {
     method: 'PUT',
@@ -210,6 +223,7 @@ async function seedTenant(h: Harness, domain: string, prefix: string): Promise<T
     sessionId: memberSession.body.sessionId,
     sessionToken: memberSession.body.token,
     messageId,
+    jobId: job.body.jobId,
     locale,
     relayPassword,
   }
@@ -231,6 +245,7 @@ for (const kind of storeKinds) {
       target.tokenId,
       target.sessionId,
       target.messageId,
+      target.jobId,
       target.relayPassword,
     ]
     /** Every row an admin call can change, notification state included. */
@@ -321,7 +336,11 @@ for (const kind of storeKinds) {
         const answer = await request(h, route, url, b.admin)
         assert.equal(answer.status, 404, `${route.method} ${url} answered ${answer.status}`)
         if (route.method !== 'HEAD')
-          assert.match(answer.body.code, /^(user|token|session|outbox)\.not-found$/, `${route.method} ${url}`)
+          assert.match(
+            answer.body.code,
+            /^(user|token|session|outbox|bulk-reset)\.not-found$/,
+            `${route.method} ${url}`,
+          )
         // The id the caller named may come back in `detail` ("No message <id> in this
         // tenant."): an echo of its own input, not a leak. Nothing else of alpha may.
         for (const mark of marks(a).filter((mark) => !url.includes(mark)))
@@ -371,6 +390,10 @@ for (const kind of storeKinds) {
           '/mailbox?limit=500',
           `/mailbox/${viewer.messageId}`,
           '/smtp-settings',
+          '/reset-policy',
+          '/password-policy',
+          '/force-password-reset/jobs',
+          `/force-password-reset/jobs/${viewer.jobId}`,
         ]) {
           const answer = await call(h.app, { method: 'GET', url: `${base}${path}`, auth: viewer.admin })
           assert.equal(answer.status, 200, `${viewer.domain} ${path}`)

@@ -52,6 +52,7 @@ export async function openHarness(
     adminAuth: basicAuth('admin', ADMIN_PASSWORD),
     async close() {
       await app.close()
+      await container.bulkResetRunner.stop()
       await container.outboxWorker.stop()
       await container.deliveryRouter.close()
       await testStore.dispose()

@@ -13,6 +13,7 @@ const stateTables = [
   'user_roles',
   'sessions',
   'api_tokens',
+  'bulk_reset_jobs',
 ] as const
 
 // Bookkeeping that changes by merely using a credential, not by changing anything.

@@ -117,6 +117,17 @@ describe('configuration', () => {
     assert.match(badEnum[0]!.reason, /one of fatal, error/)
   })
 
+  it('refuses a default password pattern that is unsafe or undescribed', () => {
+    const unsafe = problemsOf(() =>
+      load({ REKEY_PASSWORDS_PATTERN: '(a+)+$', REKEY_PASSWORDS_PATTERN_DESCRIPTION: 'letters' }),
+    )
+    assert.equal(unsafe[0]!.key, 'passwords.pattern')
+    const undescribed = problemsOf(() => load({ REKEY_PASSWORDS_PATTERN: '\\d' }))
+    assert.equal(undescribed[0]!.key, 'passwords.pattern_description')
+    const good = load({ REKEY_PASSWORDS_PATTERN: '\\d', REKEY_PASSWORDS_PATTERN_DESCRIPTION: 'a digit' })
+    assert.equal(good.config.passwords.pattern, '\\d')
+  })
+
   it('names the file when the TOML is malformed', () => {
     const problems = problemsOf(() => load({}, '[server\nport = 1'))
     assert.match(problems[0]!.key, /rekey\.toml$/)

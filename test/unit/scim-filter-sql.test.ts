@@ -73,7 +73,7 @@ describe('SCIM filter translation (SQLite)', () => {
 
   before(async () => {
     const clock = new ManualClock(T0)
-    h = await openHarness(sqliteKind, { clock })
+    h = await openHarness(sqliteKind, { clock, env: { REKEY_RESET_MODE: 'offline-otp' } })
     db = h.container.store.db
     tenantId = h.defaultTenant.id
     const tenant = h.defaultTenant
@@ -86,7 +86,14 @@ describe('SCIM filter translation (SQLite)', () => {
     assert.equal(store.status, 201)
     const scim = async (document: Record<string, unknown>) => {
       clock.advance(60_000)
-      const record = await h.container.scimUsers.create(tenant, { schemas: [CORE], ...document }, actor)
+      const record = await h.container.scimUsers.create(
+        tenant,
+        { schemas: [CORE], ...document },
+        {
+          actor,
+          permissions: new Set(['reset:force'] as const),
+        },
+      )
       ids[String(document.userName)] = record.row.id
     }
     // alice at T0 + 1 min, Bob + 2, Chloé + 3, dan + 4, PARTNERS/carol + 5.
@@ -241,8 +248,11 @@ describe('SCIM filter translation (SQLite)', () => {
       assert.deepEqual(await users('active eq "False"'), ['Bob'])
       assert.deepEqual(await users('active ne true'), ['Bob'])
       assert.deepEqual(await users('active eq true'), except('Bob'))
-      assert.deepEqual(await users(`${REKEY}:accountLocked eq true`), ['Chloé'])
-      assert.deepEqual(await users('accountLocked eq "TRUE"'), ['Chloé'])
+      // alice was created with forcePasswordReset: locked for her reset.
+      assert.deepEqual(await users(`${REKEY}:accountLocked eq true`), ['Chloé', 'alice'])
+      assert.deepEqual(await users('accountLocked eq "TRUE"'), ['Chloé', 'alice'])
+      assert.deepEqual(await users(`${REKEY}:lockedReason eq "reset-pending"`), ['alice'])
+      assert.deepEqual(await users(`${REKEY}:pendingResetMode eq "offline-otp"`), ['alice'])
       assert.deepEqual(await users('accountLocked pr'), everyone)
       assert.deepEqual(await users(`${REKEY}:lockedReason eq "ADMIN"`), ['Chloé'])
       assert.deepEqual(await users(`${REKEY}:lockedReason ne "admin"`), except('Chloé'))

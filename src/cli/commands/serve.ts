@@ -76,6 +76,8 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
           }
         }
         if (config.notifications.worker) container.outboxWorker.start()
+        // Bulk reset jobs left queued or running (a restart, a crash, a CLI run cut short) go on.
+        container.bulkResetRunner.start()
         log.info(
           {
             url,

@@ -49,6 +49,8 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
               roles: options.role,
             },
             cliActor,
+            undefined,
+            { channel: 'cli' },
           )
           out.data(created, { columns: userColumns, rows: [userRow(created)] })
         })
@@ -166,7 +168,10 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
       await withContext(globals(), async ({ container, out, tenant }) => {
         const scope = await tenant()
         const target = await container.users.require(scope, reference)
-        const cancelled = await container.forcedResets.cancel(scope, target, cliActor)
+        const cancelled = await container.forcedResets.cancel(scope, target, {
+          actor: cliActor,
+          channel: 'cli',
+        })
         out.data({ cancelled }, { columns: ['cancelled'], rows: [{ cancelled: String(cancelled) }] })
       })
     })

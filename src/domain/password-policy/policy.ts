@@ -8,9 +8,9 @@ export interface PasswordPolicy {
   /** In Unicode code points; also bounds the input any admin-supplied pattern is run on. */
   maxLength: number
   /** A regular expression (Unicode mode, no flags) the password must match somewhere; anchor it to match all. */
-  pattern?: string | null
+  pattern: string | null
   /** Shown to the user when the pattern does not match, e.g. "at least one digit". */
-  patternDescription?: string | null
+  patternDescription: string | null
   /** Refuse passwords that contain the user name or the user name reversed. */
   forbidUserName: boolean
   /** How many previous passwords (the current one included) may not be reused; 0 turns history off. */

@@ -1,4 +1,5 @@
-import type { Config } from '../../config/schema.ts'
+import type { Executor } from '../../persistence/executor.ts'
+import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import type { ResetMode } from '../../persistence/tables.ts'
 import type { OtpCharacters } from '../../security/one-time-secrets.ts'
 
@@ -15,19 +16,10 @@ export interface ResetPolicy {
   loginRevealsPending: boolean
 }
 
-export function resetPolicyOf(config: Config): ResetPolicy {
-  const reset = config.reset
-  return {
-    mode: reset.mode,
-    otpLength: reset.otp_length,
-    otpCharacters: reset.otp_characters,
-    otpLifetimeMs: reset.otp_lifetime_minutes * 60_000,
-    linkLifetimeMs: reset.link_lifetime_minutes * 60_000,
-    maxOtpAttempts: reset.max_otp_attempts,
-    revokeSessions: reset.revoke_sessions,
-    sendConfirmation: reset.send_confirmation,
-    loginRevealsPending: reset.login_reveals_pending,
-  }
+/** Where the forced-reset flow reads a tenant's policy (the tenant policy service). */
+export interface ResetPolicySource {
+  /** `db`: the caller's open transaction, if any. */
+  resetPolicy(tenant: TenantRow, db?: Executor): Promise<ResetPolicy>
 }
 
 /** The lock reason of an account waiting for its forced reset. */
@@ -35,6 +27,12 @@ export const RESET_LOCK_REASON = 'reset-pending'
 
 /** The claim that shows (and, written by clients, requests) a forced reset. */
 export const FORCED_RESET_CLAIM = 'http://wso2.org/claims/identity/adminForcedPasswordReset'
+
+/** Shows how a pending reset is to be completed (`email-otp`, …); maintained by the server. */
+export const PENDING_MODE_CLAIM = 'http://wso2.org/claims/identity/pendingResetMode'
+
+/** The One Time Password claim: read live from the sealed offline code, never stored as a claim. */
+export const ONE_TIME_PASSWORD_CLAIM = 'http://wso2.org/claims/oneTimePassword'
 
 export const EMAIL_CLAIM = 'http://wso2.org/claims/emailaddress'
 export const LOCALE_CLAIM = 'http://wso2.org/claims/locale'

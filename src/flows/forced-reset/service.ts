@@ -1,8 +1,7 @@
 import type { Config } from '../../config/schema.ts'
-import { publicUrl } from '../../config/semantics.ts'
 import type { PasswordWriter } from '../../credentials/password-writer.ts'
 import type { Clock } from '../../domain/clock.ts'
-import { DEFAULT_TENANT } from '../../domain/tenant.ts'
+import type { Permission } from '../../domain/permissions.ts'
 import { displayUserName } from '../../domain/user-name.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Notifier } from '../../notifications/notifier.ts'
@@ -11,29 +10,22 @@ import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { claimsRepository } from '../../persistence/repositories/claims.ts'
 import { pendingResetsRepository, resetCodesRepository } from '../../persistence/repositories/reset-codes.ts'
 import type { SessionRow } from '../../persistence/repositories/sessions.ts'
-import { sessionsRepository } from '../../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { type UserRow, usersRepository } from '../../persistence/repositories/users.ts'
 import type { ResetMode } from '../../persistence/tables.ts'
-import {
-  generateOtp,
-  newLinkToken,
-  normalizeOtp,
-  sameHmac,
-  secretHmac,
-} from '../../security/one-time-secrets.ts'
+import { normalizeOtp, sameHmac, secretHmac } from '../../security/one-time-secrets.ts'
 import type { SealedBox } from '../../security/sealed-box.ts'
-import { newId } from '../../security/tokens.ts'
 import {
   EMAIL_CLAIM,
   FORCED_RESET_CLAIM,
-  GIVEN_NAME_CLAIM,
-  LAST_NAME_CLAIM,
   LOCALE_CLAIM,
+  ONE_TIME_PASSWORD_CLAIM,
+  PENDING_MODE_CLAIM,
   RESET_LOCK_REASON,
   type ResetPolicy,
-  resetPolicyOf,
+  type ResetPolicySource,
 } from './reset-policy.ts'
+import { BatchTrigger, recipientValues } from './trigger-batch.ts'
 
 export interface TriggerOptions {
   /** Overrides the tenant's mode for this request. */
@@ -41,6 +33,13 @@ export interface TriggerOptions {
   actor: Actor
   /** The channel that asked: `admin-api`, `cli`, `scim`, `claims`, `bulk`, `soap`. */
   channel: string
+}
+
+/** Who writes claims and through which interface; `permissions` absent: the CLI (all powers). */
+export interface ClaimWriteOptions {
+  actor: Actor
+  channel: string
+  permissions?: ReadonlySet<Permission> | undefined
 }
 
 export interface TriggerResult {
@@ -70,40 +69,146 @@ export class ForcedResetService {
     private readonly secretKey: Buffer,
     private readonly offlineCodes: SealedBox,
     private readonly passwords: PasswordWriter,
+    private readonly policies: ResetPolicySource,
   ) {}
 
   /** A session opened with a one-time password lasts long enough to choose a password, no longer. */
   readonly restrictedSessionMs = 15 * 60_000
 
-  policy(_tenant: TenantRow): ResetPolicy {
-    return resetPolicyOf(this.config)
+  /** `db`: the caller's open transaction, if any (on SQLite a read outside it would wait for it). */
+  policy(tenant: TenantRow, db: Executor = this.db): Promise<ResetPolicy> {
+    return this.policies.resetPolicy(tenant, db)
   }
 
-  revealsPending(tenant: TenantRow): boolean {
-    return this.policy(tenant).loginRevealsPending
+  async revealsPending(tenant: TenantRow): Promise<boolean> {
+    return (await this.policy(tenant)).loginRevealsPending
   }
 
   async trigger(tenant: TenantRow, user: UserRow, options: TriggerOptions, db: Executor = this.db) {
     return inTransaction(db, (trx) => this.triggerIn(trx, tenant, user, options))
   }
 
-  async cancel(tenant: TenantRow, user: UserRow, actor: Actor, db: Executor = this.db): Promise<boolean> {
-    return inTransaction(db, async (trx) => {
-      const now = this.clock.now()
-      const wasPending = await pendingResetsRepository.clear(trx, user.id)
-      const voided = await resetCodesRepository.voidForUser(trx, user.id)
-      await this.unlockAfterReset(trx, user, now)
-      await claimsRepository.apply(trx, tenant.id, user.id, { [FORCED_RESET_CLAIM]: null })
-      if (wasPending)
-        await this.audit.record(trx, {
-          tenantId: tenant.id,
-          actor,
-          action: 'user.reset-cancelled',
-          target: user.id,
-          detail: { codesVoided: voided },
-        })
-      return wasPending
+  async cancel(
+    tenant: TenantRow,
+    user: UserRow,
+    options: Omit<TriggerOptions, 'mode'>,
+    db: Executor = this.db,
+  ): Promise<boolean> {
+    return inTransaction(db, (trx) => this.cancelIn(trx, tenant, user, options))
+  }
+
+  /**
+   * Claim changes from any interface (SCIM, admin API, SOAP), with the forced-reset claim's
+   * meaning: "true" starts a reset in the tenant's mode (a new code replacing any earlier one),
+   * "false" or removal cancels a pending one. The claims the server maintains are refused, so
+   * no client can plant a one-time password or fake a pending state.
+   */
+  async writeClaimsIn(
+    trx: Executor,
+    tenant: TenantRow,
+    user: UserRow,
+    changes: Readonly<Record<string, string | null>>,
+    options: ClaimWriteOptions,
+  ): Promise<{ reset: 'started' | 'cancelled' | 'unchanged' }> {
+    const { [FORCED_RESET_CLAIM]: flag, ...others } = changes
+    // Threat: a help-desk role that may edit profiles (users:write) forcing resets, which lock
+    // accounts and send mail, without having been given that power.
+    if (flag !== undefined && options.permissions && !options.permissions.has('reset:force'))
+      throw new AppError('auth.forbidden', {
+        detail: `Writing ${FORCED_RESET_CLAIM} needs the reset:force permission.`,
+      })
+    const readOnly = Object.keys(others).filter((uri) => SERVER_MAINTAINED_CLAIMS.has(uri))
+    if (readOnly.length > 0)
+      throw new AppError('claim.read-only', {
+        detail: `${readOnly.join(', ')} ${readOnly.length === 1 ? 'is' : 'are'} maintained by the server.`,
+        errors: readOnly.map((uri) => ({ pointer: `/claims/${uri}`, message: 'read-only' })),
+      })
+    if (Object.keys(others).length > 0) await claimsRepository.apply(trx, tenant.id, user.id, others)
+    if (flag === undefined) return { reset: 'unchanged' }
+    const wanted = flag === null ? false : booleanClaim(flag)
+    if (wanted === undefined)
+      throw new AppError('request.invalid', {
+        detail: `${FORCED_RESET_CLAIM} must be "true" or "false".`,
+        errors: [{ pointer: `/claims/${FORCED_RESET_CLAIM}`, message: 'must be "true" or "false"' }],
+      })
+    if (wanted) {
+      // Claims applied above (a new email address, say) are what the trigger reads.
+      await this.triggerIn(trx, tenant, user, options)
+      return { reset: 'started' }
+    }
+    return (await this.cancelIn(trx, tenant, user, options)) ? { reset: 'cancelled' } : { reset: 'unchanged' }
+  }
+
+  private async cancelIn(
+    trx: Executor,
+    tenant: TenantRow,
+    user: UserRow,
+    { actor, channel }: Omit<TriggerOptions, 'mode'>,
+  ): Promise<boolean> {
+    const now = this.clock.now()
+    const wasPending = await pendingResetsRepository.clear(trx, user.id)
+    const voided = await resetCodesRepository.voidForUser(trx, user.id)
+    await this.unlockAfterReset(trx, user, now)
+    await claimsRepository.apply(trx, tenant.id, user.id, resetClaimsCleared)
+    if (wasPending)
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor,
+        action: 'user.reset-cancelled',
+        target: user.id,
+        detail: { channel, codesVoided: voided },
+      })
+    return wasPending
+  }
+
+  /**
+   * What the page behind an emailed link shows before the user acts. Threat: mail scanners and
+   * link previews follow links, so looking never spends the token; only `completeWithLink` does.
+   */
+  async inspectLink(
+    tenant: TenantRow,
+    token: string,
+  ): Promise<{ userId: string; userName: string; expiresAt: number } | undefined> {
+    const code = await resetCodesRepository.findLiveLink(this.db, this.linkHmac(token), this.clock.now())
+    if (!code || code.tenant_id !== tenant.id) return undefined
+    const user = await usersRepository.findById(this.db, tenant.id, code.user_id)
+    if (!user) return undefined
+    return {
+      userId: user.id,
+      userName: displayUserName(user.store_domain, user.username),
+      expiresAt: code.expires_at,
+    }
+  }
+
+  /**
+   * The new password from an emailed link. The policy is checked first, so a weak password
+   * leaves the link usable; then one transaction spends the link (a conditional update: two
+   * parallel posts cannot both pass) and writes the password, which completes the reset.
+   */
+  async completeWithLink(tenant: TenantRow, token: string, newPassword: string): Promise<void> {
+    const found = await this.inspectLink(tenant, token)
+    if (!found) throw new AppError('reset.link-invalid')
+    const prepared = await this.passwords.prepare(newPassword, {
+      tenant,
+      userId: found.userId,
+      userName: found.userName,
     })
+    await inTransaction(this.db, async (trx) => {
+      const spent = await resetCodesRepository.consumeLink(trx, this.linkHmac(token), this.clock.now())
+      if (!spent || spent.tenant_id !== tenant.id || spent.user_id !== found.userId)
+        throw new AppError('reset.link-invalid')
+      await this.passwords.write(trx, prepared, {
+        tenantId: tenant.id,
+        userId: found.userId,
+        actor: { kind: 'user', id: found.userId, name: found.userName },
+        reason: 'forced-reset',
+      })
+    })
+  }
+
+  private linkHmac(token: string): string {
+    // Bounded before hashing: a token is 43 characters; anything far longer is not one.
+    return secretHmac(this.secretKey, 'link', token.slice(0, 256))
   }
 
   /**
@@ -118,9 +223,10 @@ export class ForcedResetService {
     if (!user) return false
     await resetCodesRepository.voidForUser(trx, userId)
     await this.unlockAfterReset(trx, user, this.clock.now())
-    await claimsRepository.apply(trx, tenantId, userId, { [FORCED_RESET_CLAIM]: null })
+    await claimsRepository.apply(trx, tenantId, userId, resetClaimsCleared)
     const tenant = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst()
-    if (tenant && this.policy(tenant).sendConfirmation) await this.queueConfirmation(trx, tenant, user)
+    if (tenant && (await this.policy(tenant, trx)).sendConfirmation)
+      await this.queueConfirmation(trx, tenant, user)
     return true
   }
 
@@ -135,7 +241,7 @@ export class ForcedResetService {
   ): Promise<'accepted' | 'invalid' | 'none'> {
     const pending = await pendingResetsRepository.find(this.db, userId)
     if (!pending || pending.tenant_id !== tenant.id || pending.mode === 'email-link') return 'none'
-    const policy = this.policy(tenant)
+    const policy = await this.policy(tenant)
     const normalized = normalizeOtp(typed, policy.otpCharacters)
     const result = await inTransaction(this.db, (trx) =>
       resetCodesRepository.tryOtp(trx, {
@@ -154,7 +260,13 @@ export class ForcedResetService {
    * reset completed in the same transaction (flag, lock, codes; the confirmation queued).
    */
   async setNewPassword(tenant: TenantRow, session: SessionRow, newPassword: string): Promise<void> {
-    const prepared = await this.passwords.prepare(newPassword)
+    const owner = await usersRepository.findById(this.db, tenant.id, session.user_id)
+    if (!owner) throw new AppError('auth.required')
+    const prepared = await this.passwords.prepare(newPassword, {
+      tenant,
+      userId: owner.id,
+      userName: displayUserName(owner.store_domain, owner.username),
+    })
     await inTransaction(this.db, async (trx) => {
       const user = await usersRepository.findById(trx, tenant.id, session.user_id)
       const pending = await pendingResetsRepository.find(trx, session.user_id)
@@ -194,90 +306,33 @@ export class ForcedResetService {
     user: UserRow,
     options: TriggerOptions,
   ): Promise<TriggerResult> {
-    const policy = this.policy(tenant)
+    const policy = await this.policy(tenant, trx)
     const mode = options.mode ?? policy.mode
-    const now = this.clock.now()
-    const claims = await claimsRepository.forUser(trx, user.id)
-    const email = claims[EMAIL_CLAIM]?.trim()
-    if (mode !== 'offline-otp' && !email)
+    // One trigger implementation for one user and for bulk jobs: this is a batch of one.
+    const { triggered, skipped } = await this.batch.run(trx, tenant, [user], {
+      mode,
+      policy,
+      actor: options.actor,
+      channel: options.channel,
+    })
+    if (skipped.length > 0 || !triggered[0])
       throw new AppError('reset.no-email', {
         detail: `User ${displayUserName(user.store_domain, user.username)} has no email address for the ${mode} mode; add one or use offline-otp.`,
       })
-    // Locked for reset: every sign-in path (login API, pages, HTTP Basic) refuses the old password.
-    await usersRepository.update(trx, tenant.id, user.id, {
-      status: 'locked',
-      lock_reason: RESET_LOCK_REASON,
-      updated_at: now,
+    return triggered[0]
+  }
+
+  private batchTrigger: BatchTrigger | undefined
+  private get batch(): BatchTrigger {
+    this.batchTrigger ??= new BatchTrigger({
+      config: this.config,
+      clock: this.clock,
+      audit: this.audit,
+      notifier: this.notifier,
+      secretKey: this.secretKey,
+      offlineCodes: this.offlineCodes,
     })
-    await pendingResetsRepository.set(trx, {
-      user_id: user.id,
-      tenant_id: tenant.id,
-      mode,
-      requested_at: now,
-      requested_by: options.actor.name,
-      reason: options.channel,
-    })
-    await claimsRepository.apply(trx, tenant.id, user.id, { [FORCED_RESET_CLAIM]: 'true' })
-    const sessionsRevoked = policy.revokeSessions
-      ? await sessionsRepository.revokeAllForUser(trx, user.id, now)
-      : 0
-    // A new trigger replaces the previous code: an earlier email's link or code stops working.
-    await resetCodesRepository.voidForUser(trx, user.id)
-    const codeId = newId()
-    const isLink = mode === 'email-link'
-    const lifetime = isLink ? policy.linkLifetimeMs : policy.otpLifetimeMs
-    const secret = isLink ? newLinkToken() : generateOtp(policy.otpLength, policy.otpCharacters)
-    await resetCodesRepository.insert(trx, {
-      id: codeId,
-      tenant_id: tenant.id,
-      user_id: user.id,
-      kind: isLink ? 'link' : 'otp',
-      secret_hmac: isLink
-        ? secretHmac(this.secretKey, 'link', secret)
-        : secretHmac(this.secretKey, 'otp', secret, user.id),
-      sealed_secret: mode === 'offline-otp' ? this.offlineCodes.seal(secret, codeId) : null,
-      created_at: now,
-      expires_at: now + lifetime,
-      used_at: null,
-      attempts: 0,
-      max_attempts: isLink ? 1 : policy.maxOtpAttempts,
-    })
-    let messageId: string | null = null
-    if (mode !== 'offline-otp' && email) {
-      const queued = await this.notifier.enqueue(trx, {
-        tenant,
-        type: isLink ? 'AdminForcedPasswordReset' : 'AdminForcedPasswordResetWithOTP',
-        to: email,
-        userId: user.id,
-        userLocale: claims[LOCALE_CLAIM] ?? null,
-        values: {
-          ...recipientValues(user, claims),
-          'expiry-minutes': String(Math.round(lifetime / 60_000)),
-          ...(isLink ? { 'reset-link': this.resetLink(tenant, secret) } : { otp: secret }),
-        },
-        idempotencyKey: `forced-reset:${codeId}`,
-      })
-      messageId = queued.id
-    }
-    await this.audit.record(trx, {
-      tenantId: tenant.id,
-      actor: options.actor,
-      action: 'user.reset-forced',
-      target: user.id,
-      detail: {
-        mode,
-        channel: options.channel,
-        sessionsRevoked,
-        expiresAt: new Date(now + lifetime).toISOString(),
-      },
-    })
-    return {
-      userId: user.id,
-      mode,
-      expiresAt: new Date(now + lifetime).toISOString(),
-      sessionsRevoked,
-      messageId,
-    }
+    return this.batchTrigger
   }
 
   /** `PasswordResetSuccess`: the owner learns of the change, in case it was not them. */
@@ -296,11 +351,6 @@ export class ForcedResetService {
     })
   }
 
-  private resetLink(tenant: TenantRow, token: string): string {
-    const prefix = tenant.domain === DEFAULT_TENANT ? '' : `/t/${tenant.domain}`
-    return `${publicUrl(this.config)}${prefix}/reset-password?token=${encodeURIComponent(token)}`
-  }
-
   /** Unlocks an account locked for reset; an account locked for another reason stays locked. */
   private async unlockAfterReset(trx: Executor, user: UserRow, now: number) {
     // Re-read: the caller's row may predate a lock set for another reason meanwhile.
@@ -314,11 +364,19 @@ export class ForcedResetService {
   }
 }
 
-/** The placeholders every message about a user fills from the user and its claims. */
-function recipientValues(user: UserRow, claims: Record<string, string>) {
-  return {
-    'user-name': displayUserName(user.store_domain, user.username),
-    'first-name': claims[GIVEN_NAME_CLAIM] ?? '',
-    'last-name': claims[LAST_NAME_CLAIM] ?? '',
-  }
+/** Claims only the server writes: the reset's live state, shown to administrators. */
+const SERVER_MAINTAINED_CLAIMS: ReadonlySet<string> = new Set([ONE_TIME_PASSWORD_CLAIM, PENDING_MODE_CLAIM])
+
+/**
+ * A finished or cancelled reset leaves the flag at "false" (so `forcePasswordReset eq false`
+ * finds users whose reset is over) and no pending mode.
+ */
+const resetClaimsCleared = { [FORCED_RESET_CLAIM]: 'false', [PENDING_MODE_CLAIM]: null }
+
+/** Clients send "true", "True", "TRUE" (and SCIM booleans arrive here as text). */
+function booleanClaim(value: string): boolean | undefined {
+  const normalized = value.trim().toLowerCase()
+  if (normalized === 'true') return true
+  if (normalized === 'false' || normalized === '') return false
+  return undefined
 }

@@ -2,28 +2,42 @@ import type { ClientInfo, SessionService } from '../../admin/session-service.ts'
 import type { Clock } from '../../domain/clock.ts'
 import { type LoginCheck, runLoginChecks } from '../../domain/login-checks.ts'
 import { isPermission, type Permission } from '../../domain/permissions.ts'
-import { displayUserName } from '../../domain/user-name.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { AuditLog } from '../../observability/audit.ts'
-import { type Executor, inTransaction } from '../../persistence/executor.ts'
+import type { Executor } from '../../persistence/executor.ts'
 import { rolesRepository } from '../../persistence/repositories/roles.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
-import type { CredentialVerifier } from './credential-verifier.ts'
+import type { PromptDecision } from '../reset-prompt/decide.ts'
+import type { CredentialVerifier, LoginUser } from './credential-verifier.ts'
+import { type LoginResult, SignInSessions } from './sign-in-session.ts'
+
+export type { LoginResult } from './sign-in-session.ts'
 
 export interface LoginRequest {
   tenant: TenantRow
   username: string
   password: string
   client: ClientInfo
+  /**
+   * Attributes of this sign-in given by the caller (the login API's `context`), read by the
+   * reset-password prompt when its attribute source is `login-context`.
+   */
+  context?: Readonly<Record<string, string>>
 }
 
-export interface LoginResult {
-  sessionId: string
-  token: string
-  expiresAt: number
-  user: { id: string; username: string; tenant: string }
-  /** Set for a session opened with a one-time password: its only power is setting a new password. */
-  requiredAction?: 'set-password'
+/**
+ * The reset-password prompt: after a correct password and every login check, whether the user
+ * must choose a new password first. Kept behind this interface so the login flow does not
+ * depend on where the attribute or the password policy come from.
+ */
+export interface ResetPromptGate {
+  decide(
+    tenant: TenantRow,
+    user: Pick<LoginUser, 'id' | 'changed_at'>,
+    context: Readonly<Record<string, string>>,
+  ): Promise<PromptDecision | undefined>
+  /** Lifetime of the restricted session the prompt opens. */
+  promptSessionMs: number
 }
 
 /**
@@ -33,7 +47,7 @@ export interface LoginResult {
 export interface OtpSignIn {
   tryOtpSignIn(tenant: TenantRow, userId: string, typed: string): Promise<'accepted' | 'invalid' | 'none'>
   /** Whether the tenant lets sign-in answers say that a reset is pending. */
-  revealsPending(tenant: TenantRow): boolean
+  revealsPending(tenant: TenantRow): Promise<boolean>
   /** Lifetime of the restricted session an accepted one-time password opens. */
   restrictedSessionMs: number
 }
@@ -47,18 +61,24 @@ const legacyCodes = {
 
 /**
  * The one place a sign-in session is created, for every interface. Order: verify the password
- * (or spend the same time on a dummy), then run the ordered login checks, then open a session.
+ * (or spend the same time on a dummy), then run the ordered login checks, then ask the
+ * reset-password prompt, then open a session (restricted to the prompt when it asks).
  */
 export class LoginService {
+  private readonly signIns: SignInSessions
+
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly verifier: CredentialVerifier,
-    private readonly sessions: SessionService,
+    sessions: SessionService,
     private readonly checks: readonly LoginCheck[],
     private readonly otpSignIn?: OtpSignIn,
-  ) {}
+    private readonly resetPrompt?: ResetPromptGate,
+  ) {
+    this.signIns = new SignInSessions(db, audit, sessions)
+  }
 
   async login(request: LoginRequest): Promise<LoginResult> {
     const { tenant, username } = request
@@ -66,7 +86,7 @@ export class LoginService {
     if (!user) {
       const restricted = await this.signInWithOtp(request)
       if (restricted) return restricted
-      await this.recordFailure(tenant, username, null, 'bad-credentials')
+      await this.recordFailure(request, null, 'bad-credentials')
       throw new AppError('auth.failed')
     }
     const granted = await rolesRepository.permissionsOfUser(this.db, user.id)
@@ -79,7 +99,7 @@ export class LoginService {
       now: this.clock.now(),
     })
     if (decision.kind === 'deny') {
-      await this.recordFailure(tenant, username, user.id, `${decision.check}:${decision.reason}`)
+      await this.recordFailure(request, user.id, `${decision.check}:${decision.reason}`)
       // The right old password of an account waiting for its forced reset: the reference
       // server's 17006. Only a caller who knew the password learns that a reset is pending.
       if (user.status === 'locked' && user.lock_reason === 'reset-pending')
@@ -90,50 +110,18 @@ export class LoginService {
       throw new AppError(decision.code)
     }
     if (decision.kind === 'require-action') {
-      // No check asks for an action yet; later capabilities turn this into a restricted session.
-      await this.recordFailure(tenant, username, user.id, `${decision.check}:${decision.action}`)
+      // No ordered check asks for an action; the reset-password prompt below is the one that does.
+      await this.recordFailure(request, user.id, `${decision.check}:${decision.action}`)
       throw new AppError('auth.failed')
     }
-    return this.openSession(request, user, { session: 'full' })
-  }
-
-  /** Creates the session and audits the sign-in, in one transaction. */
-  private async openSession(
-    request: LoginRequest,
-    user: { id: string; store_domain: string; username: string },
-    kind: { session: 'full' } | { session: 'password-reset'; ttlMs: number },
-  ): Promise<LoginResult> {
-    const { tenant } = request
-    const displayName = displayUserName(user.store_domain, user.username)
-    const restricted = kind.session === 'password-reset'
-    const { token, row } = await inTransaction(this.db, async (trx) => {
-      const created = await this.sessions.create(
-        trx,
-        tenant.id,
-        user.id,
-        request.client,
-        restricted ? { purpose: 'password-reset', ttlMs: kind.ttlMs } : undefined,
-      )
-      await this.audit.record(trx, {
-        tenantId: tenant.id,
-        actor: { kind: 'user', id: user.id, name: displayName },
-        action: 'login.succeeded',
-        target: user.id,
-        detail: {
-          session: created.row.id,
-          clientAddress: request.client.address,
-          ...(restricted ? { restricted: 'set-password', reason: 'reset.otp-accepted' } : {}),
-        },
+    const prompt = await this.resetPrompt?.decide(tenant, user, request.context ?? {})
+    if (prompt && this.resetPrompt)
+      return this.signIns.open(tenant, request.client, user, {
+        session: 'reset-prompt',
+        ttlMs: this.resetPrompt.promptSessionMs,
+        prompt,
       })
-      return created
-    })
-    return {
-      sessionId: row.id,
-      token,
-      expiresAt: row.expires_at,
-      user: { id: user.id, username: displayName, tenant: tenant.domain },
-      ...(restricted ? { requiredAction: 'set-password' as const } : {}),
-    }
+    return this.signIns.open(tenant, request.client, user, { session: 'full' })
   }
 
   /**
@@ -148,33 +136,33 @@ export class LoginService {
     const user = await this.verifier.findUser(tenant, username)
     if (user?.status !== 'locked' || user.lock_reason !== 'reset-pending') return undefined
     const outcome = await this.otpSignIn.tryOtpSignIn(tenant, user.id, request.password)
-    if (outcome === 'invalid' && this.otpSignIn.revealsPending(tenant)) {
-      await this.recordFailure(tenant, username, user.id, 'reset.otp-invalid')
-      throw new AppError('auth.failed', {
-        reason: 'reset.otp-invalid',
-        legacyCode: legacyCodes['reset.otp-invalid'],
-      })
+    if (outcome === 'invalid') {
+      // The audit log always tells a wrong one-time password from a wrong password; the
+      // answer tells it only where the tenant allows.
+      await this.recordFailure(request, user.id, 'reset.otp-invalid')
+      if (await this.otpSignIn.revealsPending(tenant))
+        throw new AppError('auth.failed', {
+          reason: 'reset.otp-invalid',
+          legacyCode: legacyCodes['reset.otp-invalid'],
+        })
+      throw new AppError('auth.failed')
     }
     if (outcome !== 'accepted') return undefined
-    return this.openSession(request, user, {
+    return this.signIns.open(tenant, request.client, user, {
       session: 'password-reset',
       ttlMs: this.otpSignIn.restrictedSessionMs,
     })
   }
 
-  private async recordFailure(
-    tenant: TenantRow,
-    username: string,
-    userId: string | null,
-    reason: string,
-  ): Promise<void> {
+  private async recordFailure(request: LoginRequest, userId: string | null, reason: string): Promise<void> {
     await this.audit.record(this.db, {
-      tenantId: tenant.id,
-      actor: { kind: 'anonymous', id: null, name: username.slice(0, 255) },
+      tenantId: request.tenant.id,
+      actor: { kind: 'anonymous', id: null, name: request.username.slice(0, 255) },
       action: 'login.failed',
       target: userId,
       outcome: 'failure',
       detail: { reason },
+      client: request.client,
     })
   }
 }

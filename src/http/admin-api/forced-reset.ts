@@ -69,7 +69,12 @@ export function forcedResetRoutes(container: Container): FastifyPluginAsyncTypeb
       async (request) => {
         const tenant = tenantOf(request)
         const user = await users.require(tenant, request.params.id)
-        return { cancelled: await forcedResets.cancel(tenant, user, principalOf(request).actor) }
+        return {
+          cancelled: await forcedResets.cancel(tenant, user, {
+            actor: principalOf(request).actor,
+            channel: 'admin-api',
+          }),
+        }
       },
     )
 

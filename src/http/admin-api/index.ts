@@ -3,9 +3,11 @@ import type { Container } from '../../container.ts'
 import { installAdminAuth } from '../admin-auth-hook.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
 import { auditRoutes } from './audit.ts'
+import { bulkResetRoutes } from './bulk-reset.ts'
 import { emailTemplateRoutes } from './email-templates.ts'
 import { forcedResetRoutes } from './forced-reset.ts'
 import { mailRoutes } from './mail.ts'
+import { policyRoutes } from './policies.ts'
 import { roleRoutes } from './roles.ts'
 import { tenantRoutes } from './tenants.ts'
 import { tokenRoutes } from './tokens.ts'
@@ -29,12 +31,14 @@ export function adminApi(container: Container, options: AdminApiOptions): Fastif
     installAdminAuth(app, container.adminAuth)
     await app.register(userRoutes(container))
     await app.register(forcedResetRoutes(container))
+    await app.register(bulkResetRoutes(container))
     await app.register(roleRoutes(container))
     await app.register(tokenRoutes(container))
     await app.register(userStoreRoutes(container))
     await app.register(auditRoutes(container))
     await app.register(emailTemplateRoutes(container))
     await app.register(mailRoutes(container))
+    await app.register(policyRoutes(container))
     if (options.withTenantManagement) await app.register(tenantRoutes(container))
   }
 }

@@ -99,7 +99,11 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const user = await users.create(tenantOf(request), request.body, principalOf(request).actor)
+        const principal = principalOf(request)
+        const user = await users.create(tenantOf(request), request.body, principal.actor, undefined, {
+          channel: 'admin-api',
+          permissions: principal.permissions,
+        })
         return reply
           .code(201)
           .header('location', `${request.url.replace(/\/$/, '')}/${user.id}`)
@@ -134,7 +138,10 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        users.update(tenantOf(request), request.params.id, request.body, principalOf(request).actor),
+        users.update(tenantOf(request), request.params.id, request.body, principalOf(request).actor, {
+          channel: 'admin-api',
+          permissions: principalOf(request).permissions,
+        }),
     )
 
     app.delete(

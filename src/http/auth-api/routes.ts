@@ -9,6 +9,7 @@ import type { SessionPurpose } from '../../persistence/tables.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
 import { IsoDate } from '../schemas.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
+import { SessionAnswer, toSessionAnswer } from './session-answer.ts'
 import { sessionCookie } from './session-cookie.ts'
 
 const LoginBody = Type.Object(
@@ -16,25 +17,16 @@ const LoginBody = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 320 }),
     password: Type.String({ minLength: 1, maxLength: 4096 }),
     tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    context: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 255 }), Type.String({ maxLength: 1024 }), {
+        maxProperties: 32,
+        description:
+          'Attributes of this sign-in; the reset-password prompt reads its attribute here when `reset_prompt.attribute_source` is `login-context`',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
-
-const SessionAnswer = Type.Object({
-  sessionId: Type.String(),
-  token: Type.String({ description: 'Bearer value; also set as an HttpOnly cookie' }),
-  tokenType: Type.Literal('Bearer'),
-  expiresAt: IsoDate,
-  user: Type.Object({ id: Type.String(), username: Type.String(), tenant: Type.String() }),
-  requiredAction: Type.Optional(
-    Type.Literal('set-password', {
-      description:
-        'The one-time password of a forced reset was accepted: this session can only set a new password (POST /api/auth/password)',
-    }),
-  ),
-  reason: Type.Optional(Type.Literal('reset.otp-accepted')),
-  legacyCode: Type.Optional(Type.Literal(17007)),
-})
 
 const NewPasswordBody = Type.Object(
   { newPassword: Type.String({ minLength: 1, maxLength: 4096 }) },
@@ -51,7 +43,7 @@ export interface AuthApiOptions {
   isTenantScoped: boolean
 }
 
-function presentedSession(request: FastifyRequest, cookieName: string): string | undefined {
+export function presentedSession(request: FastifyRequest, cookieName: string): string | undefined {
   const authorization = request.headers.authorization
   if (authorization && /^bearer /i.test(authorization)) return authorization.slice(7).trim()
   return request.cookies[cookieName]
@@ -93,24 +85,12 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
           username: request.body.username,
           password: request.body.password,
           client: { address: request.ip, userAgent: request.headers['user-agent'] ?? null },
+          ...(request.body.context ? { context: request.body.context } : {}),
         })
         const cookie = sessionCookie(config, tenant.domain)
         reply.setCookie(cookie.name, result.token, { ...cookie.options, expires: new Date(result.expiresAt) })
         reply.header('cache-control', 'no-store')
-        return {
-          sessionId: result.sessionId,
-          token: result.token,
-          tokenType: 'Bearer' as const,
-          expiresAt: new Date(result.expiresAt).toISOString(),
-          user: result.user,
-          ...(result.requiredAction
-            ? {
-                requiredAction: result.requiredAction,
-                reason: 'reset.otp-accepted' as const,
-                legacyCode: 17007 as const,
-              }
-            : {}),
-        }
+        return toSessionAnswer(result)
       },
     )
 

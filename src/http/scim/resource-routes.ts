@@ -21,7 +21,7 @@ export interface ResourceEndpoint<Item> {
     parameters: ListParameters,
     projection: Projection,
   ): Promise<{ total: number; records: Item[] }>
-  get(tenant: TenantRow, id: string, projection: Projection): Promise<Item>
+  get(tenant: TenantRow, id: string, projection: Projection, principal: Principal): Promise<Item>
   create(tenant: TenantRow, body: unknown, principal: Principal): Promise<Item>
   replace(
     tenant: TenantRow,
@@ -108,7 +108,12 @@ export function resourceRoutes<Item>(config: Config, endpoint: ResourceEndpoint<
     })
     app.get(`/${collection}/:id`, read, async (request: IdRequest, reply) => {
       const projection = projectionOf(request)
-      const record = await endpoint.get(tenantOf(request), request.params.id, projection)
+      const record = await endpoint.get(
+        tenantOf(request),
+        request.params.id,
+        projection,
+        principalOf(request),
+      )
       const { version } = endpoint.identity(record)
       const ifNoneMatch = parsePrecondition(request.headers['if-none-match'])
       if (ifNoneMatch && matchesVersion(ifNoneMatch, version))

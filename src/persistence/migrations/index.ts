@@ -3,6 +3,9 @@ import * as foundation from './001-foundation.ts'
 import * as scim from './002-scim.ts'
 import * as notifications from './003-notifications.ts'
 import * as forcedReset from './004-forced-reset.ts'
+import * as passwordHistory from './005-password-history.ts'
+import * as bulkReset from './006-bulk-reset.ts'
+import * as auditClient from './007-audit-client.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +13,9 @@ const migrations: Record<string, Migration> = {
   '002-scim': scim,
   '003-notifications': notifications,
   '004-forced-reset': forcedReset,
+  '005-password-history': passwordHistory,
+  '006-bulk-reset': bulkReset,
+  '007-audit-client': auditClient,
 }
 
 export const migrationProvider: MigrationProvider = {

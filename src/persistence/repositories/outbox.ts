@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { isPostgres } from '../dialect.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
+import { insertRows } from '../multi-row.ts'
 import type { OutboxAttemptsTable, OutboxMessagesTable, OutboxStatus, OutboxTransport } from '../tables.ts'
 
 export type OutboxRow = OutboxMessagesTable
@@ -72,6 +73,30 @@ const markDead = fixedQuery<{ id: string; worker: string; now: number; error: st
     .where('lease_owner', '=', p('worker')),
 )
 
+/** Every column of a message, for the multi-row insert. */
+const OUTBOX_COLUMNS: ReadonlyArray<keyof OutboxRow> = [
+  'id',
+  'tenant_id',
+  'idempotency_key',
+  'type',
+  'locale',
+  'recipient',
+  'user_id',
+  'subject',
+  'body_sealed',
+  'status',
+  'transport',
+  'attempts',
+  'next_attempt_at',
+  'lease_owner',
+  'lease_expires_at',
+  'last_error',
+  'smtp_response',
+  'created_at',
+  'updated_at',
+  'sent_at',
+]
+
 export const outboxRepository = {
   /** Inserts a message unless one with the same idempotency key exists; true when inserted. */
   async insert(db: Executor, row: OutboxRow): Promise<boolean> {
@@ -81,6 +106,21 @@ export const outboxRepository = {
       .onConflict((conflict) => conflict.columns(['tenant_id', 'idempotency_key']).doNothing())
       .executeTakeFirst()
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+  },
+
+  /**
+   * Inserts many messages with few statements, skipping those whose idempotency key exists;
+   * the ids of the messages inserted.
+   */
+  async insertMany(db: Executor, rows: readonly OutboxRow[]): Promise<Set<string>> {
+    const columns = OUTBOX_COLUMNS
+    const inserted = await insertRows<{ id: string }>(db, {
+      table: 'outbox_messages',
+      columns,
+      rows: rows.map((row) => columns.map((column) => row[column])),
+      suffix: 'on conflict (tenant_id, idempotency_key) do nothing returning id',
+    })
+    return new Set(inserted.map((row) => row.id))
   },
 
   /**

@@ -1,3 +1,4 @@
+import { isPostgres } from '../dialect.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
 
@@ -11,8 +12,22 @@ const settingOf = fixedQuery<{ tenantId: string; name: string }, { value: string
 
 /** Per-tenant values of settings whose server-wide default lives in the configuration. */
 export const tenantSettingsRepository = {
-  async get(db: Executor, tenantId: string, name: string): Promise<unknown> {
-    const row = (await settingOf(db, { tenantId, name })).rows[0]
+  /** `forUpdate`: lock the row until the transaction ends (PostgreSQL; SQLite serialises writers). */
+  async get(
+    db: Executor,
+    tenantId: string,
+    name: string,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<unknown> {
+    const row = options.forUpdate
+      ? await db
+          .selectFrom('tenant_settings')
+          .select('value')
+          .where('tenant_id', '=', tenantId)
+          .where('name', '=', name)
+          .$if(isPostgres(db), (query) => query.forUpdate())
+          .executeTakeFirst()
+      : (await settingOf(db, { tenantId, name })).rows[0]
     return row === undefined ? undefined : (JSON.parse(row.value) as unknown)
   },
   async set(

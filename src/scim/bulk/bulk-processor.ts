@@ -163,15 +163,14 @@ export class BulkProcessor {
         )
       if (id !== undefined) location = `${baseUrl}/${kind}/${match[2]}`
       const ifMatch = parsePrecondition(operation.version)
-      const actor = principal.actor
       const resource = async () => {
         if (kind === 'Users') {
-          if (operation.method === 'POST') return (await this.users.create(tenant, data, actor)).row
+          if (operation.method === 'POST') return (await this.users.create(tenant, data, principal)).row
           if (operation.method === 'PUT')
-            return (await this.users.replace(tenant, id!, data, actor, ifMatch)).row
+            return (await this.users.replace(tenant, id!, data, principal, ifMatch)).row
           if (operation.method === 'PATCH')
-            return (await this.users.patch(tenant, id!, data, actor, ifMatch)).row
-          await this.users.delete(tenant, id!, actor, ifMatch)
+            return (await this.users.patch(tenant, id!, data, principal, ifMatch)).row
+          await this.users.delete(tenant, id!, principal.actor, ifMatch)
           return undefined
         }
         if (operation.method === 'POST') return (await this.groups.create(tenant, data, principal)).row

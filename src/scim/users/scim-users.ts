@@ -13,7 +13,7 @@ import { listUsers, type UserListRequest } from './user-query.ts'
 import { readUserRecord } from './user-reader.ts'
 import type { UserRecord } from './user-record.ts'
 import { renderUser } from './user-resource.ts'
-import type { ScimUserWriter } from './user-writer.ts'
+import type { ScimCaller, ScimUserWriter } from './user-writer.ts'
 
 /** SCIM User use cases: reads, list and search, create, replace, patch, delete. */
 export class ScimUsers {
@@ -33,18 +33,18 @@ export class ScimUsers {
     return listUsers(this.db, tenant.id, request)
   }
 
-  create(tenant: TenantRow, body: unknown, actor: Actor): Promise<UserRecord> {
-    return this.writer.create(tenant, userInputOf(body, { requireSchemas: true }), actor)
+  create(tenant: TenantRow, body: unknown, caller: ScimCaller): Promise<UserRecord> {
+    return this.writer.create(tenant, userInputOf(body, { requireSchemas: true }), caller)
   }
 
-  replace(tenant: TenantRow, id: string, body: unknown, actor: Actor, ifMatch?: Precondition) {
+  replace(tenant: TenantRow, id: string, body: unknown, caller: ScimCaller, ifMatch?: Precondition) {
     const input = userInputOf(body, { requireSchemas: true })
-    return this.storeComputed(tenant, id, actor, ifMatch, () => input)
+    return this.storeComputed(tenant, id, caller, ifMatch, () => input)
   }
 
   /** PATCH: the operations are applied to the current document, which is then stored whole. */
-  patch(tenant: TenantRow, id: string, body: unknown, actor: Actor, ifMatch?: Precondition) {
-    return this.storeComputed(tenant, id, actor, ifMatch, (current) =>
+  patch(tenant: TenantRow, id: string, body: unknown, caller: ScimCaller, ifMatch?: Precondition) {
+    return this.storeComputed(tenant, id, caller, ifMatch, (current) =>
       userInputOf(applyPatch(renderUser(current, ''), body, userRegistry), { requireSchemas: false }),
     )
   }
@@ -58,7 +58,7 @@ export class ScimUsers {
   private storeComputed(
     tenant: TenantRow,
     id: string,
-    actor: Actor,
+    caller: ScimCaller,
     ifMatch: Precondition | undefined,
     compute: (current: UserRecord) => UserInput,
   ): Promise<UserRecord> {
@@ -68,7 +68,7 @@ export class ScimUsers {
         const record = await this.get(tenant, id)
         return { record, version: record.row.version }
       },
-      ({ record }) => this.writer.replace(tenant, record, compute(record), actor, record.row.version),
+      ({ record }) => this.writer.replace(tenant, record, compute(record), caller, record.row.version),
     )
   }
 }

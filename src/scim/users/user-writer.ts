@@ -1,10 +1,11 @@
 import type { UserService } from '../../admin/user-service.ts'
 import type { PasswordWriter, PreparedPassword } from '../../credentials/password-writer.ts'
 import type { Clock } from '../../domain/clock.ts'
+import type { Permission } from '../../domain/permissions.ts'
 import { parseUserName, userNameKey } from '../../domain/user-name.ts'
+import type { ForcedResetService } from '../../flows/forced-reset/service.ts'
 import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
-import { claimsRepository } from '../../persistence/repositories/claims.ts'
 import { sessionsRepository } from '../../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { type UserRow, usersRepository } from '../../persistence/repositories/users.ts'
@@ -15,6 +16,14 @@ import type { UserInput } from './user-input.ts'
 import { writableClaims } from './user-input.ts'
 import { readUserRecord } from './user-reader.ts'
 import type { UserRecord } from './user-record.ts'
+
+type ClaimWriter = Pick<ForcedResetService, 'writeClaimsIn'>
+
+/** Who writes through SCIM: the actor audited, and the permissions some attributes need. */
+export interface ScimCaller {
+  actor: Actor
+  permissions: ReadonlySet<Permission>
+}
 
 /** The lock reason of an account locked through SCIM's `accountLocked`. */
 export const SCIM_LOCK_REASON = 'admin'
@@ -62,21 +71,29 @@ export class ScimUserWriter {
     private readonly audit: AuditLog,
     private readonly users: UserService,
     private readonly passwords: PasswordWriter,
+    private readonly claims: ClaimWriter,
   ) {}
 
-  private async prepare(input: UserInput): Promise<PreparedPassword | undefined> {
+  private async prepare(
+    tenant: TenantRow,
+    input: UserInput,
+    userId?: string,
+  ): Promise<PreparedPassword | undefined> {
     // Hashing happens before the transaction opens: no lock is held for the hash's 50 ms.
-    return input.password === undefined ? undefined : this.passwords.prepare(input.password)
+    return input.password === undefined
+      ? undefined
+      : this.passwords.prepare(input.password, { tenant, userId, userName: input.userName })
   }
 
-  async create(tenant: TenantRow, input: UserInput, actor: Actor): Promise<UserRecord> {
-    const prepared = await this.prepare(input)
+  async create(tenant: TenantRow, input: UserInput, caller: ScimCaller): Promise<UserRecord> {
+    const prepared = await this.prepare(tenant, input)
     const id = await inTransaction(this.db, async (trx) => {
       const view = await this.users.create(
         tenant,
         { username: input.userName, claims: input.claims, prepared },
-        actor,
+        caller.actor,
         trx,
+        { channel: 'scim', permissions: caller.permissions },
       )
       const { status, lockReason } = statusOf(input, { status: 'active', lock_reason: null })
       if (status !== 'active') {
@@ -100,10 +117,11 @@ export class ScimUserWriter {
     tenant: TenantRow,
     current: UserRecord,
     input: UserInput,
-    actor: Actor,
+    caller: ScimCaller,
     expectedVersion: number | undefined,
   ): Promise<UserRecord> {
-    const prepared = await this.prepare(input)
+    const { actor } = caller
+    const prepared = await this.prepare(tenant, input, current.row.id)
     const parsed = parseUserName(input.userName)
     if (!parsed)
       throw scimError.invalidValue(
@@ -123,6 +141,7 @@ export class ScimUserWriter {
     // Nothing to store: the version stays, so clients' ETags stay valid.
     if (unchanged) return current
     const now = this.clock.now()
+    let resetChanged = false
     try {
       await inTransaction(this.db, async (trx) => {
         const moved = await usersRepository.moveVersion(trx, {
@@ -141,8 +160,6 @@ export class ScimUserWriter {
             .where('tenant_id', '=', tenant.id)
             .where('id', '=', current.row.id)
             .execute()
-        if (Object.keys(changes).length > 0)
-          await claimsRepository.apply(trx, tenant.id, current.row.id, changes)
         // Threat: a disabled or locked account acting on through sessions opened before.
         const restricted = status !== 'active' && current.row.status === 'active'
         const revoked = restricted ? await sessionsRepository.revokeAllForUser(trx, current.row.id, now) : 0
@@ -153,6 +170,16 @@ export class ScimUserWriter {
             actor,
             reason: 'admin-set',
           })
+        }
+        // After the password: a forced-reset flag set in the same request starts the reset of
+        // the account as it now is (a password set alongside does not complete it).
+        if (Object.keys(changes).length > 0) {
+          const written = await this.claims.writeClaimsIn(trx, tenant, current.row, changes, {
+            actor,
+            channel: 'scim',
+            permissions: caller.permissions,
+          })
+          resetChanged = written.reset !== 'unchanged'
         }
         await this.audit.record(trx, {
           tenantId: tenant.id,
@@ -172,8 +199,9 @@ export class ScimUserWriter {
       if (isUniqueViolation(error)) throw scimError.uniqueness(`User ${input.userName} already exists.`)
       throw error
     }
-    // A new password's time is the password writer's: read it back (rare path).
-    if (prepared) return (await readUserRecord(this.db, tenant.id, current.row.id))!
+    // A new password's time is the password writer's, a reset moves status and claims of its
+    // own: read the user back (rare paths).
+    if (prepared || resetChanged) return (await readUserRecord(this.db, tenant.id, current.row.id))!
     // The write moved the version by exactly one from what `current` shows, so nobody else
     // changed the user in between: the stored state is `current` with these changes.
     const claims = { ...current.claims }

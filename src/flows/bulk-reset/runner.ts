@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Logger } from 'pino'
+import type { Clock } from '../../domain/clock.ts'
+import type { AuditLog } from '../../observability/audit.ts'
+import { type Executor, inTransaction } from '../../persistence/executor.ts'
+import { isStoreUnavailable } from '../../persistence/store-errors.ts'
+import type { ResetPolicySource } from '../forced-reset/reset-policy.ts'
+import type { BatchTrigger } from '../forced-reset/trigger-batch.ts'
+import {
+  type BatchContext,
+  type BatchOutcome,
+  forceNextBatch,
+  LeaseLost,
+  type Progress,
+  recordFinished,
+} from './batch.ts'
+import { type BulkResetJobRow, bulkResetRepository } from './repository.ts'
+
+export interface BulkResetRunnerOptions {
+  /** Users per batch: one transaction each, with the cursor's move. */
+  batchSize: number
+  /** How long a lease lasts without a batch renewing it: how soon another process takes over a dead one's job. */
+  leaseMs: number
+  /** How often an idle runner looks for jobs (another instance's, or one left by a crash). */
+  pollMs: number
+}
+
+export const DEFAULT_RUNNER_OPTIONS: BulkResetRunnerOptions = {
+  // Larger batches write each touched page of the users table and the indexes once for more
+  // users (on SQLite a commit writes every page the batch dirtied); smaller ones hold the
+  // embedded store's single writer for shorter (two thousand: a few tenths of a second each).
+  batchSize: 2000,
+  leaseMs: 30_000,
+  pollMs: 2_000,
+}
+
+/** After a store outage, the runner waits this long before it tries the batch again. */
+const RETRY_AFTER_OUTAGE_MS = 1_000
+
+export type { Progress } from './batch.ts'
+
+/**
+ * Runs bulk reset jobs: leases a job, then forces its targets in batches in user-id order,
+ * each batch and the move of the job's cursor in ONE transaction, so a crash leaves every
+ * user either fully forced (with its mail queued) or untouched, and the cursor exactly after
+ * the last committed batch. Only the lease holder can move the cursor; a process that dies
+ * leaves its lease to run out, and any runner (this one after a restart, or another instance)
+ * leases the job again and goes on from the cursor. Cancelling a job (another transaction)
+ * makes the batch in flight roll back: the job stops after the batch that last committed.
+ */
+export class BulkResetRunner {
+  readonly id = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(4).toString('hex')}`
+  private running = false
+  /** Set by `stop`: jobs in hand are handed over after their batch in flight. */
+  private stopping = false
+  private loop: Promise<void> | undefined
+  private wake: (() => void) | undefined
+  private nudged = false
+
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+    private readonly policies: ResetPolicySource,
+    private readonly trigger: BatchTrigger,
+    private readonly logger: Logger,
+    private readonly options: BulkResetRunnerOptions = DEFAULT_RUNNER_OPTIONS,
+  ) {}
+
+  /** Runs jobs until `stop`: every job with work left and no live lease, then polls. */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.stopping = false
+    this.loop = this.run()
+  }
+
+  /** Stops after the batch in flight; the job's lease is given up so another process goes on at once. */
+  async stop(): Promise<void> {
+    this.running = false
+    this.stopping = true
+    this.wake?.()
+    await this.loop
+    this.loop = undefined
+  }
+
+  /** A runner with the same collaborators and other options (a batch size for one CLI run, tests). */
+  withOptions(options: Partial<BulkResetRunnerOptions>): BulkResetRunner {
+    return new BulkResetRunner(this.db, this.clock, this.audit, this.policies, this.trigger, this.logger, {
+      ...this.options,
+      ...options,
+    })
+  }
+
+  /** A job was created in this process: look now rather than at the next poll. */
+  nudge(): void {
+    this.nudged = true
+    this.wake?.()
+  }
+
+  /** Runs every job that can be leased now, to its end (the CLI, tests); the number run. */
+  async runPending(): Promise<number> {
+    let count = 0
+    while (!this.stopping) {
+      const job = await this.lease()
+      if (!job) break
+      await this.runLeased(job)
+      count++
+    }
+    return count
+  }
+
+  /**
+   * Runs one job to its end, leasing it first unless this runner holds it already (a job the
+   * CLI created with its lease); `onProgress` hears after every batch, and the next batch
+   * waits for it. The job's row at the end.
+   */
+  async runJob(
+    jobId: string,
+    onProgress?: (progress: Progress) => void | Promise<void>,
+  ): Promise<BulkResetJobRow | undefined> {
+    const job =
+      (await this.db
+        .selectFrom('bulk_reset_jobs')
+        .selectAll()
+        .where('id', '=', jobId)
+        .where('lease_owner', '=', this.id)
+        .executeTakeFirst()) ?? (await this.lease(jobId))
+    if (job) await this.runLeased(job, onProgress)
+    return this.db.selectFrom('bulk_reset_jobs').selectAll().where('id', '=', jobId).executeTakeFirst()
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.nudged = false
+      try {
+        await this.runPending()
+      } catch (error) {
+        this.logger.error(
+          { err: messageOf(error) },
+          'bulk reset runner failed; trying again at the next poll',
+        )
+      }
+      if (this.running && !this.nudged) await this.sleep(this.options.pollMs)
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+
+  private batchContext(): BatchContext {
+    const { clock, audit, policies, trigger } = this
+    return { clock, audit, policies, trigger, owner: this.id, ...this.options }
+  }
+
+  private lease(onlyId?: string): Promise<BulkResetJobRow | undefined> {
+    const now = this.clock.now()
+    return inTransaction(this.db, (trx) =>
+      bulkResetRepository.lease(trx, {
+        owner: this.id,
+        now,
+        leaseUntil: now + this.options.leaseMs,
+        onlyId,
+      }),
+    )
+  }
+
+  private async runLeased(
+    job: BulkResetJobRow,
+    onProgress?: (progress: Progress) => void | Promise<void>,
+  ): Promise<void> {
+    let cursor = job.last_user_id
+    this.logger.info({ jobId: job.id, total: job.total, resumedAfter: cursor }, 'bulk reset job started')
+    for (;;) {
+      // Stopping (the process shuts down): hand the job over at once, not after the lease.
+      if (this.stopping) {
+        await bulkResetRepository.release(this.db, job.id, this.id, this.clock.now()).catch((error) => {
+          // The lease then runs out by itself.
+          this.logger.warn({ jobId: job.id, err: messageOf(error) }, 'bulk reset lease not released')
+        })
+        return
+      }
+      let outcome: BatchOutcome
+      try {
+        outcome = await forceNextBatch(this.db, this.batchContext(), job, cursor)
+      } catch (error) {
+        if (error instanceof LeaseLost) {
+          this.logger.info({ jobId: job.id }, 'bulk reset job cancelled or taken over; stopped')
+          return
+        }
+        if (isStoreUnavailable(error)) {
+          // The batch rolled back; the same batch is tried again once the store answers.
+          this.logger.warn({ jobId: job.id, err: messageOf(error) }, 'store unreachable; bulk batch retried')
+          await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_OUTAGE_MS))
+          continue
+        }
+        await this.fail(job, error)
+        return
+      }
+      if (outcome.kind === 'finished') {
+        this.logger.info({ jobId: job.id }, 'bulk reset job completed')
+        return
+      }
+      cursor = outcome.cursor
+      await onProgress?.(outcome.progress)
+    }
+  }
+
+  /** An error no retry mends (a defect, a constraint): the job stops as failed, with the reason kept. */
+  private async fail(job: BulkResetJobRow, error: unknown): Promise<void> {
+    this.logger.error({ jobId: job.id, err: messageOf(error) }, 'bulk reset job failed')
+    await inTransaction(this.db, async (trx) => {
+      const ended = await bulkResetRepository.finish(trx, {
+        jobId: job.id,
+        owner: this.id,
+        status: 'failed',
+        now: this.clock.now(),
+        error: messageOf(error).slice(0, 500),
+      })
+      if (!ended) return
+      await bulkResetRepository.dropTargets(trx, job.id)
+      await recordFinished(trx, this.audit, job.id, 'failed')
+    })
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

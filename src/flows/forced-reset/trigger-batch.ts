@@ -1,0 +1,288 @@
+import type { Config } from '../../config/schema.ts'
+import { publicUrl } from '../../config/semantics.ts'
+import type { Clock } from '../../domain/clock.ts'
+import { comparisonKey } from '../../domain/comparison-key.ts'
+import { DEFAULT_TENANT } from '../../domain/tenant.ts'
+import { displayUserName } from '../../domain/user-name.ts'
+import type { NotificationRequest, Notifier } from '../../notifications/notifier.ts'
+import type { Actor, AuditEvent, AuditLog } from '../../observability/audit.ts'
+import type { Executor } from '../../persistence/executor.ts'
+import { insertRows, runWithList } from '../../persistence/multi-row.ts'
+import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import type { UserRow } from '../../persistence/repositories/users.ts'
+import type { ResetCodesTable, ResetMode } from '../../persistence/tables.ts'
+import { generateOtp, newLinkToken, secretHmac } from '../../security/one-time-secrets.ts'
+import type { SealedBox } from '../../security/sealed-box.ts'
+import { timeOrderedId } from '../../security/time-ordered-id.ts'
+import {
+  EMAIL_CLAIM,
+  FORCED_RESET_CLAIM,
+  GIVEN_NAME_CLAIM,
+  LAST_NAME_CLAIM,
+  LOCALE_CLAIM,
+  PENDING_MODE_CLAIM,
+  RESET_LOCK_REASON,
+  type ResetPolicy,
+} from './reset-policy.ts'
+import type { TriggerResult } from './service.ts'
+
+export interface BatchTriggerDeps {
+  config: Config
+  clock: Clock
+  audit: AuditLog
+  notifier: Notifier
+  /** Server secret for the codes' HMACs. */
+  secretKey: Buffer
+  /** Seals offline one-time passwords for administrators to read back. */
+  offlineCodes: SealedBox
+}
+
+export interface BatchTriggerOptions {
+  /** The mode, already resolved from the request and the tenant's policy. */
+  mode: ResetMode
+  policy: ResetPolicy
+  actor: Actor
+  /** The channel that asked: `admin-api`, `cli`, `scim`, `claims`, `bulk`, `soap`. */
+  channel: string
+  /** Added to each user's `user.reset-forced` audit detail (a bulk job's id). */
+  auditDetail?: Record<string, unknown>
+  /**
+   * The first and last of the users' ids in the store's own order (a bulk job reads its
+   * targets in that order). With it, each statement also bounds the id to that range, and
+   * PostgreSQL walks the id index over the batch instead of scanning the table, which it
+   * prefers for a list of a thousand ids.
+   */
+  idRange?: IdRange | undefined
+}
+
+export interface IdRange {
+  first: string
+  last: string
+}
+
+/** `<column> in (:list)`, bounded by the batch's id range when known; its extra values. */
+function idCondition(column: string, range: IdRange | undefined): { text: string; after: string[] } {
+  return range
+    ? { text: `${column} in (:list) and ${column} between ? and ?`, after: [range.first, range.last] }
+    : { text: `${column} in (:list)`, after: [] }
+}
+
+/** A user the batch left untouched, and why. */
+export interface SkippedUser {
+  user: UserRow
+  reason: 'reset.no-email'
+}
+
+export interface BatchTriggerOutcome {
+  /** In the order of the users given. */
+  triggered: TriggerResult[]
+  skipped: SkippedUser[]
+}
+
+/** The claims a trigger reads: where to mail, in which language, and the greeting. */
+const READ_CLAIMS = [EMAIL_CLAIM, LOCALE_CLAIM, GIVEN_NAME_CLAIM, LAST_NAME_CLAIM]
+
+/** The placeholders every message about a user fills from the user and its claims. */
+export function recipientValues(user: UserRow, claims: Readonly<Record<string, string>>) {
+  return {
+    'user-name': displayUserName(user.store_domain, user.username),
+    'first-name': claims[GIVEN_NAME_CLAIM] ?? '',
+    'last-name': claims[LAST_NAME_CLAIM] ?? '',
+  }
+}
+
+/** The page behind an emailed reset link, in the user's tenant. */
+export function resetLinkOf(config: Config, tenant: TenantRow, token: string): string {
+  const prefix = tenant.domain === DEFAULT_TENANT ? '' : `/t/${tenant.domain}`
+  return `${publicUrl(config)}${prefix}/reset-password?token=${encodeURIComponent(token)}`
+}
+
+/**
+ * The forced-reset trigger for any number of users of one tenant, in the caller's transaction:
+ * the one implementation behind the single trigger (a batch of one) and bulk jobs. For every
+ * user with an address (or in the offline mode) it locks the account for reset (the old
+ * password stops working at once), records the pending reset, sets the forced-reset claim,
+ * ends the sessions, replaces any earlier code with a new link token or one-time password
+ * (stored as a keyed HMAC; an offline code also sealed so administrators can read it back),
+ * queues the email and audits `user.reset-forced` — each step one statement for the whole
+ * batch, so a thousand users cost about as many round trips as one.
+ *
+ * Users without an email address in an email mode are skipped, untouched, and reported.
+ */
+export class BatchTrigger {
+  constructor(private readonly deps: BatchTriggerDeps) {}
+
+  async run(
+    trx: Executor,
+    tenant: TenantRow,
+    users: readonly UserRow[],
+    options: BatchTriggerOptions,
+  ): Promise<BatchTriggerOutcome> {
+    if (users.length === 0) return { triggered: [], skipped: [] }
+    // The statements below name users by id alone (see the update of users): every user must
+    // be one of this tenant's, as read by the caller.
+    const foreign = users.find((user) => user.tenant_id !== tenant.id)
+    if (foreign) throw new Error(`user ${foreign.id} is not in tenant ${tenant.id}`)
+    const { mode, policy } = options
+    const now = this.deps.clock.now()
+    const claims = await this.readClaims(trx, users, options.idRange)
+    const skipped: SkippedUser[] = []
+    const eligible: UserRow[] = []
+    for (const user of users) {
+      if (mode !== 'offline-otp' && !claims.get(user.id)?.[EMAIL_CLAIM]?.trim())
+        skipped.push({ user, reason: 'reset.no-email' })
+      else eligible.push(user)
+    }
+    if (eligible.length === 0) return { triggered: [], skipped }
+    const ids = eligible.map((user) => user.id)
+
+    // Locked for reset: every sign-in path (login API, pages, HTTP Basic) refuses the old password.
+    // By id alone: with the tenant in the condition, SQLite walks the tenant's index over
+    // every user of the tenant instead of looking each id up.
+    const byUser = idCondition('user_id', options.idRange)
+    const byId = idCondition('id', options.idRange)
+    await runWithList(trx, {
+      text: `update users set status = ?, lock_reason = ?, updated_at = ?, version = version + 1 where ${byId.text}`,
+      before: ['locked', RESET_LOCK_REASON, now],
+      list: ids,
+      after: byId.after,
+    })
+    await insertRows(trx, {
+      table: 'pending_resets',
+      columns: ['user_id', 'tenant_id', 'mode', 'requested_at', 'requested_by', 'reason'],
+      rows: ids.map((id) => [id, tenant.id, mode, now, options.actor.name, options.channel]),
+      suffix:
+        'on conflict (user_id) do update set mode = excluded.mode, requested_at = excluded.requested_at, requested_by = excluded.requested_by, reason = excluded.reason',
+    })
+    await insertRows(trx, {
+      table: 'user_claims',
+      columns: ['user_id', 'tenant_id', 'claim_uri', 'value', 'value_key'],
+      // The flag, and the mode administrators see (SCIM pendingResetMode) and may filter on.
+      rows: ids.flatMap((id) => [
+        [id, tenant.id, FORCED_RESET_CLAIM, 'true', comparisonKey('true')],
+        [id, tenant.id, PENDING_MODE_CLAIM, mode, comparisonKey(mode)],
+      ]),
+      suffix:
+        'on conflict (user_id, claim_uri) do update set value = excluded.value, value_key = excluded.value_key',
+    })
+    const revoked = new Map<string, number>()
+    if (policy.revokeSessions) {
+      const { rows } = await runWithList<{ user_id: string }>(trx, {
+        text: `update sessions set revoked_at = ? where revoked_at is null and ${byUser.text} returning user_id`,
+        before: [now],
+        list: ids,
+        after: byUser.after,
+      })
+      for (const row of rows) revoked.set(row.user_id, (revoked.get(row.user_id) ?? 0) + 1)
+    }
+    // A new trigger replaces the previous code: an earlier email's link or code stops working.
+    await runWithList(trx, {
+      text: `delete from reset_codes where used_at is null and ${byUser.text}`,
+      list: ids,
+      after: byUser.after,
+    })
+
+    const isLink = mode === 'email-link'
+    const lifetime = isLink ? policy.linkLifetimeMs : policy.otpLifetimeMs
+    const expiresAt = new Date(now + lifetime).toISOString()
+    const codes: ResetCodesTable[] = []
+    const messages: NotificationRequest[] = []
+    for (const user of eligible) {
+      const codeId = timeOrderedId(now)
+      const secret = isLink ? newLinkToken() : generateOtp(policy.otpLength, policy.otpCharacters)
+      codes.push({
+        id: codeId,
+        tenant_id: tenant.id,
+        user_id: user.id,
+        kind: isLink ? 'link' : 'otp',
+        secret_hmac: isLink
+          ? secretHmac(this.deps.secretKey, 'link', secret)
+          : secretHmac(this.deps.secretKey, 'otp', secret, user.id),
+        sealed_secret: mode === 'offline-otp' ? this.deps.offlineCodes.seal(secret, codeId) : null,
+        created_at: now,
+        expires_at: now + lifetime,
+        used_at: null,
+        attempts: 0,
+        max_attempts: isLink ? 1 : policy.maxOtpAttempts,
+      })
+      if (mode === 'offline-otp') continue
+      const userClaims = claims.get(user.id) ?? {}
+      messages.push({
+        tenant,
+        type: isLink ? 'AdminForcedPasswordReset' : 'AdminForcedPasswordResetWithOTP',
+        to: userClaims[EMAIL_CLAIM]!.trim(),
+        userId: user.id,
+        userLocale: userClaims[LOCALE_CLAIM] ?? null,
+        values: {
+          ...recipientValues(user, userClaims),
+          'expiry-minutes': String(Math.round(lifetime / 60_000)),
+          ...(isLink ? { 'reset-link': resetLinkOf(this.deps.config, tenant, secret) } : { otp: secret }),
+        },
+        idempotencyKey: `forced-reset:${codeId}`,
+      })
+    }
+    await insertRows(trx, {
+      table: 'reset_codes',
+      columns: CODE_COLUMNS,
+      rows: codes.map((code) => CODE_COLUMNS.map((column) => code[column])),
+    })
+    const queued = await this.deps.notifier.enqueueMany(trx, messages)
+
+    const events: AuditEvent[] = eligible.map((user) => ({
+      tenantId: tenant.id,
+      actor: options.actor,
+      action: 'user.reset-forced',
+      target: user.id,
+      detail: {
+        mode,
+        channel: options.channel,
+        sessionsRevoked: revoked.get(user.id) ?? 0,
+        expiresAt,
+        ...options.auditDetail,
+      },
+    }))
+    await this.deps.audit.recordMany(trx, events)
+    return {
+      triggered: eligible.map((user, index) => ({
+        userId: user.id,
+        mode,
+        expiresAt,
+        sessionsRevoked: revoked.get(user.id) ?? 0,
+        messageId: mode === 'offline-otp' ? null : queued[index]!.id,
+      })),
+      skipped,
+    }
+  }
+
+  /** The claims a trigger needs, for every user of the batch, in one statement. */
+  private async readClaims(trx: Executor, users: readonly UserRow[], range: IdRange | undefined) {
+    const byUser = idCondition('user_id', range)
+    const claims = new Map<string, Record<string, string>>()
+    const { rows } = await runWithList<{ user_id: string; claim_uri: string; value: string }>(trx, {
+      text: `select user_id, claim_uri, value from user_claims where claim_uri in (${READ_CLAIMS.map(() => '?').join(', ')}) and ${byUser.text}`,
+      before: READ_CLAIMS,
+      list: users.map((user) => user.id),
+      after: byUser.after,
+    })
+    for (const row of rows) {
+      const of = claims.get(row.user_id) ?? {}
+      of[row.claim_uri] = row.value
+      claims.set(row.user_id, of)
+    }
+    return claims
+  }
+}
+
+const CODE_COLUMNS: ReadonlyArray<keyof ResetCodesTable> = [
+  'id',
+  'tenant_id',
+  'user_id',
+  'kind',
+  'secret_hmac',
+  'sealed_secret',
+  'created_at',
+  'expires_at',
+  'used_at',
+  'attempts',
+  'max_attempts',
+]
