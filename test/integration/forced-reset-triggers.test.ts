@@ -3,8 +3,8 @@ import { after, before, beforeEach, describe, it } from 'node:test'
 import { AppError } from '../../src/errors/app-error.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
-import { type Harness, ManualClock, openHarness } from '../support/harness.ts'
-import { assertProblem, call } from '../support/http.ts'
+import { basicAuth, type Harness, ManualClock, openHarness } from '../support/harness.ts'
+import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const EMAIL = 'http://wso2.org/claims/emailaddress'
@@ -88,6 +88,53 @@ for (const kind of storeKinds) {
       assert.equal(forced.status, 200, JSON.stringify(forced.body))
       return linkTokenOf(await latestText('kim@example.com'))
     }
+
+    it('the trigger also ends the API tokens the user created', async () => {
+      const role = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/roles',
+        auth: h.adminAuth,
+        payload: { name: `token-makers-${kind.kind}`, permissions: ['login', 'users:read', 'tokens:manage'] },
+      })
+      assert.equal(role.status, 201, JSON.stringify(role.body))
+      const granted = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/roles/token-makers-${kind.kind}/members`,
+        auth: h.adminAuth,
+        payload: { users: [userId] },
+      })
+      assert.ok(granted.status < 300, JSON.stringify(granted.body))
+      const kimAuth = basicAuth('kim', OLD_PASSWORD)
+      const token = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: kimAuth,
+        payload: { name: 'kim-script', scopes: ['users:read'] },
+      })
+      assert.equal(token.status, 201, JSON.stringify(token.body))
+      const useToken = () =>
+        call(h.app, { method: 'GET', url: '/api/admin/users', auth: bearer(token.body.token) })
+      assert.equal((await useToken()).status, 200)
+      const forced = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/force-password-reset`,
+        auth: h.adminAuth,
+        payload: { mode: 'offline-otp' },
+      })
+      assert.equal(forced.status, 200)
+      assert.equal((await useToken()).status, 401, 'the token died with the reset')
+      const events = await call(h.app, {
+        method: 'GET',
+        url: `/api/admin/audit?action=user.reset-forced&target=${userId}`,
+        auth: h.adminAuth,
+      })
+      assert.equal(events.body.events[0].detail.tokensRevoked, 1)
+      await call(h.app, {
+        method: 'DELETE',
+        url: `/api/admin/roles/token-makers-${kind.kind}`,
+        auth: h.adminAuth,
+      })
+    })
 
     it('SCIM POST with forcePasswordReset creates the user already pending, with the mail queued', async () => {
       const created = await call(h.app, {

@@ -175,6 +175,9 @@ export class BatchTrigger {
       })
       for (const row of rows) revoked.set(row.user_id, (revoked.get(row.user_id) ?? 0) + 1)
     }
+    const tokensRevoked = policy.revokeSessions
+      ? await this.revokeTokens(trx, tenant, eligible, now)
+      : new Map()
     // A new trigger replaces the previous code: an earlier email's link or code stops working.
     await runWithList(trx, {
       text: `delete from reset_codes where used_at is null and ${byUser.text}`,
@@ -237,6 +240,7 @@ export class BatchTrigger {
         mode,
         channel: options.channel,
         sessionsRevoked: revoked.get(user.id) ?? 0,
+        tokensRevoked: tokensRevoked.get(user.id) ?? 0,
         expiresAt,
         ...options.auditDetail,
       },
@@ -252,6 +256,33 @@ export class BatchTrigger {
       })),
       skipped,
     }
+  }
+
+  /**
+   * Threat: API tokens a user created act with that user's permissions, so a reset forced
+   * because someone else may know the password must not leave them working. Tokens name their
+   * creator as the user signs in (`alice`, `PARTNERS/alice`), unique in the tenant.
+   */
+  private async revokeTokens(
+    trx: Executor,
+    tenant: TenantRow,
+    users: readonly UserRow[],
+    now: number,
+  ): Promise<Map<string, number>> {
+    const idByName = new Map(
+      users.map((user) => [displayUserName(user.store_domain, user.username), user.id]),
+    )
+    const { rows } = await runWithList<{ created_by: string }>(trx, {
+      text: 'update api_tokens set revoked_at = ? where revoked_at is null and tenant_id = ? and created_by in (:list) returning created_by',
+      before: [now, tenant.id],
+      list: [...idByName.keys()],
+    })
+    const revoked = new Map<string, number>()
+    for (const row of rows) {
+      const id = idByName.get(row.created_by)
+      if (id) revoked.set(id, (revoked.get(id) ?? 0) + 1)
+    }
+    return revoked
   }
 
   /** The claims a trigger needs, for every user of the batch, in one statement. */
