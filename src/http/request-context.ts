@@ -12,5 +12,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The permission an admin route requires; every admin route must name one. */
     permission?: Permission
+    /**
+     * A sign-in API write whose forgery is harmless (ending one's own session) may come with
+     * the cookie and no body; every other cookie-borne write must be JSON (see json-only.ts).
+     */
+    bodilessCookieWrite?: boolean
   }
 }

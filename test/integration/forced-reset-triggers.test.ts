@@ -136,6 +136,97 @@ for (const kind of storeKinds) {
       })
     })
 
+    it('a SCIM PUT without the flag leaves a pending reset alone; a profile editor may PUT a user whose reset is over', async () => {
+      const forced = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/force-password-reset`,
+        auth: h.adminAuth,
+        payload: { mode: 'offline-otp' },
+      })
+      assert.equal(forced.status, 200)
+      const put = async (auth: string, extra: object = {}) => {
+        const current = await call(h.app, { method: 'GET', url: `/scim2/Users/${userId}`, auth: h.adminAuth })
+        const { meta: _meta, [ENTERPRISE]: _enterprise, ...document } = current.body
+        return call(h.app, {
+          method: 'PUT',
+          url: `/scim2/Users/${userId}`,
+          auth,
+          headers: { 'content-type': 'application/scim+json' },
+          payload: { ...document, schemas: [CORE], title: 'Updated', ...extra },
+        })
+      }
+      const whole = await put(h.adminAuth)
+      assert.equal(whole.status, 200, JSON.stringify(whole.body))
+      assert.ok(await pendingOf(userId), 'still pending: an absent flag is not a cancel')
+      assert.equal(whole.body[REKEY].pendingResetMode, 'offline-otp')
+
+      await h.container.forcedResets.cancel(
+        h.defaultTenant,
+        (await h.container.users.find(h.defaultTenant, userId))!,
+        {
+          actor: cliActor,
+          channel: 'cli',
+        },
+      )
+      const token = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: h.adminAuth,
+        payload: { name: `editor-${Date.now()}`, scopes: ['users:read', 'users:write'] },
+      })
+      const editor = bearer(token.body.token)
+      const edited = await put(editor, {
+        [ENTERPRISE]: { forcePasswordReset: false },
+        schemas: [CORE, ENTERPRISE],
+      })
+      assert.equal(edited.status, 200, JSON.stringify(edited.body))
+      assert.equal((await put(editor)).status, 200)
+      const refused = await put(editor, {
+        [ENTERPRISE]: { forcePasswordReset: true },
+        schemas: [CORE, ENTERPRISE],
+      })
+      assert.equal(refused.status, 403)
+      assert.equal(await pendingOf(userId), undefined)
+    })
+
+    it('the restricted session cookie cannot be used by a form post (CSRF), only by JSON', async () => {
+      const forced = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/force-password-reset`,
+        auth: h.adminAuth,
+        payload: { mode: 'offline-otp' },
+      })
+      assert.equal(forced.status, 200)
+      const otp = await h.container.forcedResets.readOfflineOtp(
+        h.defaultTenant,
+        (await h.container.users.find(h.defaultTenant, userId))!,
+        cliActor,
+      )
+      const restricted = await login(otp!)
+      assert.equal(restricted.status, 200)
+      const cookie = `rekey_session=${restricted.body.token}`
+      const forged = await h.app.inject({
+        method: 'POST',
+        url: '/api/auth/password',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'newPassword=Forged-Password-77',
+      })
+      assertProblem(
+        { status: forged.statusCode, body: forged.json(), headers: forged.headers },
+        415,
+        'request.unsupported-media-type',
+      )
+      assert.ok(await pendingOf(userId), 'the forged post changed nothing')
+      const genuine = await h.app.inject({
+        method: 'POST',
+        url: '/api/auth/password',
+        headers: { cookie, 'content-type': 'application/json' },
+        payload: { newPassword: NEW_PASSWORD },
+      })
+      assert.ok(genuine.statusCode < 300, genuine.body)
+      assert.equal(await pendingOf(userId), undefined)
+    })
+
     it('SCIM POST with forcePasswordReset creates the user already pending, with the mail queued', async () => {
       const created = await call(h.app, {
         method: 'POST',

@@ -110,7 +110,15 @@ export class ForcedResetService {
     changes: Readonly<Record<string, string | null>>,
     options: ClaimWriteOptions,
   ): Promise<{ reset: 'started' | 'cancelled' | 'unchanged' }> {
-    const { [FORCED_RESET_CLAIM]: flag, ...others } = changes
+    const { [FORCED_RESET_CLAIM]: requested, ...others } = changes
+    // "false" or removal with no reset pending changes nothing: a profile write that carries the
+    // flag back as it found it needs no reset power and must not touch the reset state.
+    const flag =
+      requested !== undefined &&
+      (requested === null || booleanClaim(requested) === false) &&
+      !(await pendingResetsRepository.find(trx, user.id))
+        ? undefined
+        : requested
     // Threat: a help-desk role that may edit profiles (users:write) forcing resets, which lock
     // accounts and send mail, without having been given that power.
     if (flag !== undefined && options.permissions && !options.permissions.has('reset:force'))
@@ -123,7 +131,10 @@ export class ForcedResetService {
         detail: `${readOnly.join(', ')} ${readOnly.length === 1 ? 'is' : 'are'} maintained by the server.`,
         errors: readOnly.map((uri) => ({ pointer: `/claims/${uri}`, message: 'read-only' })),
       })
-    if (Object.keys(others).length > 0) await claimsRepository.apply(trx, tenant.id, user.id, others)
+    // A no-op flag is still stored as written ("false", or removed), so the profile reads back as sent.
+    const stored =
+      requested !== undefined && flag === undefined ? { ...others, [FORCED_RESET_CLAIM]: requested } : others
+    if (Object.keys(stored).length > 0) await claimsRepository.apply(trx, tenant.id, user.id, stored)
     if (flag === undefined) return { reset: 'unchanged' }
     const wanted = flag === null ? false : booleanClaim(flag)
     if (wanted === undefined)

@@ -6,7 +6,9 @@ import { AppError } from '../../errors/app-error.ts'
 import type { LoginResult } from '../../flows/login/service.ts'
 import type { SessionPurpose } from '../../persistence/tables.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
+import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
+import { cookieWritesAreJsonOnly } from './json-only.ts'
 import { presentedSession } from './routes.ts'
 import { SessionAnswer, toSessionAnswer } from './session-answer.ts'
 import { sessionCookie } from './session-cookie.ts'
@@ -37,9 +39,9 @@ const ChangePasswordBody = Type.Object(
  */
 export function promptAndAccountApi(container: Container): FastifyPluginAsyncTypebox {
   const { sessions, tenants, config, resetPrompt, account } = container
-  const limit = config.auth.login_rate_limit_per_minute
   return async (app) => {
     app.addHook('onRequest', tenantResolver(tenants))
+    app.addHook('onRequest', cookieWritesAreJsonOnly)
 
     async function currentSession(request: FastifyRequest, purpose: SessionPurpose) {
       const tenant = tenantOf(request)
@@ -64,6 +66,7 @@ export function promptAndAccountApi(container: Container): FastifyPluginAsyncTyp
     app.post(
       '/password-prompt',
       {
+        config: signInRateLimit(config),
         schema: {
           tags: ['auth'],
           summary:
@@ -103,7 +106,7 @@ export function promptAndAccountApi(container: Container): FastifyPluginAsyncTyp
       '/change-password',
       {
         // The current password is verified here: limited like sign-in against guessing with a stolen session.
-        config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
+        config: signInRateLimit(config),
         schema: {
           tags: ['auth'],
           summary:

@@ -8,7 +8,9 @@ import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import type { SessionPurpose } from '../../persistence/tables.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
 import { IsoDate } from '../schemas.ts'
+import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
+import { cookieWritesAreJsonOnly } from './json-only.ts'
 import { SessionAnswer, toSessionAnswer } from './session-answer.ts'
 import { sessionCookie } from './session-cookie.ts'
 
@@ -52,9 +54,9 @@ export function presentedSession(request: FastifyRequest, cookieName: string): s
 /** The sign-in API: creates, reads and ends server-side sessions. */
 export function authApi(container: Container, options: AuthApiOptions): FastifyPluginAsyncTypebox {
   const { login, sessions, tenants, config, forcedResets } = container
-  const limit = config.auth.login_rate_limit_per_minute
   return async (app) => {
     app.addHook('onRequest', tenantResolver(tenants))
+    app.addHook('onRequest', cookieWritesAreJsonOnly)
 
     async function loginTenant(request: FastifyRequest, bodyTenant: string | undefined): Promise<TenantRow> {
       const fromUrl = tenantOf(request)
@@ -70,7 +72,7 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
     app.post(
       '/login',
       {
-        config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
+        config: signInRateLimit(config),
         schema: {
           tags: ['auth'],
           summary: 'Sign in with user name and password',
@@ -97,6 +99,7 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
     app.post(
       '/password',
       {
+        config: signInRateLimit(config),
         schema: {
           tags: ['auth'],
           summary:
@@ -141,6 +144,7 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
     app.post(
       '/logout',
       {
+        config: { bodilessCookieWrite: true },
         schema: { tags: ['auth'], summary: 'End the current session', response: { 204: Type.Null() } },
       },
       async (request, reply: FastifyReply) => {

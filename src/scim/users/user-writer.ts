@@ -3,6 +3,7 @@ import type { PasswordWriter, PreparedPassword } from '../../credentials/passwor
 import type { Clock } from '../../domain/clock.ts'
 import type { Permission } from '../../domain/permissions.ts'
 import { parseUserName, userNameKey } from '../../domain/user-name.ts'
+import { FORCED_RESET_CLAIM } from '../../flows/forced-reset/reset-policy.ts'
 import type { ForcedResetService } from '../../flows/forced-reset/service.ts'
 import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
@@ -132,6 +133,10 @@ export class ScimUserWriter {
     const { status, lockReason } = statusOf(input, current.row)
     const renamed = parsed.name !== current.row.username
     const changes = claimChanges(current.claims, input.claims)
+    // Threat: provisioning clients PUT whole profiles without the enterprise extension; an
+    // absent forcePasswordReset must not cancel a reset an administrator forced (which would
+    // make the leaked old password work again). Only an explicit false cancels.
+    if (changes[FORCED_RESET_CLAIM] === null) delete changes[FORCED_RESET_CLAIM]
     const unchanged =
       !renamed &&
       !prepared &&

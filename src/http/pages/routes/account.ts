@@ -3,6 +3,7 @@ import type { Container } from '../../../container.ts'
 import { AppError } from '../../../errors/app-error.ts'
 import type { SessionRow } from '../../../persistence/repositories/sessions.ts'
 import type { SessionPurpose } from '../../../persistence/tables.ts'
+import { signInRateLimit } from '../../sign-in-rate-limit.ts'
 import { type FormErrors, passwordFormErrors } from '../form-errors.ts'
 import { formField, type PageKit } from '../kit.ts'
 import { noticeKey } from '../notices.ts'
@@ -12,7 +13,6 @@ import { passwordRules } from '../password-rules.ts'
 /** `/myaccount` (who am I, change password) and sign-out. Only a full session reaches them. */
 export function accountPages(container: Container, kit: PageKit) {
   const { account, sessions, tenantPolicies, config } = container
-  const limit = config.auth.login_rate_limit_per_minute
 
   async function showAccount(
     request: FastifyRequest,
@@ -61,7 +61,7 @@ export function accountPages(container: Container, kit: PageKit) {
       {
         schema: formSchema('Change one’s own password (form post)'),
         // The current password is verified here: limited like sign-in against guessing with a stolen session.
-        config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
+        config: signInRateLimit(config),
       },
       async (request, reply) => {
         if (!kit.acceptsForm(request, reply, '/myaccount')) return reply

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Container } from '../../../container.ts'
 import { AppError } from '../../../errors/app-error.ts'
+import { signInRateLimit } from '../../sign-in-rate-limit.ts'
 import { type FormErrors, fieldError, formError } from '../form-errors.ts'
 import { formField, type PageKit } from '../kit.ts'
 import { noticeKey } from '../notices.ts'
@@ -17,7 +18,6 @@ const MAX_PASSWORD = 4096
  */
 export function loginPages(container: Container, kit: PageKit) {
   const { login, forcedResets, config } = container
-  const limit = config.auth.login_rate_limit_per_minute
 
   function showLogin(
     request: FastifyRequest,
@@ -84,7 +84,7 @@ export function loginPages(container: Container, kit: PageKit) {
       '/login',
       {
         schema: formSchema('Sign in (form post)'),
-        config: limit > 0 ? { rateLimit: { max: limit, timeWindow: 60_000 } } : {},
+        config: signInRateLimit(config),
       },
       async (request, reply) => {
         if (!kit.acceptsForm(request, reply)) return reply

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Container } from '../../../container.ts'
 import { AppError } from '../../../errors/app-error.ts'
 import type { PromptView } from '../../../flows/reset-prompt/service.ts'
+import { signInRateLimit } from '../../sign-in-rate-limit.ts'
 import { type FormErrors, formError, passwordFormErrors } from '../form-errors.ts'
 import { formField, type PageKit } from '../kit.ts'
 import { formSchema, pageSchema } from '../page-schema.ts'
@@ -63,7 +64,10 @@ export function promptPages(container: Container, kit: PageKit) {
 
     app.post(
       '/password-prompt',
-      { schema: formSchema('Set the new password the prompt asks for (form post)') },
+      {
+        config: signInRateLimit(container.config),
+        schema: formSchema('Set the new password the prompt asks for (form post)'),
+      },
       async (request, reply) => {
         if (!kit.acceptsForm(request, reply)) return reply
         const { tenant, t } = kit.context(request)

@@ -5,6 +5,7 @@ import { AppError } from '../../../errors/app-error.ts'
 import { checkPromptPassword } from '../../../flows/reset-prompt/validation.ts'
 import type { SessionRow } from '../../../persistence/repositories/sessions.ts'
 import { usersRepository } from '../../../persistence/repositories/users.ts'
+import { signInRateLimit } from '../../sign-in-rate-limit.ts'
 import { type FormErrors, passwordFormErrors } from '../form-errors.ts'
 import { formField, type PageKit } from '../kit.ts'
 import { formSchema, pageSchema, resetQuery } from '../page-schema.ts'
@@ -115,7 +116,7 @@ export function resetPasswordPages(container: Container, kit: PageKit) {
 
     app.post(
       '/reset-password',
-      { schema: formSchema('Set a new password (form post)') },
+      { config: signInRateLimit(container.config), schema: formSchema('Set a new password (form post)') },
       async (request, reply) => {
         if (!kit.acceptsForm(request, reply)) return reply
         const { tenant, t } = kit.context(request)
