@@ -892,7 +892,8 @@ for (const kind of storeKinds) {
           [`${ENTERPRISE}:forcePasswordReset eq "True"`, 'a'],
           [`${ENTERPRISE}:forcePasswordReset eq false`, 'c'],
           [`${ENTERPRISE}:forcePasswordReset pr`, 'ac'],
-          [`${REKEY}:accountLocked eq true`, 'c'],
+          // a was created with forcePasswordReset: locked for the reset that started.
+          [`${REKEY}:accountLocked eq true`, 'ac'],
           ['emails[primary eq "TRUE"]', 'abd'],
         ])
       })

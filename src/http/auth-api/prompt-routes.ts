@@ -10,7 +10,7 @@ import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
 import { cookieWritesAreJsonOnly } from './json-only.ts'
 import { presentedSession } from './routes.ts'
-import { SessionAnswer, toSessionAnswer } from './session-answer.ts'
+import { SessionAnswer, sendSession } from './session-answer.ts'
 import { sessionCookie } from './session-cookie.ts'
 
 const PromptPasswordBody = Type.Object(
@@ -57,10 +57,7 @@ export function promptAndAccountApi(container: Container): FastifyPluginAsyncTyp
     })
 
     function answer(request: FastifyRequest, reply: FastifyReply, result: LoginResult) {
-      const cookie = sessionCookie(config, tenantOf(request).domain)
-      reply.setCookie(cookie.name, result.token, { ...cookie.options, expires: new Date(result.expiresAt) })
-      reply.header('cache-control', 'no-store')
-      return toSessionAnswer(result)
+      return sendSession(config, tenantOf(request).domain, reply, result)
     }
 
     app.post(

@@ -11,7 +11,7 @@ import { IsoDate } from '../schemas.ts'
 import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
 import { cookieWritesAreJsonOnly } from './json-only.ts'
-import { SessionAnswer, toSessionAnswer } from './session-answer.ts'
+import { SessionAnswer, sendSession } from './session-answer.ts'
 import { sessionCookie } from './session-cookie.ts'
 
 const LoginBody = Type.Object(
@@ -89,10 +89,7 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
           client: { address: request.ip, userAgent: request.headers['user-agent'] ?? null },
           ...(request.body.context ? { context: request.body.context } : {}),
         })
-        const cookie = sessionCookie(config, tenant.domain)
-        reply.setCookie(cookie.name, result.token, { ...cookie.options, expires: new Date(result.expiresAt) })
-        reply.header('cache-control', 'no-store')
-        return toSessionAnswer(result)
+        return sendSession(config, tenant.domain, reply, result)
       },
     )
 

@@ -1,6 +1,9 @@
+import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
+import type { Config } from '../../config/schema.ts'
 import type { LoginResult } from '../../flows/login/service.ts'
 import { IsoDate } from '../schemas.ts'
+import { sessionCookie } from './session-cookie.ts'
 
 /** The answer of every call that opens a sign-in session: login, and the reset-password prompt. */
 export const SessionAnswer = Type.Object({
@@ -50,4 +53,15 @@ export function toSessionAnswer(result: LoginResult) {
         }
       : {}),
   }
+}
+
+/**
+ * Answers with a new session: the bearer value in the body and the HttpOnly cookie for the
+ * tenant, never cached (the body holds the session's secret).
+ */
+export function sendSession(config: Config, tenantDomain: string, reply: FastifyReply, result: LoginResult) {
+  const cookie = sessionCookie(config, tenantDomain)
+  reply.setCookie(cookie.name, result.token, { ...cookie.options, expires: new Date(result.expiresAt) })
+  reply.header('cache-control', 'no-store')
+  return toSessionAnswer(result)
 }
