@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.ts'
 import { buildContainer, type Container } from '../../src/container.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { runCliInProcess } from '../support/cli-in-process.ts'
+import { isolateCliStore, runCliInProcess } from '../support/cli-in-process.ts'
 import { cliStoreVariants, postgresUrl, withPostgres } from '../support/cli-stores.ts'
 import { tempDir } from '../support/config.ts'
 import { type CliResult, runCli } from '../support/processes.ts'
@@ -181,19 +181,7 @@ for (const variant of cliStoreVariants) {
 }
 
 describe('rekey audit list: usage errors exit 2 before the store is opened', () => {
-  // Should a parse go wrong and reach an action, it must not touch a store in the working tree.
-  const dir = tempDir('rekey-audit-usage-')
-  const saved = { dataDir: process.env.REKEY_DATA_DIR, databaseUrl: process.env.DATABASE_URL }
-  before(() => {
-    process.env.REKEY_DATA_DIR = join(dir, 'data')
-    delete process.env.DATABASE_URL
-  })
-  after(() => {
-    if (saved.dataDir === undefined) delete process.env.REKEY_DATA_DIR
-    else process.env.REKEY_DATA_DIR = saved.dataDir
-    if (saved.databaseUrl !== undefined) process.env.DATABASE_URL = saved.databaseUrl
-    rmSync(dir, { recursive: true, force: true })
-  })
+  isolateCliStore('rekey-audit-usage-')
 
   const cases: Array<[string[], RegExp]> = [
     [['--since', 'yesterday'], /--since.*ISO 8601/],

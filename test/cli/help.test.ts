@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { Command } from 'commander'
 import { buildProgram } from '../../src/cli/program.ts'
-import { runCliInProcess } from '../support/cli-in-process.ts'
-import { tempDir } from '../support/config.ts'
+import { isolateCliStore, runCliInProcess } from '../support/cli-in-process.ts'
 
 // The command tree is walked in this process: one child process per command would cost a
 // minute. test/cli/bin.test.ts checks that the installed entry point gives the same answers.
@@ -19,19 +16,7 @@ function commandPaths(command: Command, prefix: string[] = []): string[][] {
   })
 }
 
-// Should a parse go wrong and reach an action, it must not touch a store in the working tree.
-const dir = tempDir('rekey-help-')
-const saved = { dataDir: process.env.REKEY_DATA_DIR, databaseUrl: process.env.DATABASE_URL }
-before(() => {
-  process.env.REKEY_DATA_DIR = join(dir, 'data')
-  delete process.env.DATABASE_URL
-})
-after(() => {
-  if (saved.dataDir === undefined) delete process.env.REKEY_DATA_DIR
-  else process.env.REKEY_DATA_DIR = saved.dataDir
-  if (saved.databaseUrl !== undefined) process.env.DATABASE_URL = saved.databaseUrl
-  rmSync(dir, { recursive: true, force: true })
-})
+isolateCliStore('rekey-help-')
 
 describe('rekey --help', () => {
   const paths = commandPaths(buildProgram())

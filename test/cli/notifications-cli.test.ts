@@ -10,7 +10,7 @@ import { buildContainer, type Container } from '../../src/container.ts'
 import { DEFAULT_TEMPLATES } from '../../src/notifications/templates/index.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { inTransaction } from '../../src/persistence/executor.ts'
-import { runCliInProcess } from '../support/cli-in-process.ts'
+import { isolateCliStore, runCliInProcess } from '../support/cli-in-process.ts'
 import { cliStoreVariants, postgresUrl, withPostgres } from '../support/cli-stores.ts'
 import { tempDir } from '../support/config.ts'
 import { type CliResult, childEnv, runCli, waitFor } from '../support/processes.ts'
@@ -394,18 +394,7 @@ for (const variant of variants) {
 }
 
 describe('notification commands refuse bad arguments with exit 2, before the store is opened', () => {
-  const dir = tempDir('rekey-notifications-usage-')
-  const saved = { dataDir: process.env.REKEY_DATA_DIR, databaseUrl: process.env.DATABASE_URL }
-  before(() => {
-    process.env.REKEY_DATA_DIR = join(dir, 'data')
-    delete process.env.DATABASE_URL
-  })
-  after(() => {
-    if (saved.dataDir === undefined) delete process.env.REKEY_DATA_DIR
-    else process.env.REKEY_DATA_DIR = saved.dataDir
-    if (saved.databaseUrl !== undefined) process.env.DATABASE_URL = saved.databaseUrl
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const dir = isolateCliStore('rekey-notifications-usage-')
 
   // In this process: each case is refused while parsing or reading its files.
   const run = runCliInProcess

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { runCliInProcess } from '../support/cli-in-process.ts'
+import { isolateCliStore, runCliInProcess } from '../support/cli-in-process.ts'
 import { cliStoreVariants, postgresUrl, withPostgres } from '../support/cli-stores.ts'
 import { tempDir } from '../support/config.ts'
 import { type CliResult, runCli } from '../support/processes.ts'
@@ -202,19 +202,7 @@ for (const variant of cliStoreVariants) {
 }
 
 describe('rekey policy: usage errors exit 2 before the store is opened', () => {
-  // Should a parse go wrong and reach an action, it must not touch a store in the working tree.
-  const dir = tempDir('rekey-policy-usage-')
-  const saved = { dataDir: process.env.REKEY_DATA_DIR, databaseUrl: process.env.DATABASE_URL }
-  before(() => {
-    process.env.REKEY_DATA_DIR = join(dir, 'data')
-    delete process.env.DATABASE_URL
-  })
-  after(() => {
-    if (saved.dataDir === undefined) delete process.env.REKEY_DATA_DIR
-    else process.env.REKEY_DATA_DIR = saved.dataDir
-    if (saved.databaseUrl !== undefined) process.env.DATABASE_URL = saved.databaseUrl
-    rmSync(dir, { recursive: true, force: true })
-  })
+  isolateCliStore('rekey-policy-usage-')
 
   const reset = ['policy', 'reset', 'set']
   const password = ['policy', 'password', 'set']
