@@ -160,30 +160,26 @@ export class AuditLog {
     const occurredAt = this.clock.now()
     await auditRepository.insertMany(
       db,
-      events.map((event) => ({
-        tenantId: event.tenantId,
-        occurredAt,
-        actor: `${event.actor.kind}:${event.actor.name}`,
-        action: event.action,
-        target: event.target ?? null,
-        outcome: event.outcome ?? 'success',
-        detail: event.detail ?? {},
-        clientAddress: event.client?.address ?? null,
-      })),
+      events.map((event) => storedEvent(event, occurredAt)),
     )
   }
 
   /** Written in the caller's transaction, so an event exists exactly when its change does. */
   async record(db: Executor, event: AuditEvent): Promise<void> {
-    await auditRepository.insert(db, {
-      tenantId: event.tenantId,
-      occurredAt: this.clock.now(),
-      actor: `${event.actor.kind}:${event.actor.name}`,
-      action: event.action,
-      target: event.target ?? null,
-      outcome: event.outcome ?? 'success',
-      detail: event.detail ?? {},
-      clientAddress: event.client?.address ?? null,
-    })
+    await auditRepository.insert(db, storedEvent(event, this.clock.now()))
+  }
+}
+
+/** An event as the audit table stores it. */
+function storedEvent(event: AuditEvent, occurredAt: number) {
+  return {
+    tenantId: event.tenantId,
+    occurredAt,
+    actor: `${event.actor.kind}:${event.actor.name}`,
+    action: event.action,
+    target: event.target ?? null,
+    outcome: event.outcome ?? 'success',
+    detail: event.detail ?? {},
+    clientAddress: event.client?.address ?? null,
   }
 }
