@@ -381,7 +381,7 @@ const adminUserArbitrary = fc.record({
       [claim('displayName')]: text(0, 3),
       [claim('externalid')]: fc.oneof(text(1, 3), fc.constant('')),
       [claim('department')]: text(0, 2),
-      [claim('identity/adminForcedPasswordReset')]: fc.constantFrom('true', 'false', 'True', 'yes', ''),
+      [claim('identity/adminForcedPasswordReset')]: fc.constantFrom('true', 'false', 'True', 'FALSE', ''),
       [claim('addresses.work.locality')]: fc.oneof(text(1, 3), fc.constant('')),
       [claim('addresses.home.country')]: fc.constantFrom('AB', 'ab'),
       [claim('addresses.primary')]: fc.constantFrom('work', 'home', 'WORK', 'other', ''),
