@@ -41,10 +41,28 @@ export function launchBrowser(): Promise<Browser> {
 
 const screenshots = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url))
 
-/** Keeps a full-page screenshot of the page as a test artifact (`test-artifacts/screenshots/`). */
+/**
+ * Keeps a full-page screenshot of the page as a test artifact (`test-artifacts/screenshots/`).
+ * Headless Chromium without a GPU sometimes cannot capture a frame on a loaded machine
+ * ("Unable to capture screenshot"); the capture is retried, and a picture that still cannot be
+ * taken is reported rather than failing the behaviour the test checks.
+ */
 export async function keepScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshots, { recursive: true })
-  await page.screenshot({ path: `${screenshots}${name.replace(/[^\w.-]+/g, '-')}.png`, fullPage: true })
+  const path = `${screenshots}${name.replace(/[^\w.-]+/g, '-')}.png`
+  let lastError: unknown
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await page.screenshot({ path, fullPage: attempt < 2 })
+      return
+    } catch (error) {
+      lastError = error
+      await page.waitForTimeout(250 * (attempt + 1))
+    }
+  }
+  console.warn(
+    `screenshot ${name} not kept: ${lastError instanceof Error ? lastError.message.split('\n')[0] : lastError}`,
+  )
 }
 
 export interface RunningServer {
