@@ -370,6 +370,90 @@ export const configSchema = Type.Object(
         }),
       },
     ),
+    selfservice: section(
+      'Self-service password reset ("Forgot password?"; each tenant may override the stages)',
+      {
+        stages: Type.String({
+          default: 'userQuery,emailValidation,resetStage',
+          env: 'REKEY_SELFSERVICE_STAGES',
+          description:
+            'The stage pipeline, in order, comma-separated: `parameters`, `userQuery`, `emailValidation`, `kbaSecurityAnswerVerificationStage`, `resetStage`. `userQuery` comes first among the account stages, `resetStage` last, with at least one verification stage before it. Empty: self-service reset is off.',
+        }),
+        queryable_attributes: Type.String({
+          default: 'userName,emails',
+          env: 'REKEY_SELFSERVICE_QUERYABLE_ATTRIBUTES',
+          description:
+            'SCIM attributes a `userQuery` filter may name (compared with `eq` only, combined with `and`/`or`), comma-separated: `userName`, `emails`, `phoneNumbers`, `externalId`.',
+        }),
+        token_lifetime_minutes: Type.Integer({
+          default: 15,
+          minimum: 1,
+          maximum: 1440,
+          env: 'REKEY_SELFSERVICE_TOKEN_LIFETIME_MINUTES',
+          description: 'How long the token of each stage, and the emailed code, stay valid.',
+        }),
+        token_keys: Type.String({
+          default: '',
+          env: 'REKEY_SELFSERVICE_TOKEN_KEYS',
+          sensitive: true,
+          description:
+            'Keys that encrypt flow tokens (JWE, A256GCM), comma-separated `kid:base64-of-32-bytes`; the first encrypts, every one decrypts (rotation). Empty: one key derived from `security.secret_key`. Instances that share a database must share these.',
+        }),
+        code_length: Type.Integer({
+          default: 8,
+          minimum: 6,
+          maximum: 32,
+          env: 'REKEY_SELFSERVICE_CODE_LENGTH',
+          description: 'Characters in the emailed code (upper-case letters and digits without look-alikes).',
+        }),
+        max_attempts: Type.Integer({
+          default: 5,
+          minimum: 1,
+          maximum: 100,
+          env: 'REKEY_SELFSERVICE_MAX_ATTEMPTS',
+          description:
+            'Wrong codes or answers a flow accepts before it ends (counted atomically in the store).',
+        }),
+        address_failures_per_hour: Type.Integer({
+          default: 30,
+          minimum: 0,
+          maximum: 1_000_000,
+          env: 'REKEY_SELFSERVICE_ADDRESS_FAILURES_PER_HOUR',
+          description:
+            'Wrong codes or answers accepted from one client address per hour, all flows together. 0: no limit.',
+        }),
+        account_failures_per_hour: Type.Integer({
+          default: 10,
+          minimum: 0,
+          maximum: 1_000_000,
+          env: 'REKEY_SELFSERVICE_ACCOUNT_FAILURES_PER_HOUR',
+          description:
+            'Wrong codes or answers accepted against one account per hour, all flows together. 0: no limit.',
+        }),
+        account_mails_per_hour: Type.Integer({
+          default: 5,
+          minimum: 1,
+          maximum: 1000,
+          env: 'REKEY_SELFSERVICE_ACCOUNT_MAILS_PER_HOUR',
+          description:
+            'Codes emailed to one account per hour; beyond it flows go on with the same answers but no mail is sent (no mail bombing, nothing revealed).',
+        }),
+        kba_questions_asked: Type.Integer({
+          default: 1,
+          minimum: 1,
+          maximum: 10,
+          env: 'REKEY_SELFSERVICE_KBA_QUESTIONS_ASKED',
+          description: 'Security questions the `kbaSecurityAnswerVerificationStage` asks.',
+        }),
+        kba_answers_required: Type.Integer({
+          default: 2,
+          minimum: 1,
+          maximum: 10,
+          env: 'REKEY_SELFSERVICE_KBA_ANSWERS_REQUIRED',
+          description: 'Security questions a user answers when setting them; at least `kba_questions_asked`.',
+        }),
+      },
+    ),
     auth: section('Sessions and API authentication', {
       session_ttl_seconds: Type.Integer({
         default: 28_800,

@@ -124,6 +124,12 @@ export function checkConfigSemantics(config: Config): ConfigProblem[] {
     for (const reason of checkPatternSafety(config.reset_prompt.regular_expression))
       problems.push({ key: 'reset_prompt.regular_expression', reason })
   problems.push(...checkSmtp(config))
+  if (config.selfservice.kba_answers_required < config.selfservice.kba_questions_asked)
+    problems.push({
+      key: 'selfservice.kba_answers_required',
+      reason:
+        'must be at least selfservice.kba_questions_asked (a user must have answered the questions asked)',
+    })
   if (config.notifications.retry_base_seconds > config.notifications.retry_max_seconds)
     problems.push({
       key: 'notifications.retry_base_seconds',

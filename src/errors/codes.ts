@@ -73,6 +73,19 @@ export const errorCatalog = {
   'soap.unknown-operation': { status: 400, title: 'The SOAP body names no operation of this service' },
   'soap.version-mismatch': { status: 400, title: 'The envelope is neither SOAP 1.1 nor SOAP 1.2' },
   'soap.must-understand': { status: 400, title: 'A SOAP header that must be understood is not' },
+  'security-questions.invalid': { status: 400, title: 'The security question list is not valid' },
+  'security-answers.invalid': { status: 400, title: 'The security answers are not valid' },
+  'selfservice.invalid-token': {
+    status: 400,
+    title: 'The reset token is not valid: it expired, was used, or belongs to another flow',
+  },
+  'selfservice.invalid-input': {
+    status: 400,
+    title: 'The input does not meet the requirements of this stage',
+  },
+  'selfservice.verification-failed': { status: 400, title: 'The code or answers are not correct' },
+  'selfservice.rate-limited': { status: 429, title: 'Too many attempts: try again later' },
+  'selfservice.invalid-stages': { status: 400, title: 'The self-service stage pipeline is not valid' },
   'store.unavailable': { status: 503, title: 'The store is not reachable' },
   'internal.error': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>

@@ -50,6 +50,13 @@ export const auditActions = [
   'bulk-reset.cancelled',
   'bulk-reset.finished',
   'tenant.policy-updated',
+  'security-questions.updated',
+  'security-answers.updated',
+  'security-answers.cleared',
+  'selfservice.code-sent',
+  'selfservice.verification-failed',
+  'selfservice.rate-limited',
+  'selfservice.completed',
 ] as const
 
 export type AuditAction = (typeof auditActions)[number]

@@ -278,6 +278,35 @@ export interface BulkResetFailuresTable {
   occurred_at: number
 }
 
+export interface SecurityAnswersTable {
+  user_id: string
+  tenant_id: string
+  /** A question id of the tenant's list. */
+  question_id: string
+  /** Password hash of the normalised answer (case and spaces ignored). */
+  answer_hash: string
+  created_at: number
+}
+
+export interface SelfServiceFlowsTable {
+  id: string
+  tenant_id: string
+  attempts: number
+  ended: 'completed' | 'exhausted' | null
+  expires_at: number
+}
+
+export type SelfServiceCounterScope = 'address' | 'account' | 'mail'
+
+export interface SelfServiceCountersTable {
+  tenant_id: string
+  scope: SelfServiceCounterScope
+  /** A keyed hash of the address or account: the table never holds either. */
+  subject: string
+  window_start: number
+  count: number
+}
+
 export interface Database {
   tenants: TenantsTable
   user_stores: UserStoresTable
@@ -301,4 +330,7 @@ export interface Database {
   bulk_reset_targets: BulkResetTargetsTable
   bulk_reset_failures: BulkResetFailuresTable
   password_history: PasswordHistoryTable
+  security_answers: SecurityAnswersTable
+  selfservice_flows: SelfServiceFlowsTable
+  selfservice_counters: SelfServiceCountersTable
 }

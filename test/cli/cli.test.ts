@@ -93,6 +93,7 @@ for (const variant of variants) {
         '005-password-history',
         '006-bulk-reset',
         '007-audit-client',
+        '008-selfservice',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

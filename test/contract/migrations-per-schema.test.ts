@@ -27,6 +27,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '005-password-history',
       '006-bulk-reset',
       '007-audit-client',
+      '008-selfservice',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -36,6 +37,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '005-password-history',
       '006-bulk-reset',
       '007-audit-client',
+      '008-selfservice',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

@@ -46,6 +46,7 @@ for (const kind of storeKinds) {
         '005-password-history',
         '006-bulk-reset',
         '007-audit-client',
+        '008-selfservice',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],

@@ -6,6 +6,7 @@ import * as forcedReset from './004-forced-reset.ts'
 import * as passwordHistory from './005-password-history.ts'
 import * as bulkReset from './006-bulk-reset.ts'
 import * as auditClient from './007-audit-client.ts'
+import * as selfservice from './008-selfservice.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '005-password-history': passwordHistory,
   '006-bulk-reset': bulkReset,
   '007-audit-client': auditClient,
+  '008-selfservice': selfservice,
 }
 
 export const migrationProvider: MigrationProvider = {
