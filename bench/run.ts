@@ -7,8 +7,15 @@ import { loginScenario } from './scenarios/login.ts'
 import { notifyScenario } from './scenarios/notify.ts'
 import type { Scenario, ScenarioOptions, ScenarioReport } from './scenarios/scenario.ts'
 import { scimScenario } from './scenarios/scim.ts'
+import { selfserviceScenario } from './scenarios/selfservice.ts'
 
-const scenarios: Scenario[] = [loginScenario, scimScenario, notifyScenario, bulkResetScenario]
+const scenarios: Scenario[] = [
+  loginScenario,
+  scimScenario,
+  notifyScenario,
+  bulkResetScenario,
+  selfserviceScenario,
+]
 
 const USAGE = `usage: npm run bench -- <scenario…> [options]
 

@@ -23,6 +23,10 @@ import { SignInSessions } from './flows/login/sign-in-session.ts'
 import { ResetPromptDecider } from './flows/reset-prompt/gate.ts'
 import { ResetPromptService } from './flows/reset-prompt/service.ts'
 import { resetPromptSettings } from './flows/reset-prompt/settings.ts'
+import { SecurityQuestionService } from './flows/security-questions/service.ts'
+import { FlowTokens } from './flows/selfservice/flow-token.ts'
+import { SelfServiceResetService } from './flows/selfservice/service.ts'
+import { tokenKeysOf } from './flows/selfservice/token-keys.ts'
 import { DeliveryRouter } from './notifications/delivery-router.ts'
 import { Notifier } from './notifications/notifier.ts'
 import { OutboxWorker } from './notifications/outbox/outbox-worker.ts'
@@ -79,12 +83,16 @@ export interface Container {
   tenantPolicies: TenantPolicyService
   /** The reset-password prompt after sign-in: set a new password or, where allowed, skip. */
   resetPrompt: ResetPromptService
+  /** Self-service password reset: the staged flow behind the REST API and the "Forgot password?" pages. */
+  selfService: SelfServiceResetService
   /** A signed-in user's own account: who am I, change my password. */
   account: AccountService
   /** Seals tenant SMTP URLs (they may carry a relay password). */
   smtpSecrets: SealedBox
   /** A tenant's own SMTP relay settings (sealed URL, From address). */
   tenantSmtp: TenantSmtpService
+  /** Each tenant's security questions and each user's hashed answers (self-service reset). */
+  securityQuestions: SecurityQuestionService
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>
   close(): Promise<void>
@@ -194,6 +202,7 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
   // PasswordUpdated: a new password answers the prompt's attribute, so the next sign-in is not prompted.
   passwords.onPasswordWritten((trx, write) => resetPrompt.clearAttributeIn(trx, write))
   const account = new AccountService(db, verifier, passwords)
+  const securityQuestions = new SecurityQuestionService(db, config, clock, audit, hasher)
   const bulkResetRunner = new BulkResetRunner(
     db,
     clock,
@@ -209,6 +218,20 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     }),
     logger.child({ component: 'bulk-reset' }),
   )
+  const selfService = new SelfServiceResetService({
+    db,
+    config,
+    clock,
+    audit,
+    notifier,
+    policies: tenantPolicies,
+    passwords,
+    questions: securityQuestions,
+    confirmations: forcedResets,
+    secretKey,
+    tokens: new FlowTokens(tokenKeysOf(config.selfservice.token_keys, secretKey)),
+    logger: logger.child({ component: 'selfservice' }),
+  })
   const bulkResets = new BulkResetService(db, clock, audit, tenantPolicies, () => bulkResetRunner.nudge())
   // Any new password ends a pending forced reset: flag, lock and codes, in the write's transaction.
   passwords.onPasswordWritten((trx, write) =>
@@ -246,8 +269,10 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     bulkResetRunner,
     tenantPolicies,
     resetPrompt,
+    selfService,
     account,
     tenantSmtp,
+    securityQuestions,
     async ping() {
       try {
         await sql`select 1`.execute(db)
@@ -257,6 +282,7 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
       }
     },
     async close() {
+      await selfService.idle()
       await bulkResetRunner.stop()
       await outboxWorker.stop()
       await deliveryRouter.close()

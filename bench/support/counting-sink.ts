@@ -4,13 +4,18 @@ import { registerCleanup } from './cleanup.ts'
 import { type ProcessCpu, processCpu } from './proc.ts'
 import type { SinkReport, SinkRequest } from './smtp-sink-process.ts'
 
+/** A reset code the sink read out of a message, with the message's envelope recipients. */
+export type CodeListener = (recipients: readonly string[], code: string) => void
+
 /**
  * The benchmark's SMTP relay: bench/support/smtp-sink-process.ts in a child process, on a
  * free 127.0.0.1 port, counting what it accepts. Kept running across rounds; `reset` zeroes
- * the count before each.
+ * the count before each. Started with `readCodes`, it also hands every self-service reset
+ * code it receives to the `onCode` listener.
  */
 export class CountingSink {
   private readonly waiting = new Map<SinkReport['kind'], Array<(report: SinkReport) => void>>()
+  private codeListener: CodeListener | undefined
 
   private constructor(
     private readonly child: ChildProcess,
@@ -18,14 +23,15 @@ export class CountingSink {
     readonly stop: () => Promise<void>,
   ) {
     child.on('message', (report: SinkReport) => {
+      if (report.kind === 'code') return this.codeListener?.(report.recipients, report.code)
       const queue = this.waiting.get(report.kind)
       queue?.shift()?.(report)
     })
   }
 
-  static async start(): Promise<CountingSink> {
+  static async start(options: { readCodes?: boolean } = {}): Promise<CountingSink> {
     const script = fileURLToPath(new URL('./smtp-sink-process.ts', import.meta.url))
-    const child = fork(script, [], {
+    const child = fork(script, options.readCodes ? ['codes'] : [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -55,6 +61,11 @@ export class CountingSink {
     // A wait for the previous count that timed out must not take the next one's answer.
     this.waiting.delete('reached')
     await this.ask({ kind: 'reset' }, 'reset', 30_000)
+  }
+
+  /** Where the codes go (a sink started with `readCodes`); one listener, the last one set. */
+  onCode(listener: CodeListener): void {
+    this.codeListener = listener
   }
 
   /** Messages accepted since the last reset. */

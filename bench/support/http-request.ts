@@ -25,6 +25,7 @@ export class HttpRequestConnection {
     socket: Socket,
     private readonly host: string,
     private readonly headers: string,
+    private readonly contentType: string,
   ) {
     this.socket = socket
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
@@ -35,11 +36,15 @@ export class HttpRequestConnection {
     })
   }
 
-  /** `headers` are sent with every request (e.g. `{ authorization: 'Bearer …' }`). */
+  /**
+   * `headers` are sent with every request (e.g. `{ authorization: 'Bearer …' }`); bodies go as
+   * `contentType` (SCIM's unless told).
+   */
   static open(
     host: string,
     port: number,
     headers: Record<string, string> = {},
+    contentType = 'application/scim+json',
   ): Promise<HttpRequestConnection> {
     if (host !== '127.0.0.1') return Promise.reject(new Error(`refusing to load ${host}: loopback only`))
     const lines = Object.entries(headers)
@@ -47,18 +52,20 @@ export class HttpRequestConnection {
       .join('')
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, noDelay: true })
-      socket.once('connect', () => resolve(new HttpRequestConnection(socket, `${host}:${port}`, lines)))
+      socket.once('connect', () =>
+        resolve(new HttpRequestConnection(socket, `${host}:${port}`, lines, contentType)),
+      )
       socket.once('error', reject)
     })
   }
 
-  /** Sends one request; rejects after `timeoutMs`. A body is sent as JSON. */
+  /** Sends one request; rejects after `timeoutMs`. A body is sent as `contentType`. */
   request(method: string, path: string, body?: string, timeoutMs = 30_000): Promise<HttpAnswer> {
     if (this.closed) return Promise.reject(new Error('connection closed'))
     const content =
       body === undefined
         ? ''
-        : `Content-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
+        : `Content-Type: ${this.contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
     const request = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}\r\n${this.headers}${content}Connection: keep-alive\r\n\r\n${body ?? ''}`
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)

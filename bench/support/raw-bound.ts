@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { LoadResult, RoundTiming } from './load.ts'
+import type { RoundTiming } from './load.ts'
 import { type ProcessCpu, processCpu } from './proc.ts'
-import type { RawRoundRequest } from './raw-argon2.ts'
+import type { RawRoundRequest, RawRoundResult, RawStage } from './raw-argon2.ts'
 
 export interface Argon2Parameters {
   memoryKib: number
@@ -33,8 +33,12 @@ export class RawArgon2Bound {
     return new RawArgon2Bound(child)
   }
 
-  round(concurrency: number, timing: RoundTiming): Promise<LoadResult> {
-    const request: RawRoundRequest = { kind: 'round', concurrency, timing }
+  /**
+   * One closed-loop round of `concurrency` clients; each operation is one verification, or with
+   * `stages`, those stages' argon2 steps in order (the argon2 work of a multi-step flow).
+   */
+  round(concurrency: number, timing: RoundTiming, stages?: readonly RawStage[]): Promise<RawRoundResult> {
+    const request: RawRoundRequest = { kind: 'round', concurrency, timing, ...(stages ? { stages } : {}) }
     return new Promise((resolve, reject) => {
       const settle = () => {
         clearTimeout(timeout)
@@ -43,7 +47,7 @@ export class RawArgon2Bound {
       }
       const onMessage = (result: unknown) => {
         settle()
-        resolve(result as LoadResult)
+        resolve(result as RawRoundResult)
       }
       const onExit = (code: number | null) => {
         settle()

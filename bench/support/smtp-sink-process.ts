@@ -1,7 +1,9 @@
 // Child process of the benchmark: an SMTP server on 127.0.0.1 that accepts every message and
-// counts it, and does nothing else (no parsing, no storage, no TLS, no AUTH). It runs in a
-// process of its own so that the relay's work is not charged to the process whose sending is
-// measured, and it answers over IPC (bench/support/counting-sink.ts is the other end).
+// counts it, and does nothing else (no storage, no TLS, no AUTH). It runs in a process of its
+// own so that the relay's work is not charged to the process whose sending is measured, and it
+// answers over IPC (bench/support/counting-sink.ts is the other end). Started with the argument
+// `codes`, it also reads the self-service reset code out of each message and reports it with the
+// envelope recipients; otherwise messages are not even parsed.
 import { SMTPServer } from 'smtp-server'
 
 export type SinkRequest =
@@ -16,6 +18,32 @@ export type SinkReport =
   | { kind: 'reset' }
   | { kind: 'reached'; count: number }
   | { kind: 'count'; count: number; bytes: number }
+  /** `codes` mode: a message that carried a reset code, for these envelope recipients. */
+  | { kind: 'code'; recipients: string[]; code: string }
+
+const readsCodes = process.argv[2] === 'codes'
+/**
+ * The code block of the text part: the code alone on its line, indented by four spaces. A
+ * quoted-printable or 7-bit text part keeps that line as it is, so a scan of the raw message
+ * finds it without decoding anything; the link `…/forgot-password/code?token=…&code=…` must
+ * name the same code (checked after decoding, in the slow path only).
+ */
+const CODE_LINE = /\r?\n {4}([A-Z0-9]{6,32})\r?\n/
+const BASE64_PART = /^content-transfer-encoding:\s*base64/im
+const LINK_CODE = /\/forgot-password\/code\?token=[^&\s]+&code=([A-Z0-9]{6,32})/
+
+/** The reset code of a message, or undefined when it has none (another notification). */
+async function codeOf(raw: Buffer): Promise<string | undefined> {
+  const source = raw.toString('latin1')
+  const fast = CODE_LINE.exec(source)?.[1]
+  if (fast !== undefined || !BASE64_PART.test(source)) return fast
+  // A base64 part may hide the code: decoded properly, then both places must agree.
+  const { simpleParser } = await import('mailparser')
+  const text = (await simpleParser(raw)).text ?? ''
+  const line = CODE_LINE.exec(`\n${text}\n`)?.[1]
+  const link = LINK_CODE.exec(text)?.[1]
+  return line !== undefined && line === link ? line : undefined
+}
 
 let count = 0
 let bytes = 0
@@ -40,12 +68,19 @@ const server = new SMTPServer({
   size: 10 * 1024 * 1024,
   socketTimeout: 300_000,
   closeTimeout: 1000,
-  onData(stream, _session, callback) {
-    // Read and dropped: the count is all the benchmark needs.
+  onData(stream, session, callback) {
+    // Read and dropped: the count is all the benchmark needs, and in `codes` mode the code.
+    const chunks: Buffer[] = []
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length
+      if (readsCodes) chunks.push(chunk)
     })
-    stream.once('end', () => {
+    stream.once('end', async () => {
+      if (readsCodes) {
+        const code = await codeOf(Buffer.concat(chunks)).catch(() => undefined)
+        const recipients = session.envelope.rcptTo.map((address) => address.address.toLowerCase())
+        if (code !== undefined) report({ kind: 'code', recipients, code })
+      }
       counted()
       callback(null, 'Ok: counted')
     })

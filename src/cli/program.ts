@@ -9,6 +9,7 @@ import { registerMailCommands } from './commands/mail.ts'
 import { registerMigrateCommand } from './commands/migrate.ts'
 import { registerPolicyCommands } from './commands/policies.ts'
 import { registerRoleCommands } from './commands/roles.ts'
+import { registerSecurityQuestionCommands } from './commands/security-questions.ts'
 import { registerServeCommand } from './commands/serve.ts'
 import { registerTemplateCommands } from './commands/templates.ts'
 import { registerTenantCommands } from './commands/tenants.ts'
@@ -54,6 +55,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   registerTemplateCommands(program, globals)
   registerMailCommands(program, globals)
   registerPolicyCommands(program, globals)
+  registerSecurityQuestionCommands(program, globals)
   registerAuditCommands(program, globals)
   return program
 }

@@ -6,6 +6,8 @@ import {
   checkPolicyDefinition,
   type PasswordPolicy,
 } from '../domain/password-policy/index.ts'
+import { pipelineProblems, queryableProblems, splitList } from '../flows/selfservice/stages.ts'
+import { tokenKeyProblems } from '../flows/selfservice/token-keys.ts'
 import { SmtpConfigError, smtpSettingsFromUrl } from '../notifications/smtp/index.ts'
 import type { ConfigProblem } from './config-error.ts'
 import type { Config } from './schema.ts'
@@ -124,6 +126,12 @@ export function checkConfigSemantics(config: Config): ConfigProblem[] {
     for (const reason of checkPatternSafety(config.reset_prompt.regular_expression))
       problems.push({ key: 'reset_prompt.regular_expression', reason })
   problems.push(...checkSmtp(config))
+  for (const reason of pipelineProblems(splitList(config.selfservice.stages)))
+    problems.push({ key: 'selfservice.stages', reason })
+  for (const reason of queryableProblems(splitList(config.selfservice.queryable_attributes)))
+    problems.push({ key: 'selfservice.queryable_attributes', reason })
+  for (const reason of tokenKeyProblems(config.selfservice.token_keys))
+    problems.push({ key: 'selfservice.token_keys', reason })
   if (config.selfservice.kba_answers_required < config.selfservice.kba_questions_asked)
     problems.push({
       key: 'selfservice.kba_answers_required',

@@ -9,12 +9,14 @@ import { AppError } from '../errors/app-error.ts'
 import { adminApi } from './admin-api/index.ts'
 import { promptAndAccountApi } from './auth-api/prompt-routes.ts'
 import { authApi } from './auth-api/routes.ts'
+import { securityAnswerApi } from './auth-api/security-answer-routes.ts'
 import { healthRoutes, type Readiness } from './health.ts'
 import { endUserPages, pageAssets } from './pages/index.ts'
 import { PageViews } from './pages/views.ts'
 import { problemErrorHandler, sendProblem } from './problem.ts'
 import { scimApi } from './scim/index.ts'
 import { securityHeadersPlugin } from './security-headers.ts'
+import { selfServiceApi } from './selfservice/index.ts'
 import { soapApi } from './soap/index.ts'
 import { validatorCompiler } from './validation.ts'
 import './request-context.ts'
@@ -127,10 +129,14 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(authApi(container, { isTenantScoped: true }), { prefix: '/t/:tenant/api/auth' })
   await app.register(promptAndAccountApi(container), { prefix: '/api/auth' })
   await app.register(promptAndAccountApi(container), { prefix: '/t/:tenant/api/auth' })
+  await app.register(securityAnswerApi(container), { prefix: '/api/auth' })
+  await app.register(securityAnswerApi(container), { prefix: '/t/:tenant/api/auth' })
   await app.register(adminApi(container, { withTenantManagement: true }), { prefix: '/api/admin' })
   await app.register(adminApi(container, { withTenantManagement: false }), { prefix: '/t/:tenant/api/admin' })
   await app.register(scimApi(container), { prefix: '/scim2' })
   await app.register(scimApi(container), { prefix: '/t/:tenant/scim2' })
+  await app.register(selfServiceApi(container))
+  await app.register(selfServiceApi(container), { prefix: '/t/:tenant' })
   await app.register(soapApi(container))
   await app.register(soapApi(container), { prefix: '/t/:tenant' })
   // End-user pages: templates compiled once, shared by the root and every tenant's URL space.

@@ -61,6 +61,13 @@ const exampleBodies: Record<string, object> = {
   'PUT /notification-settings': { defaultLocale: 'de' },
   'PATCH /reset-policy': { mode: 'offline-otp' },
   'PATCH /password-policy': { minLength: 30 },
+  'PATCH /selfservice-policy': { stages: [] },
+  'PUT /security-questions': {
+    questions: [
+      { id: 'intruder-one', text: { en: 'Who sent you?' } },
+      { id: 'intruder-two', text: { en: 'Why are you here?' } },
+    ],
+  },
   'POST /smtp/test': { to: 'intruder@example.com' },
   'PUT /smtp-settings': {
     url: `smtp://127.0.0.1:${closedPort}?starttls=off`,
@@ -173,6 +180,16 @@ async function seedTenant(h: Harness, domain: string, prefix: string): Promise<T
     payload: { username: member, password: `${member}-password` },
   })
   assert.equal(memberSession.status, 200)
+  // Answers of its user, which no other tenant's call may clear.
+  await h.container.securityQuestions.setAnswers(
+    await h.container.tenants.require(domain),
+    user.body.id,
+    [
+      { questionId: 'first-pet', answer: `${prefix} pet` },
+      { questionId: 'birth-city', answer: `${prefix} city` },
+    ],
+    { kind: 'user', id: user.body.id, name: member },
+  )
   // Mail for its user, delivered to the built-in mailbox before the tenant gets a relay.
   const messageId = await queueMail(h.container, {
     tenant: await h.container.tenants.require(domain),
@@ -248,10 +265,13 @@ for (const kind of storeKinds) {
       target.jobId,
       target.relayPassword,
     ]
-    /** Every row an admin call can change, notification state included. */
+    /** Every row an admin call can change, notification state and security answers included. */
     const snapshot = async () => ({
       ...(await snapshotStore(h.container.store.db)),
       ...(await snapshotNotifications(h.container.store.db)),
+      security_answers: (await h.container.store.db.selectFrom('security_answers').selectAll().execute())
+        .map((row) => JSON.stringify([row.user_id, row.question_id, row.answer_hash]))
+        .sort(),
     })
 
     before(async () => {
@@ -392,6 +412,9 @@ for (const kind of storeKinds) {
           '/smtp-settings',
           '/reset-policy',
           '/password-policy',
+          '/selfservice-policy',
+          '/security-questions',
+          `/users/${viewer.userId}/security-answers`,
           '/force-password-reset/jobs',
           `/force-password-reset/jobs/${viewer.jobId}`,
         ]) {

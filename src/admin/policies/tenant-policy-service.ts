@@ -19,9 +19,18 @@ import {
   serverResetSettings,
   toResetPolicy,
 } from './reset-policy-settings.ts'
+import {
+  checkSelfServiceSettings,
+  mergeSelfServiceSettings,
+  type SelfServicePolicy,
+  type SelfServiceSettings,
+  serverSelfServiceSettings,
+  toSelfServicePolicy,
+} from './selfservice-settings.ts'
 
 const RESET_POLICY = 'reset-policy'
 const PASSWORD_POLICY = 'password-policy'
+const SELFSERVICE_POLICY = 'selfservice-policy'
 const POLICY_CACHE_MS = 5_000
 
 export interface PolicyView<T> {
@@ -39,6 +48,7 @@ export interface PolicyView<T> {
 export class TenantPolicyService {
   private readonly resetCache: CachedSetting<ResetPolicySettings>
   private readonly passwordCache: CachedSetting<PasswordPolicy>
+  private readonly selfServiceCache: CachedSetting<SelfServiceSettings>
 
   constructor(
     private readonly db: Executor,
@@ -55,6 +65,12 @@ export class TenantPolicyService {
         ...pickKnown(await this.overrideOf(tenantId, PASSWORD_POLICY, trx), serverPasswordPolicy(config)),
       }),
     )
+    this.selfServiceCache = new CachedSetting(clock, POLICY_CACHE_MS, async (tenantId, trx) =>
+      mergeSelfServiceSettings(
+        serverSelfServiceSettings(config),
+        (await this.overrideOf(tenantId, SELFSERVICE_POLICY, trx)) ?? {},
+      ),
+    )
   }
 
   /** `db`: the caller's transaction, when it has one open. */
@@ -64,6 +80,34 @@ export class TenantPolicyService {
 
   async passwordPolicy(tenant: TenantRow, db: Executor = this.db): Promise<PasswordPolicy> {
     return this.passwordCache.get(tenant.id, db)
+  }
+
+  async selfServicePolicy(tenant: TenantRow, db: Executor = this.db): Promise<SelfServicePolicy> {
+    return toSelfServicePolicy(await this.selfServiceCache.get(tenant.id, db))
+  }
+
+  async viewSelfServicePolicy(tenant: TenantRow): Promise<PolicyView<SelfServiceSettings>> {
+    const server = serverSelfServiceSettings(this.config)
+    const overrides = pickKnown(await this.overrideOf(tenant.id, SELFSERVICE_POLICY), server)
+    return { effective: mergeSelfServiceSettings(server, overrides), overrides }
+  }
+
+  /** Changes a tenant's stage pipeline or queryable attributes; the result is checked as a whole first. */
+  async updateSelfServicePolicy(
+    tenant: TenantRow,
+    changes: { [K in keyof SelfServiceSettings]?: SelfServiceSettings[K] | null },
+    actor: Actor,
+  ): Promise<PolicyView<SelfServiceSettings>> {
+    if (Object.keys(changes).length > 0) {
+      const server = serverSelfServiceSettings(this.config)
+      await this.store(tenant, SELFSERVICE_POLICY, actor, changes, (stored) => {
+        const next = applyChanges(pickKnown(stored, server), changes)
+        checkSelfServiceSettings(mergeSelfServiceSettings(server, next))
+        return next
+      })
+      this.selfServiceCache.forget(tenant.id)
+    }
+    return this.viewSelfServicePolicy(tenant)
   }
 
   /** The configuration's policy, for the first account of a tenant not yet created. */

@@ -4,10 +4,12 @@ import {
   resetKeySchema,
   resetSettingKeys,
 } from '../../admin/policies/reset-policy-settings.ts'
+import type { SelfServiceSettings } from '../../admin/policies/selfservice-settings.ts'
 import type { PolicyView } from '../../admin/policies/tenant-policy-service.ts'
 import type { Container } from '../../container.ts'
 import { type PasswordPolicy, passwordPolicyLimits } from '../../domain/password-policy/index.ts'
 import { AppError } from '../../errors/app-error.ts'
+import { splitList } from '../../flows/selfservice/stages.ts'
 import { type Actor, cliActor } from '../../observability/audit.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { integerIn } from '../arguments.ts'
@@ -137,6 +139,27 @@ const passwordSettings: SettingOption[] = [
   bounded('maxAgeDays', 'days before a password must be replaced, 0 for never'),
 ]
 
+/** `userQuery,emailValidation,resetStage`: a list as one argument; `""` is the empty list. */
+function listValue(value: string): string[] {
+  return splitList(value)
+}
+
+const selfServiceSettings: SettingOption[] = [
+  {
+    key: 'stages',
+    valueName: 'list',
+    description:
+      'comma-separated stage pipeline: parameters, userQuery, emailValidation, kbaSecurityAnswerVerificationStage, resetStage ("" turns self-service off)',
+    parse: listValue,
+  },
+  {
+    key: 'queryableAttributes',
+    valueName: 'list',
+    description: 'comma-separated attributes a query may name: userName, emails, phoneNumbers, externalId',
+    parse: listValue,
+  },
+]
+
 const policies: PolicyCommands[] = [
   {
     name: 'reset',
@@ -154,6 +177,18 @@ const policies: PolicyCommands[] = [
     update: (container, tenant, changes, actor) =>
       container.tenantPolicies.updatePasswordPolicy(tenant, changes as Partial<PasswordPolicy>, actor),
   },
+  {
+    name: 'selfservice',
+    title: 'self-service reset pipeline',
+    settings: selfServiceSettings,
+    view: (container, tenant) => container.tenantPolicies.viewSelfServicePolicy(tenant),
+    update: (container, tenant, changes, actor) =>
+      container.tenantPolicies.updateSelfServicePolicy(
+        tenant,
+        changes as Partial<SelfServiceSettings>,
+        actor,
+      ),
+  },
 ]
 
 /** Every effective value, and whether the tenant set it or it follows the server's configuration. */
@@ -161,7 +196,7 @@ function viewRows(view: PolicyView<object>) {
   const overrides = view.overrides as Record<string, unknown>
   return Object.entries(view.effective).map(([key, value]) => ({
     setting: flagOf(key),
-    value: value === '' ? '""' : value,
+    value: value === '' ? '""' : Array.isArray(value) ? value.join(',') || '""' : value,
     source: Object.hasOwn(overrides, key) ? 'tenant' : 'server',
   }))
 }
@@ -186,9 +221,13 @@ function unsetKeys(settings: SettingOption[]) {
  * typed them (`--min-length`), rather than by the API's JSON pointer.
  */
 function asCommandLineProblem(error: unknown): unknown {
-  if (!(error instanceof AppError) || error.code !== 'policy.invalid') return error
+  if (
+    !(error instanceof AppError) ||
+    (error.code !== 'policy.invalid' && error.code !== 'selfservice.invalid-stages')
+  )
+    return error
   return new AppError(
-    'policy.invalid',
+    error.code,
     {
       detail: 'The policy was not saved; nothing changed.',
       errors: (error.details.errors ?? []).map((problem) => ({
@@ -250,6 +289,6 @@ function registerPolicy(group: Command, policy: PolicyCommands, globals: () => G
 export function registerPolicyCommands(program: Command, globals: () => GlobalOptions): void {
   const group = program
     .command('policy')
-    .description("Show and change a tenant's forced-reset and password policies")
+    .description("Show and change a tenant's forced-reset, password and self-service reset policies")
   for (const policy of policies) registerPolicy(group, policy, globals)
 }

@@ -193,6 +193,21 @@ export function registerUserCommands(program: Command, globals: () => GlobalOpti
     })
 
   user
+    .command('security-answers')
+    .description("Manage a user's security answers (self-service password reset)")
+    .command('clear')
+    .description("Clear a user's security answers; the user sets new ones (the clear is audited)")
+    .argument('<user>', 'user id or user name')
+    .action(async (reference: string) => {
+      await withContext(globals(), async ({ container, out, tenant }) => {
+        const scope = await tenant()
+        const target = await container.users.require(scope, reference)
+        const cleared = await container.securityQuestions.clearAnswers(scope, target.id, cliActor)
+        out.data({ cleared }, { columns: ['cleared'], rows: [{ cleared: String(cleared) }] })
+      })
+    })
+
+  user
     .command('delete')
     .description('Delete a user')
     .argument('<user>', 'user id or user name')

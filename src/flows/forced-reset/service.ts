@@ -347,6 +347,18 @@ export class ForcedResetService {
   }
 
   /** `PasswordResetSuccess`: the owner learns of the change, in case it was not them. */
+  /** The password-changed mail, for a password set by another flow (self-service reset). */
+  async queuePasswordChanged(trx: Executor, tenant: TenantRow, userId: string): Promise<void> {
+    const user = await usersRepository.findById(trx, tenant.id, userId)
+    if (user) await this.queueConfirmation(trx, tenant, user)
+  }
+
+  /** True when a password written now completes a pending reset whose policy mails the confirmation. */
+  async confirmsOnCompletion(trx: Executor, tenant: TenantRow, userId: string): Promise<boolean> {
+    if (!(await pendingResetsRepository.find(trx, userId))) return false
+    return (await this.policy(tenant, trx)).sendConfirmation
+  }
+
   private async queueConfirmation(trx: Executor, tenant: TenantRow, user: UserRow): Promise<void> {
     const claims = await claimsRepository.forUser(trx, user.id)
     const email = claims[EMAIL_CLAIM]?.trim()

@@ -9,6 +9,7 @@ import { forcedResetRoutes } from './forced-reset.ts'
 import { mailRoutes } from './mail.ts'
 import { policyRoutes } from './policies.ts'
 import { roleRoutes } from './roles.ts'
+import { securityQuestionRoutes } from './security-questions.ts'
 import { tenantRoutes } from './tenants.ts'
 import { tokenRoutes } from './tokens.ts'
 import { userStoreRoutes } from './user-stores.ts'
@@ -39,6 +40,7 @@ export function adminApi(container: Container, options: AdminApiOptions): Fastif
     await app.register(emailTemplateRoutes(container))
     await app.register(mailRoutes(container))
     await app.register(policyRoutes(container))
+    await app.register(securityQuestionRoutes(container))
     if (options.withTenantManagement) await app.register(tenantRoutes(container))
   }
 }

@@ -64,6 +64,29 @@ const PasswordPolicyChanges = Type.Object(
   },
 )
 
+const selfServiceFields = {
+  stages: Type.Array(Type.String({ maxLength: 64 }), {
+    maxItems: 10,
+    description:
+      'The stage pipeline in order: parameters, userQuery, emailValidation, kbaSecurityAnswerVerificationStage, resetStage. [] turns self-service reset off.',
+  }),
+  queryableAttributes: Type.Array(Type.String({ maxLength: 64 }), {
+    maxItems: 10,
+    description: 'Attributes a userQuery filter may name: userName, emails, phoneNumbers, externalId',
+  }),
+}
+const SelfServicePolicySchema = Type.Object(selfServiceFields, { additionalProperties: false })
+const SelfServicePolicyChanges = Type.Object(
+  {
+    stages: Type.Optional(Type.Union([selfServiceFields.stages, Type.Null()])),
+    queryableAttributes: Type.Optional(Type.Union([selfServiceFields.queryableAttributes, Type.Null()])),
+  },
+  {
+    additionalProperties: false,
+    description: 'The settings to change; `null` returns a setting to the server configuration.',
+  },
+)
+
 const viewOf = <T extends TSchema>(effective: T) =>
   Type.Object({
     effective,
@@ -72,7 +95,7 @@ const viewOf = <T extends TSchema>(effective: T) =>
     }),
   })
 
-/** A tenant's forced-reset policy and password policy. */
+/** A tenant's forced-reset policy, password policy and self-service reset pipeline. */
 export function policyRoutes(container: Container): FastifyPluginAsyncTypebox {
   const { tenantPolicies } = container
   return async (app) => {
@@ -137,6 +160,39 @@ export function policyRoutes(container: Container): FastifyPluginAsyncTypebox {
         tenantPolicies.updatePasswordPolicy(
           tenantOf(request),
           request.body as Partial<Record<keyof PasswordPolicy, never>>,
+          principalOf(request).actor,
+        ),
+    )
+
+    app.get(
+      '/selfservice-policy',
+      {
+        config: { permission: 'users:read' },
+        schema: {
+          tags: ['policies'],
+          summary: "The tenant's self-service reset pipeline and the attributes a query may name",
+          response: { 200: viewOf(SelfServicePolicySchema) },
+        },
+      },
+      async (request) => tenantPolicies.viewSelfServicePolicy(tenantOf(request)),
+    )
+
+    app.patch(
+      '/selfservice-policy',
+      {
+        config: { permission: 'config:write' },
+        schema: {
+          tags: ['policies'],
+          summary:
+            "Change the tenant's self-service reset pipeline (refused unless a verification stage precedes resetStage)",
+          body: SelfServicePolicyChanges,
+          response: { 200: viewOf(SelfServicePolicySchema) },
+        },
+      },
+      async (request) =>
+        tenantPolicies.updateSelfServicePolicy(
+          tenantOf(request),
+          request.body as { stages?: string[] | null; queryableAttributes?: string[] | null },
           principalOf(request).actor,
         ),
     )

@@ -3,7 +3,15 @@ import { promptMessageKeys } from '../../flows/reset-prompt/validation.ts'
 import type { MessageKey, Translate } from './messages/catalogue.ts'
 
 /** The form fields errors can point at; each is also the id of its input. */
-export type FieldName = 'username' | 'password' | 'currentPassword' | 'newPassword' | 'confirmation'
+export type FieldName =
+  | 'username'
+  | 'password'
+  | 'currentPassword'
+  | 'newPassword'
+  | 'confirmation'
+  | 'code'
+  | `securityQuestion${number}`
+  | `securityAnswer${number}`
 
 /** What a page shows about a refused form: a summary at the top, and a message by each field. */
 export interface FormErrors {

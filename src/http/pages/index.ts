@@ -6,6 +6,7 @@ import { stylesheetUrl } from './assets.ts'
 import { pageErrorHandler } from './error-handler.ts'
 import { PageKit } from './kit.ts'
 import { accountPages } from './routes/account.ts'
+import { forgotPasswordPages } from './routes/forgot-password.ts'
 import { loginPages } from './routes/login.ts'
 import { promptPages } from './routes/prompt.ts'
 import { resetPasswordPages } from './routes/reset-password.ts'
@@ -33,6 +34,7 @@ export function endUserPages(container: Container, views: PageViews = new PageVi
     app.setErrorHandler(pageErrorHandler(kit))
     await app.register(loginPages(container, kit))
     await app.register(resetPasswordPages(container, kit))
+    await app.register(forgotPasswordPages(container, kit))
     await app.register(promptPages(container, kit))
     await app.register(accountPages(container, kit))
   }

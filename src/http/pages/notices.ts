@@ -10,6 +10,8 @@ const notices = {
   'session-ended': 'login.session-ended',
   'account-password-changed': 'account.change.done',
   'prompt-done': 'account.prompt-done',
+  'security-answers-saved': 'account.security.done',
+  'password-reset': 'forgot.done',
 } as const satisfies Record<string, MessageKey>
 
 export type NoticeName = keyof typeof notices

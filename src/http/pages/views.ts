@@ -6,7 +6,15 @@ import { Eta } from 'eta/core'
 const viewsDir = fileURLToPath(new URL('./views/', import.meta.url))
 
 /** The pages; `layout`, `field` and `error-summary` are parts of them. */
-export type ViewName = 'login' | 'reset-password' | 'account' | 'message'
+export type ViewName =
+  | 'login'
+  | 'reset-password'
+  | 'account'
+  | 'message'
+  | 'forgot-password'
+  | 'forgot-password-code'
+  | 'forgot-password-questions'
+  | 'forgot-password-new'
 
 /**
  * The page templates, read and compiled once when the server starts (a broken template stops

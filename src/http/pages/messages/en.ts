@@ -1,9 +1,12 @@
+import { enForgotPassword } from './en-forgot-password.ts'
+
 /**
  * The English catalogue of the end-user pages. Keys are stable: another locale is a file with
  * the same keys (its type, `Catalogue`, makes a missing key a compile error). `{name}` marks a
  * value filled in when rendering; every value is escaped by the template, never here.
  */
 export const en = {
+  ...enForgotPassword,
   'app.name': 'Rekey',
   'layout.skip-to-content': 'Skip to content',
   'layout.tenant': 'Organisation: {tenant}',
@@ -82,6 +85,21 @@ export const en = {
   'account.change.done': 'Your password has been changed. Your other sessions were signed out.',
   'account.prompt-done': 'Your new password is set.',
   'account.sign-out': 'Sign out',
+  'account.security.title': 'Security questions',
+  'account.security.intro':
+    'If you forget your password, you can prove who you are by answering these questions. Choose {count} different questions and answer each one. Capitals and spaces do not matter.',
+  'account.security.replace': 'Saving replaces all your earlier answers.',
+  'account.security.status-none': 'You have not answered any security questions yet.',
+  'account.security.status-some': 'You have answered {count} of the questions.',
+  'account.security.question': 'Question {number}',
+  'account.security.answer': 'Answer {number}',
+  'account.security.submit': 'Save security answers',
+  'account.security.done': 'Your security answers have been saved.',
+  'error.security.question-unknown': 'Choose a question from the list.',
+  'error.security.question-repeated': 'Choose a different question: each question can be answered once.',
+  'error.security.answer-empty': 'Enter an answer.',
+  'error.security.answer-too-long': 'The answer must be at most {count} characters.',
+  'error.security.too-few': 'Answer {count} different questions.',
 
   'form-expired.title': 'This form has expired',
   'form-expired.body':

@@ -17,16 +17,18 @@ const MAX_PASSWORD = 4096
  * reset and the reset-password prompt hold here as in the API.
  */
 export function loginPages(container: Container, kit: PageKit) {
-  const { login, forcedResets, config } = container
+  const { login, forcedResets, config, tenantPolicies } = container
 
-  function showLogin(
+  async function showLogin(
     request: FastifyRequest,
     reply: FastifyReply,
     options: { otp: boolean; username?: string; errors?: FormErrors; notice?: string },
     status = 200,
   ) {
-    const { t } = kit.context(request)
+    const { tenant, t } = kit.context(request)
     const heading = options.otp ? t('login.otp.title') : t('login.title')
+    // Offered only where the tenant's pipeline has stages: an empty one turns the flow off.
+    const forgotPassword = (await tenantPolicies.selfServicePolicy(tenant)).stages.length > 0
     return kit.render(
       request,
       reply,
@@ -36,6 +38,7 @@ export function loginPages(container: Container, kit: PageKit) {
         heading,
         intro: options.otp ? t('login.otp.intro') : t('login.intro'),
         otp: options.otp,
+        forgotPassword,
         username: options.username ?? '',
         notice: options.notice,
         ...(options.errors ? { errors: options.errors } : {}),

@@ -95,6 +95,13 @@ export const en: Readonly<Record<TemplateType, EmailTemplate>> = {
         text: 'The code expires in {{expiry-minutes}} minutes. Do not share it with anyone.',
       },
       {
+        kind: 'action',
+        label: 'Continue the reset',
+        link: '{{reset-link}}',
+        fallback: linkFallback,
+        textIntro: 'Or continue with the code filled in by opening this link:',
+      },
+      {
         kind: 'notice',
         text: 'If you did not ask to reset your password, you can ignore this email; your password stays as it is. If you did not expect this email and it happens again, contact {{support-email}}.',
       },

@@ -128,6 +128,13 @@ export const fr: Readonly<Record<TemplateType, EmailTemplate>> = {
         text: 'Ce code expire dans {{expiry-minutes}} minutes. Ne le communiquez à personne.',
       },
       {
+        kind: 'action',
+        label: 'Poursuivre la réinitialisation',
+        link: '{{reset-link}}',
+        fallback: linkFallback,
+        textIntro: 'Ou poursuivez avec le code déjà saisi en ouvrant ce lien :',
+      },
+      {
         kind: 'notice',
         text: 'Si vous n’avez pas demandé la réinitialisation de votre mot de passe, vous pouvez ignorer ce message ; votre mot de passe reste inchangé. Si vous ne vous attendiez pas à ce message et qu’il se répète, contactez {{support-email}}.',
       },

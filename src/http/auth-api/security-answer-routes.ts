@@ -1,0 +1,139 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import type { Container } from '../../container.ts'
+import { displayUserName } from '../../domain/user-name.ts'
+import { AppError } from '../../errors/app-error.ts'
+import { questionText } from '../../flows/security-questions/question-list.ts'
+import { tenantOf } from '../admin-auth-hook.ts'
+import { signInRateLimit } from '../sign-in-rate-limit.ts'
+import { tenantResolver } from '../tenant-resolver.ts'
+import { cookieWritesAreJsonOnly } from './json-only.ts'
+import { presentedSession } from './routes.ts'
+import { sessionCookie } from './session-cookie.ts'
+
+// Generous caps against oversized work; the service refuses an answer of more than 200
+// characters, an unknown question or a repeated one with `security-answers.invalid`.
+const AnswersBody = Type.Object(
+  {
+    answers: Type.Array(
+      Type.Object(
+        {
+          questionId: Type.String({ maxLength: 256 }),
+          answer: Type.String({
+            maxLength: 1024,
+            description: 'Compared without regard to case and spaces; at most 200 characters',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 50 },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const QuestionsView = Type.Object({
+  questions: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      text: Type.String({
+        description: "In the caller's language (Accept-Language) where the tenant has it",
+      }),
+      answered: Type.Boolean(),
+    }),
+  ),
+  answersRequired: Type.Integer({ description: 'Questions to answer when setting the answers' }),
+})
+
+/** Locale tags of an `Accept-Language` header, most preferred first (`*` and q=0 left out). */
+function preferredLocales(header: string | undefined): string[] {
+  if (!header) return []
+  return header
+    .split(',')
+    .slice(0, 20)
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';')
+      const quality = params.map((param) => /^\s*q=([0-9.]+)\s*$/.exec(param)?.[1]).find(Boolean)
+      return { tag: tag.trim(), quality: quality === undefined ? 1 : Number(quality), index }
+    })
+    .filter((entry) => entry.tag !== '' && entry.tag !== '*' && entry.quality > 0)
+    .sort((a, b) => b.quality - a.quality || a.index - b.index)
+    .map((entry) => entry.tag)
+}
+
+/**
+ * A signed-in user's own security questions: which the tenant asks and which the user has
+ * answered, and setting the answers. Authenticated as the other account calls are: the
+ * session as a bearer value or the cookie (then writes must be JSON).
+ */
+export function securityAnswerApi(container: Container): FastifyPluginAsyncTypebox {
+  const { sessions, tenants, users, config, securityQuestions } = container
+  return async (app) => {
+    app.addHook('onRequest', tenantResolver(tenants))
+    app.addHook('onRequest', cookieWritesAreJsonOnly)
+
+    async function currentUser(request: FastifyRequest) {
+      const tenant = tenantOf(request)
+      const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
+      const session = presented ? await sessions.authenticate(tenant, presented, 'full') : undefined
+      const user = session ? await users.find(tenant, session.user_id) : undefined
+      if (!session || user?.id !== session.user_id || user.status !== 'active')
+        throw new AppError('auth.required')
+      return { tenant, user }
+    }
+
+    app.get(
+      '/account/security-questions',
+      {
+        schema: {
+          tags: ['auth'],
+          summary:
+            "The tenant's security questions in the caller's language, and which of them the signed-in user has answered",
+          response: { 200: QuestionsView },
+        },
+      },
+      async (request) => {
+        const { tenant, user } = await currentUser(request)
+        const locales = preferredLocales(request.headers['accept-language'])
+        const [questions, answered] = await Promise.all([
+          securityQuestions.questions(tenant),
+          securityQuestions.answeredQuestionIds(tenant.id, user.id),
+        ])
+        const done = new Set(answered)
+        return {
+          questions: questions.map((question) => ({
+            id: question.id,
+            text: questionText(question, locales),
+            answered: done.has(question.id),
+          })),
+          answersRequired: securityQuestions.minimumAnswers(),
+        }
+      },
+    )
+
+    app.put(
+      '/account/security-answers',
+      {
+        // Every answer is hashed like a password: limited like sign-in against spending the hashing threads.
+        config: signInRateLimit(config),
+        schema: {
+          tags: ['auth'],
+          summary:
+            "Replace the signed-in user's security answers (at least as many questions as the tenant requires)",
+          body: AnswersBody,
+          response: { 204: Type.Null() },
+        },
+      },
+      async (request, reply) => {
+        const { tenant, user } = await currentUser(request)
+        await securityQuestions.setAnswers(tenant, user.id, request.body.answers, {
+          kind: 'user',
+          id: user.id,
+          name: displayUserName(user.store_domain, user.username),
+        })
+        return reply.code(204).send(null)
+      },
+    )
+  }
+}
