@@ -8,7 +8,7 @@ import { RawArgon2Bound } from '../support/raw-bound.ts'
 import { type RunningServer, startServer } from '../support/server.ts'
 import type { Scenario, ScenarioOptions, ScenarioReport, ScenarioRow } from './scenario.ts'
 
-const ADMIN_PASSWORD = `bench-admin-${randomBytes(8).toString('hex')}`
+const ADMIN_PASSWORD = `bench-operator-${randomBytes(8).toString('hex')}`
 const USERS = 50
 const USER_PASSWORD = 'bench-user-password-1'
 /** OWASP's argon2id recommendation, also Rekey's defaults. */

@@ -376,7 +376,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioReport> {
           env: {
             REKEY_DATA_DIR: dataDir,
             REKEY_LOG_LEVEL: 'warn',
-            REKEY_ADMIN_PASSWORD: `bench-admin-${randomBytes(8).toString('hex')}`,
+            REKEY_ADMIN_PASSWORD: `bench-operator-${randomBytes(8).toString('hex')}`,
             REKEY_SMTP_URL: sink.url({ pool_size: String(POOL_SIZE) }),
             REKEY_SMTP_FROM: FROM,
             REKEY_NOTIFICATIONS_SUPPORT_EMAIL: 'support@example.com',

@@ -39,7 +39,7 @@ const TARGETS = { filterP99Ms: 5, patchPerSecond: 2000 }
 const LATENCY_RATE = 1000
 /** Connections of the fixed-rate run: requests due while all are busy wait, and that counts. */
 const LATENCY_SLOTS = 16
-const ADMIN_PASSWORD = `bench-admin-${randomBytes(8).toString('hex')}`
+const ADMIN_PASSWORD = `bench-operator-${randomBytes(8).toString('hex')}`
 
 interface Operation {
   label: string
