@@ -56,7 +56,7 @@ async function call(url: string, init: RequestInit & { json?: unknown }, expect:
  * Creates `count` users `${prefix}N` with an email address and `passwordHash` as their
  * password (an argon2id hash of `password` with the server's parameters, so creating costs no
  * hash), and gives each answers to `answersRequired` questions: a sign-in and a save of the
- * answers, which the server hashes. `lanes` users at a time. Returns the users and the answers
+ * answers with the password (verified once more), which the server hashes. `lanes` users at a time. Returns the users and the answers
  * by the questions' English text (every user answers alike).
  */
 export async function createUsers(options: {
@@ -117,7 +117,7 @@ export async function createUsers(options: {
     }
     await call(
       `${url}/api/auth/account/security-answers`,
-      { method: 'PUT', headers: auth, json: { answers: chosen } },
+      { method: 'PUT', headers: auth, json: { currentPassword: options.password, answers: chosen } },
       204,
     )
   }

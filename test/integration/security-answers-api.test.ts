@@ -6,6 +6,8 @@ import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const OTHER = 'other.example'
+const PASSWORD = 'alex-password-1'
+const OTHER_ADMIN_PASSWORD = 'other-admin-password-1'
 const PET = 'Mister Whiskers'
 const CITY = 'New York'
 
@@ -46,13 +48,13 @@ for (const kind of storeKinds) {
         method: 'POST',
         url: '/api/admin/users',
         auth: h.adminAuth,
-        payload: { username: 'alex', password: 'alex-password-1', roles: ['staff'] },
+        payload: { username: 'alex', password: PASSWORD, roles: ['staff'] },
       })
       userId = user.body.id
       const login = await call(h.app, {
         method: 'POST',
         url: '/api/auth/login',
-        payload: { username: 'alex', password: 'alex-password-1' },
+        payload: { username: 'alex', password: PASSWORD },
       })
       assert.equal(login.status, 200)
       session = login.body.token
@@ -60,12 +62,12 @@ for (const kind of storeKinds) {
         method: 'POST',
         url: '/api/admin/tenants',
         auth: h.adminAuth,
-        payload: { domain: OTHER, adminPassword: 'other-admin-password-1' },
+        payload: { domain: OTHER, adminPassword: OTHER_ADMIN_PASSWORD },
       })
       const other = await call(h.app, {
         method: 'POST',
         url: `/t/${OTHER}/api/auth/login`,
-        payload: { username: 'admin', password: 'other-admin-password-1' },
+        payload: { username: 'admin', password: OTHER_ADMIN_PASSWORD },
       })
       assert.equal(other.status, 200)
       otherSession = other.body.token
@@ -80,7 +82,7 @@ for (const kind of storeKinds) {
       const anonymous = await call(h.app, {
         method: 'PUT',
         url: '/api/auth/account/security-answers',
-        payload: { answers: [] },
+        payload: { currentPassword: PASSWORD, answers: [] },
       })
       assertProblem(anonymous, 401, 'auth.required')
     })
@@ -105,6 +107,7 @@ for (const kind of storeKinds) {
 
     it('saves answers (204), then shows them as answered; they verify ignoring case and spaces', async () => {
       const saved = await save({
+        currentPassword: PASSWORD,
         answers: [
           { questionId: 'first-pet', answer: PET },
           { questionId: 'birth-city', answer: CITY },
@@ -134,9 +137,67 @@ for (const kind of storeKinds) {
       assert.deepEqual(event?.detail, { questions: ['first-pet', 'birth-city'] })
     })
 
+    it('asks for the current password before anything else: wrong, empty or missing changes nothing', async () => {
+      const before = await storedRows()
+      assert.equal(before.length, 2, 'the answers saved above')
+      const updates = () =>
+        h.container.audit.list(h.container.store.db, {
+          tenantId: h.defaultTenant.id,
+          limit: 100,
+          action: 'security-answers.updated',
+        })
+      const eventsBefore = (await updates()).length
+      const replacement = [
+        { questionId: 'first-car', answer: 'Volvo' },
+        { questionId: 'first-job', answer: 'Paper round' },
+      ]
+      for (const currentPassword of [
+        'wrong-password-1',
+        '',
+        PASSWORD.toUpperCase(),
+        `${PASSWORD} `,
+        OTHER_ADMIN_PASSWORD,
+      ]) {
+        const refused = await save({ currentPassword, answers: replacement })
+        assertProblem(refused, 400, 'password.current-incorrect')
+        assert.deepEqual(refused.body.errors, [{ pointer: '/currentPassword', message: 'is not correct' }])
+        assert.ok(!JSON.stringify(refused.body).includes('Volvo'), 'no answer echoed')
+      }
+      // Checked first: bad answers with a wrong password are refused for the password alone.
+      const both = await save({
+        currentPassword: 'wrong-password-1',
+        answers: [{ questionId: 'nope', answer: '' }],
+      })
+      assertProblem(both, 400, 'password.current-incorrect')
+      for (const payload of [
+        { answers: replacement },
+        { currentPassword: null, answers: replacement },
+        { currentPassword: 5, answers: replacement },
+        { currentPassword: 'x'.repeat(4097), answers: replacement },
+      ])
+        assertProblem(await save(payload), 400, 'request.invalid')
+      assert.deepEqual(await storedRows(), before, 'the earlier answers and their hashes are kept')
+      assert.equal((await updates()).length, eventsBefore, 'nothing audited as changed')
+      assert.equal(
+        await h.container.securityQuestions.verifyAnswers(h.defaultTenant.id, userId, [
+          { questionId: 'first-pet', answer: PET },
+        ]),
+        true,
+      )
+      const saved = await save({ currentPassword: PASSWORD, answers: replacement })
+      assert.equal(saved.status, 204)
+      assert.deepEqual(
+        (await storedRows()).map((row) => row.question_id).sort(),
+        ['first-car', 'first-job'],
+        'the right password saves',
+      )
+      assert.equal((await updates()).length, eventsBefore + 1)
+    })
+
     it('refuses bad answers with 400 problem+json naming each, storing nothing', async () => {
       const before = await storedRows()
       const refused = await save({
+        currentPassword: PASSWORD,
         answers: [
           { questionId: 'first-pet', answer: '   ' },
           { questionId: 'first-pet', answer: PET },
@@ -156,6 +217,7 @@ for (const kind of storeKinds) {
       assert.ok(!JSON.stringify(refused.body).includes(PET) && !JSON.stringify(refused.body).includes(CITY))
       assertProblem(
         await save({
+          currentPassword: PASSWORD,
           answers: [
             { questionId: 'first-pet', answer: 'x'.repeat(201) },
             { questionId: 'birth-city', answer: 'y' },
@@ -166,12 +228,16 @@ for (const kind of storeKinds) {
       )
       for (const payload of [
         {},
-        { answers: 'first-pet' },
-        { answers: [{ questionId: 'first-pet' }] },
-        { answers: [{ questionId: 'first-pet', answer: 5 }] },
-        { answers: [{ questionId: 'first-pet', answer: 'x', extra: 1 }] },
-        { answers: [], more: true },
-        { answers: Array.from({ length: 51 }, () => ({ questionId: 'first-pet', answer: 'x' })) },
+        { currentPassword: PASSWORD },
+        { currentPassword: PASSWORD, answers: 'first-pet' },
+        { currentPassword: PASSWORD, answers: [{ questionId: 'first-pet' }] },
+        { currentPassword: PASSWORD, answers: [{ questionId: 'first-pet', answer: 5 }] },
+        { currentPassword: PASSWORD, answers: [{ questionId: 'first-pet', answer: 'x', extra: 1 }] },
+        { currentPassword: PASSWORD, answers: [], more: true },
+        {
+          currentPassword: PASSWORD,
+          answers: Array.from({ length: 51 }, () => ({ questionId: 'first-pet', answer: 'x' })),
+        },
       ])
         assertProblem(await save(payload), 400, 'request.invalid')
       assert.deepEqual(await storedRows(), before)
@@ -192,12 +258,13 @@ for (const kind of storeKinds) {
         method: 'PUT',
         url: '/api/auth/account/security-answers',
         headers: { ...cookie, 'content-type': 'text/plain' },
-        payload: '{"answers":[]}',
+        payload: JSON.stringify({ currentPassword: PASSWORD, answers: [] }),
       })
       assertProblem(text, 415, 'request.unsupported-media-type')
       assert.deepEqual(await storedRows(), before)
       const json = await save(
         {
+          currentPassword: PASSWORD,
           answers: [
             { questionId: 'first-car', answer: 'Volvo' },
             { questionId: 'first-job', answer: 'Paper round' },
@@ -219,6 +286,7 @@ for (const kind of storeKinds) {
       assert.equal(listed.status, 200)
       const saved = await save(
         {
+          currentPassword: OTHER_ADMIN_PASSWORD,
           answers: [
             { questionId: 'first-pet', answer: 'Rex' },
             { questionId: 'first-school', answer: 'Elm Street' },
@@ -236,7 +304,11 @@ for (const kind of storeKinds) {
         .where('tenants.domain', '=', OTHER)
         .execute()
       assert.deepEqual(rows.map((row) => row.question_id).sort(), ['first-pet', 'first-school'])
-      assertProblem(await save({ answers: [] }, bearer(otherSession)), 401, 'auth.required')
+      assertProblem(
+        await save({ currentPassword: OTHER_ADMIN_PASSWORD, answers: [] }, bearer(otherSession)),
+        401,
+        'auth.required',
+      )
     })
   })
 }

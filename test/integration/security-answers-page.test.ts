@@ -8,6 +8,11 @@ const PASSWORD = 'my-current-passphrase-1'
 const PET = 'Mister Whiskers'
 const CITY = 'New York'
 
+/** The security-questions form of the page, from its opening tag to its end. */
+function securityForm(html: string): string {
+  return /<form[^>]* action="\/myaccount\/security-answers"[\s\S]*?<\/form>/.exec(html)?.[0] ?? ''
+}
+
 /** The value of the option selected in a select, or undefined. */
 function selected(html: string, name: string): string | undefined {
   const select = new RegExp(`<select[^>]* name="${name}"[^>]*>([\\s\\S]*?)</select>`).exec(html)?.[1] ?? ''
@@ -59,6 +64,18 @@ for (const kind of storeKinds) {
         )
       }
       assert.doesNotMatch(page, new RegExp(`name="securityQuestion${required + 1}"`))
+      const form = securityForm(page)
+      assert.match(form, /<label for="securityCurrentPassword">Current password<\/label>/)
+      assert.match(
+        form,
+        /<input class="input" id="securityCurrentPassword" name="securityCurrentPassword" type="password" autocomplete="current-password"/,
+      )
+      assert.equal(page.match(/id="securityCurrentPassword"/g)?.length, 1)
+      assert.equal(
+        page.match(/id="currentPassword"/g)?.length,
+        1,
+        'the change-password field keeps its own id',
+      )
       assert.match(page, /<option value="first-pet" selected>What was the name of your first pet\?<\/option>/)
       assert.equal(selected(page, 'securityQuestion2'), 'birth-city', 'distinct questions are suggested')
     })
@@ -68,6 +85,7 @@ for (const kind of storeKinds) {
       const forged = await browser.post(
         '/myaccount/security-answers',
         {
+          securityCurrentPassword: PASSWORD,
           securityQuestion1: 'first-pet',
           securityAnswer1: PET,
           securityQuestion2: 'birth-city',
@@ -84,6 +102,7 @@ for (const kind of storeKinds) {
       const cases: Array<[Record<string, string>, Array<[field: string, message: string]>]> = [
         [
           {
+            securityCurrentPassword: PASSWORD,
             securityQuestion1: 'first-pet',
             securityAnswer1: PET,
             securityQuestion2: 'first-pet',
@@ -93,6 +112,7 @@ for (const kind of storeKinds) {
         ],
         [
           {
+            securityCurrentPassword: PASSWORD,
             securityQuestion1: 'first-pet',
             securityAnswer1: '   ',
             securityQuestion2: 'first-car',
@@ -105,6 +125,7 @@ for (const kind of storeKinds) {
         ],
         [
           {
+            securityCurrentPassword: PASSWORD,
             securityQuestion1: 'no-such-question',
             securityAnswer1: PET,
             securityQuestion2: 'birth-city',
@@ -112,7 +133,7 @@ for (const kind of storeKinds) {
           },
           [['securityQuestion1', 'Choose a question from the list.']],
         ],
-        [{}, [['securityQuestion1', 'Choose a question from the list.']]],
+        [{ securityCurrentPassword: PASSWORD }, [['securityQuestion1', 'Choose a question from the list.']]],
       ]
       for (const [fields, problems] of cases) {
         const refused = await browser.post('/myaccount/security-answers', fields)
@@ -124,8 +145,8 @@ for (const kind of storeKinds) {
           assert.match(refused.body, new RegExp(`<a href="#${field}">`), field)
           assert.match(refused.body, new RegExp(`id="${field}-error"`), field)
         }
-        for (const answer of [PET, CITY, 'x'.repeat(201)])
-          assert.ok(!refused.body.includes(answer), 'no answer echoed')
+        for (const secret of [PET, CITY, 'x'.repeat(201), PASSWORD])
+          assert.ok(!refused.body.includes(secret), 'no answer or password echoed')
         if (fields.securityQuestion2 === 'first-car')
           assert.equal(
             selected(refused.body, 'securityQuestion2'),
@@ -136,9 +157,80 @@ for (const kind of storeKinds) {
       assert.deepEqual(await answered(userId), [])
     })
 
+    it('asks for the current password: a wrong, empty or missing one is shown by its field and changes nothing', async () => {
+      const { browser, userId } = await signedInBrowser('sasha')
+      const first = await browser.post('/myaccount/security-answers', {
+        securityCurrentPassword: PASSWORD,
+        securityQuestion1: 'first-pet',
+        securityAnswer1: PET,
+        securityQuestion2: 'birth-city',
+        securityAnswer2: CITY,
+      })
+      assert.equal(first.status, 303)
+      await browser.follow(first)
+      const storedBefore = await h.container.store.db
+        .selectFrom('security_answers')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .execute()
+      const replacement = {
+        securityQuestion1: 'first-car',
+        securityAnswer1: 'Volvo Amazon',
+        securityQuestion2: 'first-job',
+        securityAnswer2: 'Paper round',
+      }
+      const passwords: Array<Record<string, string>> = [
+        { securityCurrentPassword: 'wrong-password-1' },
+        { securityCurrentPassword: '' },
+        {},
+      ]
+      for (const password of passwords) {
+        const refused = await browser.post('/myaccount/security-answers', { ...password, ...replacement })
+        assert.equal(refused.status, 400, JSON.stringify(password))
+        const text = pageText(refused.body)
+        assert.ok(text.includes('There is a problem'), text)
+        assert.ok(text.includes('The current password is not correct.'), text)
+        assert.match(
+          refused.body,
+          /<a href="#securityCurrentPassword">The current password is not correct\.<\/a>/,
+        )
+        const form = securityForm(refused.body)
+        assert.match(form, /id="securityCurrentPassword-error"/)
+        assert.match(
+          form,
+          /id="securityCurrentPassword"[^>]* aria-describedby="securityCurrentPassword-hint securityCurrentPassword-error" aria-invalid="true"/,
+        )
+        assert.doesNotMatch(refused.body, /id="currentPassword-error"/, 'not by the change-password field')
+        for (const secret of ['wrong-password-1', 'Volvo Amazon', 'Paper round'])
+          assert.ok(!refused.body.includes(secret), 'nothing typed is shown back')
+        assert.equal(
+          selected(refused.body, 'securityQuestion1'),
+          'first-car',
+          'the chosen questions stay chosen',
+        )
+      }
+      assert.deepEqual(await answered(userId), ['first-pet', 'birth-city'])
+      assert.deepEqual(
+        await h.container.store.db
+          .selectFrom('security_answers')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .execute(),
+        storedBefore,
+        'the earlier answers and their hashes are kept',
+      )
+      const saved = await browser.post('/myaccount/security-answers', {
+        securityCurrentPassword: PASSWORD,
+        ...replacement,
+      })
+      assert.equal(saved.status, 303)
+      assert.deepEqual(await answered(userId), ['first-car', 'first-job'])
+    })
+
     it('saves the answers, says so, and shows them as answered', async () => {
       const { browser, userId } = await signedInBrowser('jules')
       const saved = await browser.post('/myaccount/security-answers', {
+        securityCurrentPassword: PASSWORD,
         securityQuestion1: 'first-car',
         securityAnswer1: 'Volvo Amazon',
         securityQuestion2: 'first-pet',
@@ -177,6 +269,7 @@ for (const kind of storeKinds) {
       await browser.post('/logout', {})
       browser.lastPage = token
       const after = await browser.post('/myaccount/security-answers', {
+        securityCurrentPassword: PASSWORD,
         securityQuestion1: 'first-pet',
         securityAnswer1: PET,
         securityQuestion2: 'birth-city',

@@ -10,6 +10,8 @@ import { chooseQuestions } from '../../src/flows/selfservice/question-choice.ts'
 import { requirementsOf, tagOf } from '../../src/flows/selfservice/requirements.ts'
 import { pipelineProblems, queryableProblems } from '../../src/flows/selfservice/stages.ts'
 import { tokenKeyProblems, tokenKeysOf } from '../../src/flows/selfservice/token-keys.ts'
+import { canonicalQuery } from '../../src/flows/selfservice/user-query.ts'
+import { parseFilter } from '../../src/scim/filter/parser.ts'
 import { isUuid } from '../../src/security/tokens.ts'
 
 const secret = randomBytes(32)
@@ -138,11 +140,19 @@ describe('self-service codes and stand-in accounts', () => {
     assert.ok(!codeMatches(secret, 'flow-a', 'AAAAAAAA', hash))
   })
 
-  it('a stand-in id looks like a user id and is the same for the same query, whatever its spacing or case', () => {
-    const id = decoyUserId(secret, 't', 'userName eq "nobody"')
+  it('a stand-in id looks like a user id and is the same for the same values however the filter is written', () => {
+    const canonical = (text: string) => canonicalQuery(parseFilter(text))
+    const id = decoyUserId(secret, 't', canonical('userName eq "nobody"'))
     assert.ok(isUuid(id))
-    assert.equal(decoyUserId(secret, 't', '  USERNAME  eq "Nobody" '), id)
-    assert.notEqual(decoyUserId(secret, 'other-tenant', 'userName eq "nobody"'), id)
+    for (const text of [
+      '(userName eq "Nobody")',
+      'userName eq "nobody" or userName eq "NOBODY"',
+      'emails eq "nobody"',
+      'USERNAME eq "\uff4e\uff4f\uff42\uff4f\uff44\uff59"',
+    ])
+      assert.equal(decoyUserId(secret, 't', canonical(text)), id, text)
+    assert.notEqual(decoyUserId(secret, 't', canonical('userName eq "somebody"')), id)
+    assert.notEqual(decoyUserId(secret, 'other-tenant', canonical('userName eq "nobody"')), id)
   })
 
   it('questions: a real user is asked among its answers; a stand-in among a fixed set of the same size', () => {

@@ -32,15 +32,14 @@ export async function eligibleAccount(
 }
 
 /**
- * The stand-in account id of a query that found no eligible account: derived from the query,
- * so asking again about the same name meets the same per-account limits and the same
- * security questions, exactly as a real account would. It has the shape of a user id and is
- * never stored.
+ * The stand-in account id of a query that found no eligible account: derived from the values
+ * the query names (its canonical form, however the filter was written), so asking again about
+ * the same name meets the same per-account limits and the same security questions, exactly as
+ * a real account would. It has the shape of a user id and is never stored.
  */
-export function decoyUserId(secretKey: Buffer, tenantId: string, queryFilter: string): string {
-  const normalized = queryFilter.trim().replace(/\s+/g, ' ').toLowerCase()
+export function decoyUserId(secretKey: Buffer, tenantId: string, canonicalQuery: string): string {
   const hex = createHmac('sha256', secretKey)
-    .update(`selfservice-decoy\0${tenantId}\0${normalized}`)
+    .update(`selfservice-decoy\0${tenantId}\0${canonicalQuery}`)
     .digest('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }

@@ -31,7 +31,7 @@ export interface AttemptSubject {
  * - per flow: `max_attempts` verifications, counted in the store *before* the comparison, so
  *   parallel requests with an old token on several instances cannot test more guesses;
  * - per client address and per account: failures per hour, all flows together, so starting
- *   new flows does not reset the count.
+ *   new flows does not reset the count; reserved before the comparison too.
  *
  * Stand-in accounts of unknown users are counted exactly like real ones: a limit that only
  * real accounts reached would tell which names exist.
@@ -45,33 +45,51 @@ export class AttemptGuard {
     private readonly secretKey: Buffer,
   ) {}
 
-  /** Refuses when the address or the account has used up its failures for the hour. */
-  async checkLimits(subject: AttemptSubject): Promise<void> {
-    const { address_failures_per_hour: perAddress, account_failures_per_hour: perAccount } =
-      this.config.selfservice
-    const [byAddress, byAccount] = await Promise.all([
-      perAddress > 0 ? selfServiceRepository.count(this.db, this.key(subject, 'address')) : 0,
-      perAccount > 0 ? selfServiceRepository.count(this.db, this.key(subject, 'account')) : 0,
-    ])
-    const scope =
-      perAddress > 0 && byAddress >= perAddress
-        ? 'address'
-        : perAccount > 0 && byAccount >= perAccount
-          ? 'account'
-          : undefined
-    if (!scope) return
+  /**
+   * Reserves one failure of the hour against the address and the account *before* the
+   * comparison, so parallel guesses on any instance cannot pass the limits (each reservation is
+   * one atomic upsert that returns the new count). Beyond a limit the reservation is handed
+   * back and the request refused. A verification that succeeds hands it back too
+   * (`releaseLimits`): the limits count failures.
+   */
+  async reserveLimits(subject: AttemptSubject): Promise<void> {
+    const limited = this.limitedScopes()
+    const counts = await Promise.all(
+      limited.map(({ scope }) => selfServiceRepository.bump(this.db, this.key(subject, scope))),
+    )
+    const exceeded = limited.find((entry, index) => counts[index]! > entry.limit)
+    if (!exceeded) return
+    await this.releaseLimits(subject)
     await this.audit.record(this.db, {
       tenantId: subject.tenantId,
       actor: anonymousActor,
       action: 'selfservice.rate-limited',
-      target: scope === 'account' && subject.isRealAccount ? subject.accountId : null,
+      target: exceeded.scope === 'account' && subject.isRealAccount ? subject.accountId : null,
       outcome: 'failure',
-      detail: { scope },
+      detail: { scope: exceeded.scope },
       client: this.client(subject),
     })
     throw new AppError('selfservice.rate-limited', {
       detail: 'Too many wrong codes or answers. Wait an hour, then start again.',
     })
+  }
+
+  /** Hands back a reservation: the verification succeeded, or never compared anything. */
+  async releaseLimits(subject: AttemptSubject): Promise<void> {
+    await Promise.all(
+      this.limitedScopes().map(({ scope }) =>
+        selfServiceRepository.unbump(this.db, this.key(subject, scope)),
+      ),
+    )
+  }
+
+  private limitedScopes(): Array<{ scope: 'address' | 'account'; limit: number }> {
+    const { address_failures_per_hour: perAddress, account_failures_per_hour: perAccount } =
+      this.config.selfservice
+    return [
+      { scope: 'address' as const, limit: perAddress },
+      { scope: 'account' as const, limit: perAccount },
+    ].filter((entry) => entry.limit > 0)
   }
 
   /** Counts a verification of the flow; refuses, and ends the flow, beyond its allowance. */
@@ -86,12 +104,8 @@ export class AttemptGuard {
     return attempts
   }
 
-  /** Records a wrong code or answer against the address and the account, and audits it. */
+  /** Records a wrong code or answer (its reservation stays counted) and audits it. */
   async recordFailure(subject: AttemptSubject, stage: string, attempts: number): Promise<number> {
-    await Promise.all([
-      selfServiceRepository.bump(this.db, this.key(subject, 'address')),
-      selfServiceRepository.bump(this.db, this.key(subject, 'account')),
-    ])
     const remaining = Math.max(0, this.config.selfservice.max_attempts - attempts)
     if (remaining === 0) await selfServiceRepository.end(this.db, subject.flow, 'exhausted')
     await this.audit.record(this.db, {

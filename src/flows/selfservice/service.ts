@@ -20,7 +20,7 @@ import type { FlowState, FlowTokens } from './flow-token.ts'
 import { chooseQuestions } from './question-choice.ts'
 import { type AskedQuestion, type Requirements, requirementsOf, tagOf } from './requirements.ts'
 import type { StageName } from './stages.ts'
-import { soleUserId, userQueryCondition } from './user-query.ts'
+import { parseUserQuery, soleUserId } from './user-query.ts'
 
 /** What the flow needs of the security questions (the security question service). */
 export interface SecurityQuestionSource {
@@ -216,9 +216,9 @@ export class SelfServiceResetService {
     filter: string,
     queryable: readonly string[],
   ): Promise<string> {
-    const condition = userQueryCondition(this.deps.db, tenant.id, filter, queryable)
-    const found = await soleUserId(this.deps.db, tenant.id, condition)
-    const decoy = decoyUserId(this.deps.secretKey, tenant.id, filter)
+    const query = parseUserQuery(this.deps.db, tenant.id, filter, queryable)
+    const found = await soleUserId(this.deps.db, tenant.id, query.condition)
+    const decoy = decoyUserId(this.deps.secretKey, tenant.id, query.canonical)
     const account = await eligibleAccount(this.deps.db, tenant.id, found ?? decoy)
     return account ? account.user.id : decoy
   }
@@ -274,9 +274,20 @@ export class SelfServiceResetService {
       isRealAccount: account !== undefined,
       clientAddress: origin.clientAddress,
     }
-    await this.guard.checkLimits(subject)
-    const attempts = await this.guard.countAttempt(subject)
-    if (await matches()) return
+    await this.guard.reserveLimits(subject)
+    let attempts: number
+    let matched: boolean
+    try {
+      attempts = await this.guard.countAttempt(subject)
+      matched = await matches()
+    } catch (error) {
+      await this.guard.releaseLimits(subject)
+      throw error
+    }
+    if (matched) {
+      await this.guard.releaseLimits(subject)
+      return
+    }
     const remaining = await this.guard.recordFailure(subject, stage, attempts)
     throw new AppError('selfservice.verification-failed', {
       detail:

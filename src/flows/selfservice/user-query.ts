@@ -1,4 +1,5 @@
 import type { RawBuilder, SqlBool } from 'kysely'
+import { comparisonKey } from '../../domain/comparison-key.ts'
 import { AppError } from '../../errors/app-error.ts'
 import { isPostgres } from '../../persistence/dialect.ts'
 import type { Executor } from '../../persistence/executor.ts'
@@ -52,20 +53,47 @@ function checkShape(filter: Filter, queryable: readonly string[]): void {
   }
 }
 
-/** The SQL condition of a query filter over `users as u`, or a clear refusal. */
-export function userQueryCondition(
+export interface UserQuery {
+  /** Over `users as u`. */
+  condition: RawBuilder<SqlBool>
+  /**
+   * The values the query names, as compared (case and compatibility forms folded), sorted and
+   * without repeats: `(userName eq "JDoe")`, `userName eq "jdoe" or emails eq "jdoe"` and
+   * `userName eq "ｊｄｏｅ"` all give the same. What a stand-in account is derived from.
+   */
+  canonical: string
+}
+
+/** The canonical form of a query (see `UserQuery.canonical`). */
+export function canonicalQuery(filter: Filter): string {
+  return [...new Set(valuesOf(filter))].sort().join('\u0000')
+}
+
+function valuesOf(filter: Filter): string[] {
+  if (filter.kind === 'and' || filter.kind === 'or')
+    return [...valuesOf(filter.left), ...valuesOf(filter.right)]
+  return filter.kind === 'compare' && typeof filter.value === 'string'
+    ? [comparisonKey(filter.value.trim())]
+    : []
+}
+
+/** The SQL condition of a query filter and its canonical form, or a clear refusal. */
+export function parseUserQuery(
   db: Executor,
   tenantId: string,
   text: string,
   queryable: readonly string[],
-): RawBuilder<SqlBool> {
+): UserQuery {
   if (text.length > MAX_QUERY_LENGTH)
     throw invalidQuery(`The query filter is longer than ${MAX_QUERY_LENGTH} characters.`)
   try {
     const filter = parseFilter(text)
     checkShape(filter, queryable)
     const condition = new UserFilterTranslator({ tenantId, postgres: isPostgres(db) }).translate(filter)
-    return toSql(condition) as RawBuilder<SqlBool>
+    return {
+      condition: toSql(condition) as RawBuilder<SqlBool>,
+      canonical: canonicalQuery(filter),
+    }
   } catch (error) {
     if (isScimError(error)) throw invalidQuery(`The query filter is not valid: ${error.message}`)
     throw error

@@ -5,6 +5,7 @@ import type { Container } from '../../container.ts'
 import { displayUserName } from '../../domain/user-name.ts'
 import { AppError } from '../../errors/app-error.ts'
 import { questionText } from '../../flows/security-questions/question-list.ts'
+import { rankedLocaleTags } from '../accept-language.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
 import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
@@ -16,6 +17,11 @@ import { sessionCookie } from './session-cookie.ts'
 // characters, an unknown question or a repeated one with `security-answers.invalid`.
 const AnswersBody = Type.Object(
   {
+    currentPassword: Type.String({
+      maxLength: 4096,
+      description:
+        "The user's password: an open session alone does not let anyone set answers a reset accepts instead of it",
+    }),
     answers: Type.Array(
       Type.Object(
         {
@@ -46,29 +52,13 @@ const QuestionsView = Type.Object({
   answersRequired: Type.Integer({ description: 'Questions to answer when setting the answers' }),
 })
 
-/** Locale tags of an `Accept-Language` header, most preferred first (`*` and q=0 left out). */
-function preferredLocales(header: string | undefined): string[] {
-  if (!header) return []
-  return header
-    .split(',')
-    .slice(0, 20)
-    .map((part, index) => {
-      const [tag = '', ...params] = part.trim().split(';')
-      const quality = params.map((param) => /^\s*q=([0-9.]+)\s*$/.exec(param)?.[1]).find(Boolean)
-      return { tag: tag.trim(), quality: quality === undefined ? 1 : Number(quality), index }
-    })
-    .filter((entry) => entry.tag !== '' && entry.tag !== '*' && entry.quality > 0)
-    .sort((a, b) => b.quality - a.quality || a.index - b.index)
-    .map((entry) => entry.tag)
-}
-
 /**
  * A signed-in user's own security questions: which the tenant asks and which the user has
  * answered, and setting the answers. Authenticated as the other account calls are: the
  * session as a bearer value or the cookie (then writes must be JSON).
  */
 export function securityAnswerApi(container: Container): FastifyPluginAsyncTypebox {
-  const { sessions, tenants, users, config, securityQuestions } = container
+  const { sessions, tenants, users, config, securityQuestions, account } = container
   return async (app) => {
     app.addHook('onRequest', tenantResolver(tenants))
     app.addHook('onRequest', cookieWritesAreJsonOnly)
@@ -95,7 +85,7 @@ export function securityAnswerApi(container: Container): FastifyPluginAsyncTypeb
       },
       async (request) => {
         const { tenant, user } = await currentUser(request)
-        const locales = preferredLocales(request.headers['accept-language'])
+        const locales = rankedLocaleTags(request.headers['accept-language'])
         const [questions, answered] = await Promise.all([
           securityQuestions.questions(tenant),
           securityQuestions.answeredQuestionIds(tenant.id, user.id),
@@ -115,18 +105,21 @@ export function securityAnswerApi(container: Container): FastifyPluginAsyncTypeb
     app.put(
       '/account/security-answers',
       {
-        // Every answer is hashed like a password: limited like sign-in against spending the hashing threads.
+        // The current password is verified and every answer hashed like a password: limited like
+        // sign-in against guessing with a stolen session and against spending the hashing threads.
         config: signInRateLimit(config),
         schema: {
           tags: ['auth'],
           summary:
-            "Replace the signed-in user's security answers (at least as many questions as the tenant requires)",
+            "Replace the signed-in user's security answers (at least as many questions as the tenant requires); the current password is required",
           body: AnswersBody,
           response: { 204: Type.Null() },
         },
       },
       async (request, reply) => {
         const { tenant, user } = await currentUser(request)
+        // Before the answers are hashed: a wrong password costs one verification and stores nothing.
+        await account.confirmCurrentPassword(tenant, user, request.body.currentPassword)
         await securityQuestions.setAnswers(tenant, user.id, request.body.answers, {
           kind: 'user',
           id: user.id,

@@ -7,6 +7,7 @@ export type FieldName =
   | 'username'
   | 'password'
   | 'currentPassword'
+  | 'securityCurrentPassword'
   | 'newPassword'
   | 'confirmation'
   | 'code'

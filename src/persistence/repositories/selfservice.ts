@@ -71,18 +71,6 @@ export const selfServiceRepository = {
     return row !== undefined
   },
 
-  async count(db: Executor, key: CounterKey): Promise<number> {
-    const row = await db
-      .selectFrom('selfservice_counters')
-      .select('count')
-      .where('tenant_id', '=', key.tenantId)
-      .where('scope', '=', key.scope)
-      .where('subject', '=', key.subject)
-      .where('window_start', '=', key.windowStart)
-      .executeTakeFirst()
-    return Number(row?.count ?? 0)
-  },
-
   /** Adds one to the counter and returns its new value. */
   async bump(db: Executor, key: CounterKey): Promise<number> {
     const row = await db
@@ -102,6 +90,19 @@ export const selfServiceRepository = {
       .returning('count')
       .executeTakeFirstOrThrow()
     return Number(row.count)
+  },
+
+  /** Takes one back from the counter (a reservation that was not used). */
+  async unbump(db: Executor, key: CounterKey): Promise<void> {
+    await db
+      .updateTable('selfservice_counters')
+      .set({ count: sql`count - 1` })
+      .where('tenant_id', '=', key.tenantId)
+      .where('scope', '=', key.scope)
+      .where('subject', '=', key.subject)
+      .where('window_start', '=', key.windowStart)
+      .where('count', '>', 0)
+      .execute()
   },
 
   /** Drops flows whose tokens have all expired and counters of windows that have passed. */

@@ -1,3 +1,4 @@
+import { rankedLocaleTags } from '../../accept-language.ts'
 import { en, type MessageKey } from './en.ts'
 
 export type { MessageKey } from './en.ts'
@@ -17,19 +18,8 @@ export function isMessageKey(key: string): key is MessageKey {
 
 /** The best supported locale for an `Accept-Language` header (quality values respected). */
 export function negotiateLocale(acceptLanguage: string | undefined): string {
-  if (!acceptLanguage) return defaultLocale
-  const ranked = acceptLanguage
-    .split(',')
-    .slice(0, 20)
-    .map((part) => {
-      const [tag = '', ...params] = part.trim().split(';')
-      const quality = params.map((param) => /^\s*q=([0-9.]+)\s*$/.exec(param)?.[1]).find(Boolean)
-      return { tag: tag.toLowerCase(), quality: quality === undefined ? 1 : Number(quality) }
-    })
-    .filter((entry) => entry.quality > 0)
-    .sort((a, b) => b.quality - a.quality)
-  for (const { tag } of ranked) {
-    const language = tag.split('-')[0] ?? ''
+  for (const tag of rankedLocaleTags(acceptLanguage)) {
+    const language = tag.toLowerCase().split('-')[0] ?? ''
     if (Object.hasOwn(catalogues, language)) return language
   }
   return defaultLocale

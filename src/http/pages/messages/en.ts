@@ -93,6 +93,8 @@ export const en = {
   'account.security.status-some': 'You have answered {count} of the questions.',
   'account.security.question': 'Question {number}',
   'account.security.answer': 'Answer {number}',
+  'account.security.current': 'Current password',
+  'account.security.current-hint': 'Asked so that no one else using this device can change your answers.',
   'account.security.submit': 'Save security answers',
   'account.security.done': 'Your security answers have been saved.',
   'error.security.question-unknown': 'Choose a question from the list.',

@@ -8,7 +8,7 @@ import type { SessionRow } from '../../../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../../../persistence/repositories/tenants.ts'
 import type { SessionPurpose } from '../../../persistence/tables.ts'
 import { signInRateLimit } from '../../sign-in-rate-limit.ts'
-import { type FieldName, type FormErrors, passwordFormErrors } from '../form-errors.ts'
+import { type FieldName, type FormErrors, fieldError, passwordFormErrors } from '../form-errors.ts'
 import { formField, type PageKit } from '../kit.ts'
 import type { Translate } from '../messages/catalogue.ts'
 import { noticeKey } from '../notices.ts'
@@ -17,12 +17,17 @@ import { passwordRules } from '../password-rules.ts'
 
 const questionField = (slot: number): FieldName => `securityQuestion${slot}`
 const answerField = (slot: number): FieldName => `securityAnswer${slot}`
+/** Not `currentPassword`: the change-password form on the same page has that id. */
+const securityPasswordField: FieldName = 'securityCurrentPassword'
 
 /**
- * A refused set of security answers, worded for the page: each problem by the select or answer
- * field of its slot (the form sends slot n as `/answers/{n-1}`). Undefined for other errors.
+ * A refused set of security answers, worded for the page: a wrong current password by its field,
+ * each problem with the answers by the select or answer field of its slot (the form sends slot n
+ * as `/answers/{n-1}`). Undefined for other errors.
  */
 function securityFormErrors(error: AppError, t: Translate, required: number): FormErrors | undefined {
+  if (error.code === 'password.current-incorrect')
+    return fieldError(securityPasswordField, t('error.password.current-incorrect'))
   if (error.code !== 'security-answers.invalid') return undefined
   const errors: FormErrors = { summary: [], fields: {} }
   const problems = error.details.errors ?? []
@@ -78,6 +83,7 @@ export function accountPages(container: Container, kit: PageKit) {
         answered.length === 0
           ? t('account.security.status-none')
           : t('account.security.status-some', { count: answered.length }),
+      passwordField: securityPasswordField,
       options: questions.map((question) => ({ id: question.id, text: questionText(question, locale) })),
       slots: Array.from({ length: required }, (_, index) => ({
         number: index + 1,
@@ -166,7 +172,8 @@ export function accountPages(container: Container, kit: PageKit) {
       '/myaccount/security-answers',
       {
         schema: formSchema('Set one’s own security answers (form post)'),
-        // Each answer is hashed like a password: limited like sign-in against spending the hashing threads.
+        // The current password is verified and each answer hashed like a password: limited like
+        // sign-in against guessing with a stolen session and against spending the hashing threads.
         config: signInRateLimit(config),
       },
       async (request, reply) => {
@@ -181,6 +188,8 @@ export function accountPages(container: Container, kit: PageKit) {
         const slots = Array.from({ length: required }, (_, index) => index + 1)
         const submittedQuestions = slots.map((slot) => formField(request.body, questionField(slot), 256))
         try {
+          // Before the answers are hashed: a wrong password costs one verification and stores nothing.
+          await account.confirmCurrentPassword(tenant, user, formField(request.body, securityPasswordField))
           await securityQuestions.setAnswers(
             tenant,
             user.id,
