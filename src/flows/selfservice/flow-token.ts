@@ -34,7 +34,7 @@ export interface FlowState {
 const ENCODER = new TextEncoder()
 const DECODER = new TextDecoder()
 /** A token is a few hundred characters; anything far larger is not ours. */
-const MAX_TOKEN_LENGTH = 8192
+export const MAX_TOKEN_LENGTH = 8192
 
 export class FlowTokens {
   private readonly byKid: Map<string, Uint8Array>

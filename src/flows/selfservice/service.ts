@@ -13,7 +13,7 @@ import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { newId } from '../../security/tokens.ts'
 import { EMAIL_CLAIM, LOCALE_CLAIM } from '../forced-reset/reset-policy.ts'
 import { recipientValues } from '../forced-reset/trigger-batch.ts'
-import { decoyUserId, eligibleAccount } from './account.ts'
+import { type Account, decoyUserId, eligibleAccount } from './account.ts'
 import { AttemptGuard, type AttemptSubject, anonymousActor } from './attempt-guard.ts'
 import { codeHash, codeLinkOf, codeMatches, newCode } from './emailed-code.ts'
 import type { FlowState, FlowTokens } from './flow-token.ts'
@@ -109,7 +109,7 @@ export class SelfServiceResetService {
         })
       case 'userQuery': {
         const filter = textInput(input, 'queryFilter')
-        if (filter === undefined) return this.ask(tenant, stage, state)
+        if (filter === undefined) return this.answer(tenant, stage, state)
         return this.advance(tenant, policy.stages, {
           ...state,
           uid: await this.findAccount(tenant, filter, policy.queryableAttributes),
@@ -117,7 +117,7 @@ export class SelfServiceResetService {
       }
       case 'emailValidation': {
         const code = textInput(input, 'code')
-        if (code === undefined) return this.ask(tenant, stage, state)
+        if (code === undefined) return this.answer(tenant, stage, state)
         await this.verify(tenant, state, origin, stage, async () =>
           codeMatches(this.deps.secretKey, state.fid, code.slice(0, 64), state.code ?? ''),
         )
@@ -129,20 +129,19 @@ export class SelfServiceResetService {
           questionId,
           answer: textInput(input, `answer${index + 1}`),
         }))
-        if (answers.some((entry) => entry.answer === undefined)) return this.ask(tenant, stage, state)
-        await this.verify(tenant, state, origin, stage, async () => {
-          const account = await eligibleAccount(this.deps.db, tenant.id, state.uid ?? '')
-          return this.deps.questions.verifyAnswers(
+        if (answers.some((entry) => entry.answer === undefined)) return this.answer(tenant, stage, state)
+        await this.verify(tenant, state, origin, stage, (account) =>
+          this.deps.questions.verifyAnswers(
             tenant.id,
             account ? account.user.id : null,
             answers.map((entry) => ({ questionId: entry.questionId, answer: entry.answer!.slice(0, 200) })),
-          )
-        })
+          ),
+        )
         return this.advance(tenant, policy.stages, state)
       }
       case 'resetStage': {
         const password = textInput(input, 'password')
-        if (password === undefined) return this.ask(tenant, stage, state)
+        if (password === undefined) return this.answer(tenant, stage, state)
         return this.reset(tenant, state, password)
       }
     }
@@ -176,11 +175,10 @@ export class SelfServiceResetService {
     return state
   }
 
-  /** The stage's requirements again, with the same expiry: asking never extends a token. */
-  private async ask(tenant: TenantRow, stage: StageName, state: FlowState): Promise<StageAnswer> {
-    return this.answer(tenant, stage, state)
-  }
-
+  /**
+   * A stage's requirements with a token of `state`. Asked again for missing input, the state
+   * is unchanged, so its expiry too: asking never extends a token.
+   */
   private async answer(tenant: TenantRow, stage: StageName, state: FlowState): Promise<StageAnswer> {
     const questions =
       stage === 'kbaSecurityAnswerVerificationStage' ? await this.askedQuestions(tenant, state) : []
@@ -263,7 +261,8 @@ export class SelfServiceResetService {
     state: FlowState,
     origin: RequestOrigin,
     stage: StageName,
-    matches: () => Promise<boolean>,
+    /** Compares the input; `account` is the real account, undefined for a stand-in. */
+    matches: (account: Account | undefined) => Promise<boolean>,
   ): Promise<void> {
     const accountId = state.uid ?? ''
     const account = await eligibleAccount(this.deps.db, tenant.id, accountId)
@@ -279,7 +278,7 @@ export class SelfServiceResetService {
     let matched: boolean
     try {
       attempts = await this.guard.countAttempt(subject)
-      matched = await matches()
+      matched = await matches(account)
     } catch (error) {
       await this.guard.releaseLimits(subject)
       throw error

@@ -2,16 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import type { Container } from '../../container.ts'
-import { AppError } from '../../errors/app-error.ts'
 import type { LoginResult } from '../../flows/login/service.ts'
 import type { SessionPurpose } from '../../persistence/tables.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
 import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
 import { cookieWritesAreJsonOnly } from './json-only.ts'
-import { presentedSession } from './routes.ts'
+import { requireSession } from './routes.ts'
 import { SessionAnswer, sendSession } from './session-answer.ts'
-import { sessionCookie } from './session-cookie.ts'
 
 const PromptPasswordBody = Type.Object(
   {
@@ -38,18 +36,13 @@ const ChangePasswordBody = Type.Object(
  * restricted session and answer with a new full session, as a sign-in does.
  */
 export function promptAndAccountApi(container: Container): FastifyPluginAsyncTypebox {
-  const { sessions, tenants, config, resetPrompt, account } = container
+  const { tenants, config, resetPrompt, account } = container
   return async (app) => {
     app.addHook('onRequest', tenantResolver(tenants))
     app.addHook('onRequest', cookieWritesAreJsonOnly)
 
-    async function currentSession(request: FastifyRequest, purpose: SessionPurpose) {
-      const tenant = tenantOf(request)
-      const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
-      const session = presented ? await sessions.authenticate(tenant, presented, purpose) : undefined
-      if (!session) throw new AppError('auth.required')
-      return { tenant, session }
-    }
+    const currentSession = (request: FastifyRequest, purpose: SessionPurpose) =>
+      requireSession(request, container, purpose)
 
     const client = (request: FastifyRequest) => ({
       address: request.ip,

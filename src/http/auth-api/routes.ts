@@ -51,6 +51,22 @@ export function presentedSession(request: FastifyRequest, cookieName: string): s
   return request.cookies[cookieName]
 }
 
+/**
+ * The request's session of the given purpose (bearer value or the tenant's cookie), with its
+ * tenant; `auth.required` when there is none. Every signed-in user route starts here.
+ */
+export async function requireSession(
+  request: FastifyRequest,
+  container: Pick<Container, 'config' | 'sessions'>,
+  purpose: SessionPurpose = 'full',
+) {
+  const tenant = tenantOf(request)
+  const presented = presentedSession(request, sessionCookie(container.config, tenant.domain).name)
+  const session = presented ? await container.sessions.authenticate(tenant, presented, purpose) : undefined
+  if (!session) throw new AppError('auth.required')
+  return { tenant, session }
+}
+
 /** The sign-in API: creates, reads and ends server-side sessions. */
 export function authApi(container: Container, options: AuthApiOptions): FastifyPluginAsyncTypebox {
   const { login, sessions, tenants, config, forcedResets } = container
@@ -115,13 +131,8 @@ export function authApi(container: Container, options: AuthApiOptions): FastifyP
       },
     )
 
-    async function currentSession(request: FastifyRequest, purpose: SessionPurpose = 'full') {
-      const tenant = tenantOf(request)
-      const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
-      const session = presented ? await sessions.authenticate(tenant, presented, purpose) : undefined
-      if (!session) throw new AppError('auth.required')
-      return { tenant, session }
-    }
+    const currentSession = (request: FastifyRequest, purpose: SessionPurpose = 'full') =>
+      requireSession(request, container, purpose)
 
     app.get(
       '/session',

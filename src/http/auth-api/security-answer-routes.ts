@@ -6,12 +6,10 @@ import { displayUserName } from '../../domain/user-name.ts'
 import { AppError } from '../../errors/app-error.ts'
 import { questionText } from '../../flows/security-questions/question-list.ts'
 import { rankedLocaleTags } from '../accept-language.ts'
-import { tenantOf } from '../admin-auth-hook.ts'
 import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
 import { cookieWritesAreJsonOnly } from './json-only.ts'
-import { presentedSession } from './routes.ts'
-import { sessionCookie } from './session-cookie.ts'
+import { requireSession } from './routes.ts'
 
 // Generous caps against oversized work; the service refuses an answer of more than 200
 // characters, an unknown question or a repeated one with `security-answers.invalid`.
@@ -58,18 +56,15 @@ const QuestionsView = Type.Object({
  * session as a bearer value or the cookie (then writes must be JSON).
  */
 export function securityAnswerApi(container: Container): FastifyPluginAsyncTypebox {
-  const { sessions, tenants, users, config, securityQuestions, account } = container
+  const { tenants, users, config, securityQuestions, account } = container
   return async (app) => {
     app.addHook('onRequest', tenantResolver(tenants))
     app.addHook('onRequest', cookieWritesAreJsonOnly)
 
     async function currentUser(request: FastifyRequest) {
-      const tenant = tenantOf(request)
-      const presented = presentedSession(request, sessionCookie(config, tenant.domain).name)
-      const session = presented ? await sessions.authenticate(tenant, presented, 'full') : undefined
-      const user = session ? await users.find(tenant, session.user_id) : undefined
-      if (!session || user?.id !== session.user_id || user.status !== 'active')
-        throw new AppError('auth.required')
+      const { tenant, session } = await requireSession(request, container)
+      const user = await users.find(tenant, session.user_id)
+      if (user?.id !== session.user_id || user.status !== 'active') throw new AppError('auth.required')
       return { tenant, user }
     }
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { Container } from '../../container.ts'
 import { AppError } from '../../errors/app-error.ts'
+import { MAX_TOKEN_LENGTH } from '../../flows/selfservice/flow-token.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
 import { signInRateLimit } from '../sign-in-rate-limit.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
@@ -14,7 +15,9 @@ const SubmitBody = Type.Object(
     input: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), { description: 'What the current stage requires' }),
     ),
-    token: Type.Optional(Type.String({ maxLength: 8192, description: 'The token of the previous answer' })),
+    token: Type.Optional(
+      Type.String({ maxLength: MAX_TOKEN_LENGTH, description: 'The token of the previous answer' }),
+    ),
   },
   { additionalProperties: false, description: 'One stage of a self-service password reset' },
 )

@@ -1,13 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Container } from '../../../container.ts'
 import { AppError } from '../../../errors/app-error.ts'
+import { MAX_TOKEN_LENGTH } from '../../../flows/selfservice/flow-token.ts'
 import type { SelfServiceRequest, StageAnswer } from '../../../flows/selfservice/service.ts'
 import type { FormErrors } from '../form-errors.ts'
 import { formField, type PageKit } from '../kit.ts'
 import type { forgotPasswordViews, StageExtras } from './forgot-password-views.ts'
 
 /** The engine's own bound on a flow token. */
-export const MAX_TOKEN = 8192
+export const MAX_TOKEN = MAX_TOKEN_LENGTH
 
 /** What a page does with a refusal the engine may give at its stage; undefined: not one of them. */
 type Refusals = (error: AppError) => Promise<FastifyReply> | FastifyReply | undefined
