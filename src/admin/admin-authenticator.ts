@@ -151,18 +151,30 @@ export class AdminAuthenticator {
       }
     }
     if (value.startsWith('rks_')) {
-      const session = await this.sessions.authenticate(tenant, value)
-      const user = session ? await usersRepository.findById(this.db, tenant.id, session.user_id) : undefined
-      if (!session || !user || user.status !== 'active') throw new AppError('auth.failed')
-      const permissions = toPermissions(await rolesRepository.permissionsOfUser(this.db, user.id))
-      return {
-        tenantId: tenant.id,
-        actor: { kind: 'user', id: user.id, name: displayUserName(user.store_domain, user.username) },
-        permissions,
-        sessionId: session.id,
-      }
+      const principal = await this.sessionPrincipal(tenant, value)
+      if (!principal) throw new AppError('auth.failed')
+      return principal
     }
     throw new AppError('auth.failed')
+  }
+
+  /**
+   * The principal of a full sign-in session (a bearer value, or the console's cookie), or
+   * undefined when the session is not live, its user is not active or the tenant is disabled.
+   * Permissions are read on every call: a role taken away applies at the next request.
+   */
+  async sessionPrincipal(tenant: TenantRow, token: string): Promise<Principal | undefined> {
+    if (tenant.status !== 'active') return undefined
+    const session = await this.sessions.authenticate(tenant, token)
+    const user = session ? await usersRepository.findById(this.db, tenant.id, session.user_id) : undefined
+    if (!session || !user || user.status !== 'active') return undefined
+    const permissions = toPermissions(await rolesRepository.permissionsOfUser(this.db, user.id))
+    return {
+      tenantId: tenant.id,
+      actor: { kind: 'user', id: user.id, name: displayUserName(user.store_domain, user.username) },
+      permissions,
+      sessionId: session.id,
+    }
   }
 
   private async recordFailure(tenant: TenantRow, username: string, reason: string): Promise<void> {

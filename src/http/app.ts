@@ -10,6 +10,8 @@ import { adminApi } from './admin-api/index.ts'
 import { promptAndAccountApi } from './auth-api/prompt-routes.ts'
 import { authApi } from './auth-api/routes.ts'
 import { securityAnswerApi } from './auth-api/security-answer-routes.ts'
+import { adminConsole } from './console/index.ts'
+import { ConsoleViews } from './console/views.ts'
 import { healthRoutes, type Readiness } from './health.ts'
 import { endUserPages, pageAssets } from './pages/index.ts'
 import { PageViews } from './pages/views.ts'
@@ -144,5 +146,9 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   await app.register(pageAssets)
   await app.register(endUserPages(container, pageViews))
   await app.register(endUserPages(container, pageViews), { prefix: '/t/:tenant' })
+  // The admin console: its own scope, look and permission checks, on the same use cases.
+  const consoleViews = new ConsoleViews()
+  await app.register(adminConsole(container, consoleViews), { prefix: '/console' })
+  await app.register(adminConsole(container, consoleViews), { prefix: '/t/:tenant/console' })
   return app as unknown as FastifyInstance
 }

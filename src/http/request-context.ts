@@ -17,5 +17,7 @@ declare module 'fastify' {
      * the cookie and no body; every other cookie-borne write must be JSON (see json-only.ts).
      */
     bodilessCookieWrite?: boolean
+    /** A console route any administrator may open (the landing page); all others name a permission. */
+    consoleLanding?: boolean
   }
 }

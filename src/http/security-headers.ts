@@ -50,6 +50,19 @@ export function pageSecurityHeaders(): Readonly<Record<string, string>> {
 }
 
 /**
+ * The admin console's headers: those of the end-user pages, and frames of our own origin only
+ * (the email template preview shows a rendered message in a sandboxed frame). Still no script
+ * source at all.
+ */
+export function consoleSecurityHeaders(): Readonly<Record<string, string>> {
+  return Object.freeze({
+    ...pageSecurityHeaders(),
+    'content-security-policy':
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+  })
+}
+
+/**
  * Sets the headers on every reply, errors and 404s included. They are computed once: building
  * them per request (as general-purpose middleware does) costs more than some whole answers.
  */

@@ -6,6 +6,16 @@ import { type FormErrors, fieldError, formError } from '../form-errors.ts'
 import { formField, type PageKit } from '../kit.ts'
 import { noticeKey } from '../notices.ts'
 import { formSchema, noticeQuery, pageSchema } from '../page-schema.ts'
+import { returnPath } from '../return-path.ts'
+
+/** The sign-in page's query: a notice, and where a console page sent the browser from. */
+const loginQuery = {
+  type: 'object',
+  properties: {
+    ...noticeQuery.properties,
+    next: { type: 'string', description: 'A console page (`/console/…`) to return to after signing in' },
+  },
+}
 
 /** Longest values the login API accepts; longer ones are refused the same way here. */
 const MAX_USER_NAME = 320
@@ -22,7 +32,13 @@ export function loginPages(container: Container, kit: PageKit) {
   async function showLogin(
     request: FastifyRequest,
     reply: FastifyReply,
-    options: { otp: boolean; username?: string; errors?: FormErrors; notice?: string },
+    options: {
+      otp: boolean
+      username?: string
+      errors?: FormErrors
+      notice?: string
+      next?: string | undefined
+    },
     status = 200,
   ) {
     const { tenant, t } = kit.context(request)
@@ -41,6 +57,7 @@ export function loginPages(container: Container, kit: PageKit) {
         forgotPassword,
         username: options.username ?? '',
         notice: options.notice,
+        next: options.next,
         ...(options.errors ? { errors: options.errors } : {}),
       },
       status,
@@ -68,11 +85,13 @@ export function loginPages(container: Container, kit: PageKit) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/login', { schema: pageSchema('Sign-in page', noticeQuery) }, async (request, reply) => {
-      if (await kit.session(request, 'full')) return kit.redirect(request, reply, '/myaccount')
+    app.get('/login', { schema: pageSchema('Sign-in page', loginQuery) }, async (request, reply) => {
+      const next = returnPath((request.query as { next?: unknown }).next)
+      if (await kit.session(request, 'full')) return kit.redirect(request, reply, next ?? '/myaccount')
       const notice = noticeKey(request.query)
       return showLogin(request, reply, {
         otp: false,
+        next,
         ...(notice ? { notice: kit.context(request).t(notice) } : {}),
       })
     })
@@ -95,18 +114,19 @@ export function loginPages(container: Container, kit: PageKit) {
         const otp = formField(request.body, 'mode') === 'otp'
         const username = formField(request.body, 'username', MAX_USER_NAME).trim()
         const password = formField(request.body, 'password', MAX_PASSWORD)
+        const next = returnPath(formField(request.body, 'next', 512))
         if (username === '')
           return showLogin(
             request,
             reply,
-            { otp, errors: fieldError('username', t('error.field.username-required')) },
+            { otp, next, errors: fieldError('username', t('error.field.username-required')) },
             400,
           )
         if (password === '')
           return showLogin(
             request,
             reply,
-            { otp, username, errors: fieldError('password', t('error.field.password-required')) },
+            { otp, next, username, errors: fieldError('password', t('error.field.password-required')) },
             400,
           )
         const shownName = username.slice(0, MAX_USER_NAME)
@@ -114,7 +134,7 @@ export function loginPages(container: Container, kit: PageKit) {
           return showLogin(
             request,
             reply,
-            { otp, username: shownName, errors: formError(t('error.auth.failed')) },
+            { otp, next, username: shownName, errors: formError(t('error.auth.failed')) },
             401,
           )
         try {
@@ -128,7 +148,7 @@ export function loginPages(container: Container, kit: PageKit) {
           if (result.requiredAction === 'set-password') return kit.redirect(request, reply, '/reset-password')
           if (result.requiredAction === 'reset-password-prompt')
             return kit.redirect(request, reply, '/password-prompt')
-          return kit.redirect(request, reply, '/myaccount')
+          return kit.redirect(request, reply, next ?? '/myaccount')
         } catch (error) {
           if (
             !(error instanceof AppError) ||
@@ -136,7 +156,7 @@ export function loginPages(container: Container, kit: PageKit) {
           )
             throw error
           const { errors, status } = await refusal(request, error)
-          return showLogin(request, reply, { otp, username: shownName, errors }, status)
+          return showLogin(request, reply, { otp, next, username: shownName, errors }, status)
         }
       },
     )
