@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts'
 import { configSchema } from '../../config/schema.ts'
+import { AppError } from '../../errors/app-error.ts'
 import type { ResetPolicy } from '../../flows/forced-reset/reset-policy.ts'
 import type { ResetMode } from '../../persistence/tables.ts'
 import type { OtpCharacters } from '../../security/one-time-secrets.ts'
@@ -80,4 +81,54 @@ export function toResetPolicy(settings: ResetPolicySettings): ResetPolicy {
     sendConfirmation: settings.sendConfirmation,
     loginRevealsPending: settings.loginRevealsPending,
   }
+}
+
+/** What a reset setting's configuration schema allows, as read for a check. */
+interface SettingSchema {
+  type?: string
+  minimum?: number
+  maximum?: number
+  anyOf?: Array<{ const?: unknown }>
+}
+
+/** Why one changed value is refused, or undefined when the configuration's schema allows it. */
+function resetValueProblem(key: keyof ResetPolicySettings, value: unknown): string | undefined {
+  const schema = resetKeySchema(key) as SettingSchema
+  if (schema.anyOf) {
+    const choices = schema.anyOf.map((member) => String(member.const))
+    return typeof value === 'string' && choices.includes(value)
+      ? undefined
+      : `must be one of ${choices.join(', ')}`
+  }
+  if (schema.type === 'integer') {
+    const { minimum = 0, maximum = Number.MAX_SAFE_INTEGER } = schema
+    return typeof value === 'number' && Number.isInteger(value) && value >= minimum && value <= maximum
+      ? undefined
+      : `must be a whole number from ${minimum} to ${maximum}`
+  }
+  if (schema.type === 'boolean') return typeof value === 'boolean' ? undefined : 'must be true or false'
+  return 'cannot be changed'
+}
+
+/**
+ * Refuses changes the configuration itself would refuse (an unknown key, a mode that does not
+ * exist, a lifetime out of bounds), every problem named by its pointer, before anything is
+ * stored. `null` (back to the server's value) is always allowed. The admin API's schema and the
+ * command line check the same bounds first; this keeps every other caller (the console's
+ * forms) to them too, so a stored override never holds what the configuration could not.
+ */
+export function checkResetChanges(changes: Record<string, unknown>): void {
+  const errors: Array<{ pointer: string; message: string }> = []
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null || value === undefined) continue
+    const problem = Object.hasOwn(resetSettingKeys, key)
+      ? resetValueProblem(key as keyof ResetPolicySettings, value)
+      : 'is not a reset setting'
+    if (problem) errors.push({ pointer: `/${key}`, message: problem })
+  }
+  if (errors.length > 0)
+    throw new AppError('policy.invalid', {
+      detail: errors.map((error) => `${error.pointer.slice(1)} ${error.message}`).join('; '),
+      errors,
+    })
 }

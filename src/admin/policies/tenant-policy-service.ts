@@ -14,6 +14,7 @@ import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { CachedSetting } from './cached-setting.ts'
 import { serverPasswordPolicy } from './defaults.ts'
 import {
+  checkResetChanges,
   mergeResetSettings,
   type ResetPolicySettings,
   serverResetSettings,
@@ -131,8 +132,9 @@ export class TenantPolicyService {
 
   /**
    * Changes some reset settings of a tenant; the ones not named keep their current value.
-   * `null` for a key returns it to the server's value. Shapes and bounds are the caller's schema
-   * (the same as the configuration's).
+   * `null` for a key returns it to the server's value. Values outside the configuration's own
+   * schema (type, bounds, the modes that exist) are refused as `policy.invalid` before anything
+   * is stored.
    */
   async updateResetPolicy(
     tenant: TenantRow,
@@ -140,6 +142,7 @@ export class TenantPolicyService {
     actor: Actor,
   ): Promise<PolicyView<ResetPolicySettings>> {
     if (Object.keys(changes).length > 0) {
+      checkResetChanges(changes)
       const server = serverResetSettings(this.config)
       await this.store(tenant, RESET_POLICY, actor, changes, (stored) =>
         applyChanges(pickKnown(stored, server), changes),
