@@ -29,6 +29,9 @@ export interface RoleMember {
 /** Role names are unique and looked up case-insensitively, compared as SCIM filters compare them. */
 export const roleNameKey = comparisonKey
 
+/** Up to this many members, a page of them is sorted from the role's own membership rows. */
+const SORTED_MEMBERSHIP_LIMIT = 5000
+
 export const roleNamePattern = /^[^\s/\p{Cc}][^/\p{Cc}]{0,126}[^\s/\p{Cc}]$|^[^\s/\p{Cc}]$/u
 
 function checkPermissions(values: readonly string[]): Permission[] {
@@ -198,6 +201,21 @@ export class RoleService {
     actor: Actor,
     db: Executor = this.db,
   ): Promise<RoleMember[]> {
+    await this.addMembers(tenant, name, users, actor, db)
+    return this.members(tenant, name, db)
+  }
+
+  /**
+   * Adds users (ids or user names) to the role, all or nothing, without answering the member
+   * list: a role of the whole tenant has as many members as the tenant has users.
+   */
+  async addMembers(
+    tenant: TenantRow,
+    name: string,
+    users: readonly string[],
+    actor: Actor,
+    db: Executor = this.db,
+  ): Promise<void> {
     await inTransaction(db, async (trx) => {
       const role = await this.require(tenant, name, trx)
       for (const reference of users) {
@@ -217,7 +235,6 @@ export class RoleService {
         })
       }
     })
-    return this.members(tenant, name, db)
   }
 
   async unassign(tenant: TenantRow, name: string, userReference: string, actor: Actor): Promise<void> {
@@ -241,6 +258,88 @@ export class RoleService {
         detail: { role: role.name },
       })
     })
+  }
+
+  /** The tenant's roles with how many members each has: one counting query for all of them. */
+  async listWithMemberCounts(tenant: TenantRow): Promise<Array<RoleView & { memberCount: number }>> {
+    const rows = await rolesRepository.list(this.db, tenant.id)
+    if (rows.length === 0) return []
+    const ids = rows.map((row) => row.id)
+    const [permissions, counts] = await Promise.all([
+      rolesRepository.permissionsOf(this.db, ids),
+      this.db
+        .selectFrom('user_roles')
+        .select((eb) => ['role_id', eb.fn.countAll<number>().as('members')])
+        .where('role_id', 'in', ids)
+        .groupBy('role_id')
+        .execute(),
+    ])
+    const countOf = new Map(counts.map((row) => [row.role_id, Number(row.members)]))
+    return rows.map((row) => ({
+      ...this.view(row, permissions.get(row.id) ?? []),
+      memberCount: countOf.get(row.id) ?? 0,
+    }))
+  }
+
+  /** A role without its members, and how many it has. */
+  async summary(tenant: TenantRow, name: string): Promise<RoleView & { memberCount: number }> {
+    const role = await this.require(tenant, name)
+    const [permissions, memberCount] = await Promise.all([
+      rolesRepository.permissionsOf(this.db, [role.id]),
+      usersRepository.countInRole(this.db, role.id),
+    ])
+    return { ...this.view(role, permissions.get(role.id) ?? []), memberCount }
+  }
+
+  /**
+   * One page of a role's members in user-name order, and how many there are. A role with few
+   * members is read through its membership index and sorted; a role held by a large part of
+   * the tenant (a sign-in role of every user) walks the tenant's user-name index instead and
+   * stops at the page's end (a later page skips the rows before it in that index), so no page
+   * loads or sorts a large membership.
+   */
+  async memberPage(
+    tenant: TenantRow,
+    name: string,
+    page: { offset: number; limit: number },
+  ): Promise<{ members: RoleMember[]; total: number }> {
+    const role = await this.require(tenant, name)
+    const total = await usersRepository.countInRole(this.db, role.id)
+    if (total === 0 || page.offset >= total) return { members: [], total }
+    const rows =
+      total > SORTED_MEMBERSHIP_LIMIT
+        ? await this.db
+            .selectFrom('users as u')
+            .select(['u.id', 'u.store_domain', 'u.username'])
+            .where('u.tenant_id', '=', tenant.id)
+            .where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('user_roles as m')
+                  .select('m.role_id')
+                  .whereRef('m.user_id', '=', 'u.id')
+                  .where('m.role_id', '=', role.id),
+              ),
+            )
+            .orderBy('u.username_key')
+            .orderBy('u.id')
+            .limit(page.limit)
+            .offset(page.offset)
+            .execute()
+        : await this.db
+            .selectFrom('user_roles as m')
+            .innerJoin('users as u', 'u.id', 'm.user_id')
+            .select(['u.id', 'u.store_domain', 'u.username'])
+            .where('m.role_id', '=', role.id)
+            .orderBy('u.username_key')
+            .orderBy('u.id')
+            .limit(page.limit)
+            .offset(page.offset)
+            .execute()
+    return {
+      members: rows.map((row) => ({ id: row.id, username: displayUserName(row.store_domain, row.username) })),
+      total,
+    }
   }
 
   async members(tenant: TenantRow, name: string, db: Executor = this.db): Promise<RoleMember[]> {

@@ -107,7 +107,14 @@ export class BulkResetService {
   async create(
     tenant: TenantRow,
     request: BulkResetRequest,
-    requester: { actor: Actor; channel: string; leaseOwner?: string; leaseMs?: number },
+    requester: {
+      actor: Actor
+      channel: string
+      /** Why, in the administrator's words: kept in the job's audit event. */
+      reason?: string | undefined
+      leaseOwner?: string
+      leaseMs?: number
+    },
   ): Promise<BulkResetJobView> {
     const selection = await resolveSelection(this.db, tenant, request)
     const mode = request.mode ?? (await this.policies.resetPolicy(tenant)).mode
@@ -156,6 +163,7 @@ export class BulkResetService {
           mode,
           total,
           channel: requester.channel,
+          ...(requester.reason ? { reason: requester.reason } : {}),
         },
       })
       return { ...row, total }
