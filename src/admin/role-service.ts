@@ -32,7 +32,11 @@ export const roleNameKey = comparisonKey
 /** Up to this many members, a page of them is sorted from the role's own membership rows. */
 const SORTED_MEMBERSHIP_LIMIT = 5000
 
-export const roleNamePattern = /^[^\s/\p{Cc}][^/\p{Cc}]{0,126}[^\s/\p{Cc}]$|^[^\s/\p{Cc}]$/u
+/**
+ * 1-128 printable characters without "/" or surrounding spaces. "." and ".." are refused: URLs
+ * normalise them away, so such a role could never be addressed by `/roles/{name}`.
+ */
+export const roleNamePattern = /^(?!\.{1,2}$)(?:[^\s/\p{Cc}][^/\p{Cc}]{0,126}[^\s/\p{Cc}]|[^\s/\p{Cc}])$/u
 
 function checkPermissions(values: readonly string[]): Permission[] {
   const unknown = values.filter((value) => !isPermission(value))
@@ -78,7 +82,9 @@ export class RoleService {
   ): Promise<RoleView> {
     if (!roleNamePattern.test(name)) {
       throw new AppError('role.invalid-name', {
-        errors: [{ pointer: '/name', message: '1-128 printable characters without "/"' }],
+        errors: [
+          { pointer: '/name', message: '1-128 printable characters without "/", and not "." or ".."' },
+        ],
       })
     }
     const granted = checkPermissions(permissions)
@@ -146,7 +152,9 @@ export class RoleService {
     const permissions = changes.permissions ? checkPermissions(changes.permissions) : undefined
     if (changes.name !== undefined && !roleNamePattern.test(changes.name)) {
       throw new AppError('role.invalid-name', {
-        errors: [{ pointer: '/name', message: '1-128 printable characters without "/"' }],
+        errors: [
+          { pointer: '/name', message: '1-128 printable characters without "/", and not "." or ".."' },
+        ],
       })
     }
     try {

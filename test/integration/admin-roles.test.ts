@@ -112,6 +112,18 @@ for (const kind of storeKinds) {
         400,
         'role.invalid-name',
       )
+      // A role named "." or ".." could never be addressed by /roles/{name}: URLs normalise them.
+      for (const name of ['.', '..'])
+        assertProblem(
+          await call(h.app, {
+            method: 'POST',
+            url: '/api/admin/roles',
+            auth: admin(),
+            payload: { name, permissions: [] },
+          }),
+          400,
+          'role.invalid-name',
+        )
       assert.equal(await countRoles(), before)
       assertProblem(
         await call(h.app, { method: 'GET', url: '/api/admin/roles/bad', auth: admin() }),

@@ -23,7 +23,9 @@ export class ScimGroupWriter {
 
   private checkName(name: string): void {
     if (!roleNamePattern.test(name))
-      throw scimError.invalidValue('displayName must be 1-128 printable characters without "/".')
+      throw scimError.invalidValue(
+        'displayName must be 1-128 printable characters without "/", and not "." or "..".',
+      )
   }
 
   /** Every id must be a user of this tenant: a member from another tenant would be a leak. */
