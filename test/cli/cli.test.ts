@@ -94,6 +94,7 @@ for (const variant of variants) {
         '006-bulk-reset',
         '007-audit-client',
         '008-selfservice',
+        '009-audit-filters',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

@@ -28,6 +28,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '006-bulk-reset',
       '007-audit-client',
       '008-selfservice',
+      '009-audit-filters',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -38,6 +39,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '006-bulk-reset',
       '007-audit-client',
       '008-selfservice',
+      '009-audit-filters',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

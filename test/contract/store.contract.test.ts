@@ -47,6 +47,7 @@ for (const kind of storeKinds) {
         '006-bulk-reset',
         '007-audit-client',
         '008-selfservice',
+        '009-audit-filters',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],

@@ -7,6 +7,7 @@ import * as passwordHistory from './005-password-history.ts'
 import * as bulkReset from './006-bulk-reset.ts'
 import * as auditClient from './007-audit-client.ts'
 import * as selfservice from './008-selfservice.ts'
+import * as auditFilters from './009-audit-filters.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '006-bulk-reset': bulkReset,
   '007-audit-client': auditClient,
   '008-selfservice': selfservice,
+  '009-audit-filters': auditFilters,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -29,7 +29,11 @@ export interface AuditQuery {
   /** Actions starting with this text (`user.reset-` finds `user.reset-forced` and `user.reset-cancelled`). */
   actionPrefix?: string | undefined
   actor?: string | undefined
+  /** Any one of these actors (`user:ann`, `anonymous:ann`, …): a name whatever its kind. */
+  actors?: readonly string[] | undefined
   target?: string | undefined
+  /** Any one of these targets: a user's id and the name typed for it, say. */
+  targets?: readonly string[] | undefined
   outcome?: 'success' | 'failure' | undefined
   /** Events that occurred strictly before this time (epoch milliseconds). */
   before?: number | undefined
@@ -107,7 +111,9 @@ export const auditRepository = {
       select = select.where(sql<string>`substr(action, 1, ${[...prefix].length})`, '=', prefix)
     }
     if (query.actor) select = select.where('actor', '=', query.actor)
+    if (query.actors?.length) select = select.where('actor', 'in', [...query.actors])
     if (query.target) select = select.where('target', '=', query.target)
+    if (query.targets?.length) select = select.where('target', 'in', [...query.targets])
     if (query.outcome) select = select.where('outcome', '=', query.outcome)
     if (query.before !== undefined) select = select.where('occurred_at', '<', query.before)
     if (query.after !== undefined) select = select.where('occurred_at', '>', query.after)
