@@ -1,5 +1,6 @@
 import type { PasswordWriter, PreparedPassword } from '../credentials/password-writer.ts'
 import type { Clock } from '../domain/clock.ts'
+import { comparisonKey } from '../domain/comparison-key.ts'
 import type { Permission } from '../domain/permissions.ts'
 import { displayUserName, parseUserName, userNameKey } from '../domain/user-name.ts'
 import { AppError } from '../errors/app-error.ts'
@@ -14,6 +15,7 @@ import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import { userStoresRepository } from '../persistence/repositories/user-stores.ts'
 import { type UserRow, usersRepository } from '../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../persistence/store-errors.ts'
+import type { PendingResetsTable } from '../persistence/tables.ts'
 import { isUuid, newId } from '../security/tokens.ts'
 import { validateClaims } from './claims-input.ts'
 import { roleNameKey } from './role-service.ts'
@@ -206,13 +208,61 @@ export class UserService {
     },
   ): Promise<{ users: UserView[]; total: number }> {
     const { rows, total } = await usersRepository.list(this.db, tenant.id, query)
+    return { users: await this.viewsOf(rows), total }
+  }
+
+  /**
+   * A page of the users whose displayed name (`ann`, or `PARTNERS/ann` outside the primary
+   * store) starts with `prefix`, case-insensitively, in that name's order; every user for an
+   * empty prefix. Answered from the display-name index: the console's name search.
+   */
+  async listByNamePrefix(
+    tenant: TenantRow,
+    prefix: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ users: UserView[]; total: number }> {
+    const { rows, total } = await usersRepository.listByDisplayPrefix(this.db, tenant.id, {
+      prefixKey: comparisonKey(prefix.trim()),
+      ...page,
+    })
+    return { users: await this.viewsOf(rows), total }
+  }
+
+  /**
+   * A page of the users whose claim `claimUri` holds `value`, compared as SCIM filters compare
+   * (case-insensitive): the exact email look-up, answered from the claims' value index.
+   */
+  async listByClaim(
+    tenant: TenantRow,
+    claimUri: string,
+    value: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ users: UserView[]; total: number }> {
+    const { rows, total } = await usersRepository.listWithClaim(this.db, tenant.id, {
+      claimUri,
+      valueKey: comparisonKey(value.trim()),
+      ...page,
+    })
+    return { users: await this.viewsOf(rows), total }
+  }
+
+  /** The pending forced resets among some of the tenant's users, by user id (one query). */
+  async pendingResets(
+    tenant: TenantRow,
+    userIds: readonly string[],
+  ): Promise<Map<string, PendingResetsTable>> {
+    const rows = await usersRepository.pendingResetsOf(this.db, tenant.id, userIds)
+    return new Map(rows.map((row) => [row.user_id, row]))
+  }
+
+  /** Views of a page of users: claims and password dates in one query each. */
+  private async viewsOf(rows: readonly UserRow[]): Promise<UserView[]> {
     const ids = rows.map((row) => row.id)
-    const claims = await claimsRepository.forUsers(this.db, ids)
-    const changed = await credentialsRepository.changedAtFor(this.db, ids)
-    return {
-      users: rows.map((row) => toUserView(row, claims.get(row.id) ?? {}, changed.get(row.id) ?? null)),
-      total,
-    }
+    const [claims, changed] = await Promise.all([
+      claimsRepository.forUsers(this.db, ids),
+      credentialsRepository.changedAtFor(this.db, ids),
+    ])
+    return rows.map((row) => toUserView(row, claims.get(row.id) ?? {}, changed.get(row.id) ?? null))
   }
 
   async update(

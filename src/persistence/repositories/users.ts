@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
+import { isPostgres } from '../dialect.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
-import type { UsersTable } from '../tables.ts'
+import type { PendingResetsTable, UsersTable } from '../tables.ts'
 
 export type UserRow = UsersTable
 
@@ -15,6 +16,28 @@ export interface UserListQuery {
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`)
+}
+
+/**
+ * The displayed user name's comparison key (`ann`, `partners/ann`): the expression migration
+ * 002 indexes with the tenant, written exactly as there so both engines use that index.
+ */
+const displayKey = sql`(case when store_domain = 'PRIMARY' then username_key else lower(store_domain) || '/' || username_key end)`
+
+/**
+ * The least string above every string that starts with `prefix`, in code point order: the
+ * prefix with its last code point raised by one (surrogates are skipped: no text holds them).
+ * Undefined when no such string exists.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const points = [...prefix]
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!
+    let next = last + 1
+    if (next >= 0xd800 && next <= 0xdfff) next = 0xe000
+    if (next <= 0x10ffff) return points.join('') + String.fromCodePoint(next)
+  }
+  return undefined
 }
 
 const userById = fixedQuery<{ tenantId: string; id: string }, UserRow>((db, p) =>
@@ -111,6 +134,75 @@ export const usersRepository = {
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     ])
     return { rows, total: Number(count.total) }
+  },
+  /**
+   * Users whose displayed name (`ann`, `PARTNERS/ann`) starts with a comparison key, in that
+   * name's order: a range of the (tenant, display key) index of migration 002 on both engines
+   * (code point order: `collate "C"` on PostgreSQL, as the index is built), for the page and
+   * for its count alike, so a prefix costs its matches however many users the tenant has.
+   * An empty prefix lists every user.
+   */
+  async listByDisplayPrefix(
+    db: Executor,
+    tenantId: string,
+    query: { prefixKey: string; limit: number; offset: number },
+  ): Promise<{ rows: UserRow[]; total: number }> {
+    const key = isPostgres(db) ? sql`${displayKey} collate "C"` : displayKey
+    const upper = prefixUpperBound(query.prefixKey)
+    let base = db.selectFrom('users').where('tenant_id', '=', tenantId)
+    if (query.prefixKey) base = base.where(sql<boolean>`${key} >= ${query.prefixKey}`)
+    if (query.prefixKey && upper !== undefined) base = base.where(sql<boolean>`${key} < ${upper}`)
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy(sql`${key}`).orderBy('id').limit(query.limit).offset(query.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    ])
+    return { rows, total: Number(count.total) }
+  },
+  /**
+   * Users having a claim whose comparison key equals `valueKey` (an email address, say), by
+   * user name. Driven from the (tenant_id, claim_uri, value_key) index of the claims, so the
+   * look-up costs the matches, not the tenant's size: the cross join keeps SQLite from walking
+   * every user of the tenant in name order instead (it joins in the order written; PostgreSQL
+   * plans it as an inner join).
+   */
+  async listWithClaim(
+    db: Executor,
+    tenantId: string,
+    query: { claimUri: string; valueKey: string; limit: number; offset: number },
+  ): Promise<{ rows: UserRow[]; total: number }> {
+    const base = db
+      .selectFrom('user_claims as c')
+      .crossJoin('users as u')
+      .whereRef('u.id', '=', 'c.user_id')
+      .where('c.tenant_id', '=', tenantId)
+      .where('c.claim_uri', '=', query.claimUri)
+      .where('c.value_key', '=', query.valueKey)
+      .where('u.tenant_id', '=', tenantId)
+    const [rows, count] = await Promise.all([
+      base
+        .selectAll('u')
+        .orderBy('u.username_key')
+        .orderBy('u.id')
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    ])
+    return { rows, total: Number(count.total) }
+  },
+  /** The pending forced resets of some of a tenant's users (a page of a list): one statement. */
+  async pendingResetsOf(
+    db: Executor,
+    tenantId: string,
+    userIds: readonly string[],
+  ): Promise<PendingResetsTable[]> {
+    if (userIds.length === 0) return []
+    return db
+      .selectFrom('pending_resets')
+      .selectAll()
+      .where('user_id', 'in', [...userIds])
+      .where('tenant_id', '=', tenantId)
+      .execute()
   },
   async insert(db: Executor, row: UserRow): Promise<void> {
     await db.insertInto('users').values(row).execute()
