@@ -76,3 +76,21 @@ export const securityHeadersPlugin = fp(
   },
   { name: 'rekey-security-headers' },
 )
+
+/**
+ * The headers of a rendered email the console shows in its preview frame (a template with
+ * sample values, a draft, a mailbox message), replacing the console's own on that answer.
+ * Threats: message HTML an administrator or a template author wrote running script, submitting
+ * forms or reaching the console (`sandbox` with no allowances gives the document an opaque
+ * origin and no script; no script source either), loading remote content that would tell an
+ * outsider the message was opened (inline styles and data: images only), and the preview being
+ * framed by another site (`frame-ancestors 'self'`, and X-Frame-Options for older browsers).
+ */
+export function emailPreviewHeaders(): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox",
+    'x-frame-options': 'SAMEORIGIN',
+    'cache-control': 'no-store',
+  })
+}

@@ -120,19 +120,37 @@ export class OutboxService {
     return viewOf(await this.find(tenant, id))
   }
 
-  async mailbox(tenant: TenantRow, query: { limit: number; recipient?: string; before?: number }) {
+  async mailbox(
+    tenant: TenantRow,
+    query: { limit: number; recipient?: string; before?: number; beforeId?: string },
+  ) {
     return this.list(tenant, { ...query, status: 'sent', transport: 'mailbox' })
   }
 
-  /** One mailbox message with its body; reading it is audited. */
-  async readMailbox(tenant: TenantRow, id: string, actor: Actor): Promise<MailboxMessageView> {
+  /**
+   * One mailbox message with its body; reading it is audited. `part` names what a page shows
+   * of it (the console shows the text on the page and the HTML in a frame, two readings), so the
+   * audit log tells them apart.
+   */
+  async readMailbox(
+    tenant: TenantRow,
+    id: string,
+    actor: Actor,
+    part?: 'text' | 'html',
+  ): Promise<MailboxMessageView> {
     const row = await this.find(tenant, id)
     const body =
       row.transport === 'mailbox' && row.body_sealed
         ? this.notifier.openBody(row.id, row.body_sealed)
         : undefined
     if (!body) throw new AppError('outbox.not-found', { detail: `No mailbox message ${id} in this tenant.` })
-    await this.audit.record(this.db, { tenantId: tenant.id, actor, action: 'mailbox.read', target: row.id })
+    await this.audit.record(this.db, {
+      tenantId: tenant.id,
+      actor,
+      action: 'mailbox.read',
+      target: row.id,
+      ...(part ? { detail: { part } } : {}),
+    })
     return { ...viewOf(row), ...body }
   }
 

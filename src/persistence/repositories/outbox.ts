@@ -29,9 +29,25 @@ export interface OutboxListQuery {
   status?: OutboxStatus | undefined
   transport?: OutboxTransport | undefined
   recipient?: string | undefined
+  /** A template type (`AdminForcedPasswordReset`, …). */
+  type?: string | undefined
   limit: number
   /** Messages created before this time (paging, newest first). */
   before?: number | undefined
+  /**
+   * With `before`: also the messages created at exactly `before` whose id sorts below this one.
+   * A bulk reset queues thousands of messages in one millisecond; paging by time alone would
+   * skip the rest of them at a page boundary.
+   */
+  beforeId?: string | undefined
+}
+
+/** Every status, for listings that ask for none. */
+const STATUSES: readonly OutboxStatus[] = ['queued', 'sent', 'dead']
+
+/** Newest first, as listings show them: creation time, then id. */
+function newestFirst(a: OutboxRow, b: OutboxRow): number {
+  return Number(b.created_at) - Number(a.created_at) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
 }
 
 const insertAttempt = fixedQuery<Omit<OutboxAttemptsTable, 'id'>, never>((db, p) =>
@@ -220,12 +236,33 @@ export const outboxRepository = {
       .where('id', '=', id)
       .executeTakeFirst()
   },
-  list(db: Executor, query: OutboxListQuery): Promise<OutboxRow[]> {
-    let select = db.selectFrom('outbox_messages').selectAll().where('tenant_id', '=', query.tenantId)
-    if (query.status) select = select.where('status', '=', query.status)
+  /**
+   * A page of a tenant's messages, newest first. The index (tenant_id, status, created_at) gives
+   * each status in order; a listing of every status reads a page of each and merges them, since
+   * one query over all of them would sort the tenant's whole outbox for every page.
+   */
+  async list(db: Executor, query: OutboxListQuery): Promise<OutboxRow[]> {
+    if (query.status) return outboxRepository.listOfStatus(db, query, query.status)
+    const pages = await Promise.all(
+      STATUSES.map((status) => outboxRepository.listOfStatus(db, query, status)),
+    )
+    return pages.flat().sort(newestFirst).slice(0, query.limit)
+  },
+  listOfStatus(db: Executor, query: OutboxListQuery, status: OutboxStatus): Promise<OutboxRow[]> {
+    let select = db
+      .selectFrom('outbox_messages')
+      .selectAll()
+      .where('tenant_id', '=', query.tenantId)
+      .where('status', '=', status)
     if (query.transport) select = select.where('transport', '=', query.transport)
     if (query.recipient) select = select.where('recipient', '=', query.recipient)
-    if (query.before !== undefined) select = select.where('created_at', '<', query.before)
+    if (query.type) select = select.where('type', '=', query.type)
+    const { before, beforeId } = query
+    if (before !== undefined && beforeId !== undefined)
+      select = select
+        .where('created_at', '<=', before)
+        .where((eb) => eb.or([eb('created_at', '<', before), eb('id', '<', beforeId)]))
+    else if (before !== undefined) select = select.where('created_at', '<', before)
     return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute()
   },
   async attempts(db: Executor, messageId: string): Promise<OutboxAttemptRow[]> {
