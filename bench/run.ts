@@ -3,6 +3,7 @@
 // directories that are removed afterwards.
 import { parseArgs } from 'node:util'
 import { bulkResetScenario } from './scenarios/bulk-reset.ts'
+import { consoleScenario } from './scenarios/console.ts'
 import { loginScenario } from './scenarios/login.ts'
 import { notifyScenario } from './scenarios/notify.ts'
 import type { Scenario, ScenarioOptions, ScenarioReport } from './scenarios/scenario.ts'
@@ -15,6 +16,7 @@ const scenarios: Scenario[] = [
   notifyScenario,
   bulkResetScenario,
   selfserviceScenario,
+  consoleScenario,
 ]
 
 const USAGE = `usage: npm run bench -- <scenario…> [options]
