@@ -84,7 +84,13 @@ export function registerForceResetCommand(program: Command, globals: () => Globa
           const preview = await container.bulkResets.preview(scope, request)
           out.data(preview, {
             columns: ['count', 'mode', 'withoutEmail', 'sample'],
-            rows: [{ ...preview, sample: preview.sample.join(', ') }],
+            rows: [
+              {
+                ...preview,
+                withoutEmail: preview.withoutEmail ?? 'not checked',
+                sample: preview.sample.join(', '),
+              },
+            ],
           })
           return
         }

@@ -20,8 +20,11 @@ export interface BulkResetPreview {
   mode: ResetMode
   /** A few selected users, by name. */
   sample: string[]
-  /** Selected users without an email address: an email mode reports them as failures. */
-  withoutEmail: number
+  /**
+   * Selected users without an email address: an email mode reports them as failures. Null when
+   * the selection is too large for a dry run to check every address (`ADDRESS_CHECK_LIMIT`).
+   */
+  withoutEmail: number | null
 }
 
 export interface BulkResetFailureView {

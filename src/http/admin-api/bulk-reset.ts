@@ -46,8 +46,9 @@ const Preview = Type.Object({
   count: Type.Integer({ description: 'Users selected' }),
   mode: Mode,
   sample: Type.Array(Type.String(), { description: 'A few selected users, by name' }),
-  withoutEmail: Type.Integer({
-    description: 'Selected users an email mode cannot reach (reported as failures)',
+  withoutEmail: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      'Selected users an email mode cannot reach (reported as failures); null when more than 10,000 users are selected (not counted in a dry run)',
   }),
 })
 
