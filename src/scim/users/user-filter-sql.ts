@@ -167,6 +167,43 @@ function typedValueSlots(
   return slots
 }
 
+/**
+ * All elements of a typed multi-valued attribute as one slot, for a sub-filter that reads
+ * nothing but `value`. Whether some element's value satisfies it does not depend on which
+ * claim holds the value, nor on the primary claim repeating a typed one (the same value is then
+ * there twice), so one look-up over every claim of the attribute answers it: a filter no index
+ * serves (`emails.value ew "@example.com"`) reads the claims once instead of once per type.
+ */
+function anyValueSlot(
+  mapping: Extract<AttributeMapping, { kind: 'typed-values' }>,
+  context: UserFilterContext,
+): ElementSlot {
+  const uris = [...Object.values(mapping.typeClaims), mapping.primaryClaim]
+  return {
+    operand: (sub) => (sub === 'value' ? textOf('s', false) : undefined),
+    having: (condition) =>
+      condition === false
+        ? false
+        : sql`u.id in (select s.user_id from user_claims s where s.tenant_id = ${context.tenantId} and s.claim_uri in (${sql.join(uris)})${condition === true ? sql`` : sql` and ${condition}`})`,
+  }
+}
+
+/** Whether a value path's sub-filter reads the element's `value` and nothing else. */
+function readsValueOnly(filter: Filter): boolean {
+  switch (filter.kind) {
+    case 'compare':
+    case 'present':
+      return filter.path.attribute.toLowerCase() === 'value' && filter.path.subAttribute === undefined
+    case 'and':
+    case 'or':
+      return readsValueOnly(filter.left) && readsValueOnly(filter.right)
+    case 'not':
+      return readsValueOnly(filter.filter)
+    case 'valuePath':
+      return false
+  }
+}
+
 function addressSlots(
   mapping: Extract<AttributeMapping, { kind: 'typed-addresses' }>,
   context: UserFilterContext,
@@ -313,7 +350,9 @@ export class UserFilterTranslator {
   ): Condition {
     const slots =
       mapping.kind === 'typed-values'
-        ? typedValueSlots(mapping, this.context)
+        ? inner !== true && readsValueOnly(inner)
+          ? [anyValueSlot(mapping, this.context)]
+          : typedValueSlots(mapping, this.context)
         : mapping.kind === 'typed-addresses'
           ? addressSlots(mapping, this.context)
           : [groupSlot(this.context)]
