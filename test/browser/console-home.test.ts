@@ -1,34 +1,13 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
+import { it } from 'node:test'
 import { sqliteKind } from '../support/stores.ts'
-import { reviewPage, signInToConsole } from './console-support.ts'
-import {
-  browserSkip,
-  launchBrowser,
-  mainText,
-  type RunningServer,
-  startServer,
-  withContext,
-} from './support.ts'
+import { describeConsoleInBrowser, reviewPage, signInToConsole } from './console-support.ts'
+import { mainText, withContext } from './support.ts'
 
-const skip = browserSkip()
-
-describe('browser: console landing and navigation', { skip }, () => {
-  let browser: Browser
-  let server: RunningServer
-  before(async () => {
-    browser = await launchBrowser()
-    server = await startServer(sqliteKind)
-  })
-  after(async () => {
-    await browser?.close()
-    await server?.close()
-  })
-
+describeConsoleInBrowser('console landing and navigation', { stores: [sqliteKind] }, (suite) => {
   it('signs in through the sign-in page and lists every section the administrator may use', async () => {
-    await withContext(browser, async (page) => {
-      await signInToConsole(page, server.url)
+    await withContext(suite.browser, async (page) => {
+      await signInToConsole(page, suite.server.url)
       const text = await mainText(page)
       for (const section of ['Users', 'Roles', 'Audit log', 'Tenants'])
         assert.ok(text.includes(section), section)

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { postgresKind, sqliteKind } from '../support/stores.ts'
-import { reviewPage, signInToConsole } from './console-support.ts'
-import {
-  browserSkip,
-  chooseNewPassword,
-  launchBrowser,
-  mainText,
-  type RunningServer,
-  signIn,
-  startServer,
-  withContext,
-} from './support.ts'
+import { it } from 'node:test'
+import type { Page } from 'playwright-core'
+import { describeConsoleInBrowser, reviewPage, signInToConsole } from './console-support.ts'
+import { chooseNewPassword, mainText, signIn, withContext } from './support.ts'
 
 const LOGIN_FAILED = 'Login failed! Please recheck the username and password and try again.'
 const OLD_PASSWORD = 'Walkthrough-old-passphrase-4'
@@ -25,8 +15,6 @@ const RESET_OPTIONS = [
   'One-time password handed over by an administrator',
 ]
 
-const skip = browserSkip()
-
 /**
  * The reference documents' walk-through, entirely in the console of a fresh server: create a
  * user with an email address, create a role with the login permission and assign it, open the
@@ -35,54 +23,39 @@ const skip = browserSkip()
  * field. Then the user's side: the old password fails with the reference's message, the
  * one-time password leads to a new password, and the new password signs in.
  */
-describe('browser: the reference walk-through in the console', { skip }, () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => browser?.close())
-
-  for (const kind of [sqliteKind, postgresKind])
-    describe(kind.kind, { skip: kind.skip }, () => {
-      let server: RunningServer
-      before(async () => {
-        server = await startServer(kind)
-      })
-      after(async () => server?.close())
-
-      it('administrator and user sides of an offline one-time-password reset', {
-        timeout: 180_000,
-      }, async () => {
-        const label = kind.kind
-        const otp = await withContext(browser, async (page) => {
-          await signInToConsole(page, server.url)
-          await createUser(page, 'alex', 'alex@example.com')
-          await createRoleWithLogin(page, 'test role', 'alex')
-          for (const option of RESET_OPTIONS) await chooseResetOption(page, option)
-          if (label === 'sqlite') await reviewPage(page, 'walkthrough-settings-offline')
-          return forceResetAndReadOtp(page, 'alex', label)
-        })
-
-        await withContext(browser, async (page) => {
-          await signIn(page, server.url, 'alex', OLD_PASSWORD)
-          assert.ok((await mainText(page)).includes(LOGIN_FAILED))
-          await signIn(page, server.url, 'alex', otp)
-          assert.equal(new URL(page.url()).pathname, '/reset-password')
-          await chooseNewPassword(page, NEW_PASSWORD)
-          await signIn(page, server.url, 'alex', NEW_PASSWORD)
-          assert.equal(new URL(page.url()).pathname, '/myaccount')
-        })
-
-        await withContext(browser, async (page) => {
-          await signInToConsole(page, server.url)
-          await openProfile(page, 'alex')
-          assert.equal(
-            await page.locator('[data-field="reset-pending"]').innerText(),
-            'No password reset is pending',
-          )
-        })
-      })
+describeConsoleInBrowser('the reference walk-through in the console', (suite) => {
+  it('administrator and user sides of an offline one-time-password reset', {
+    timeout: 180_000,
+  }, async () => {
+    const label = suite.kind.kind
+    const otp = await withContext(suite.browser, async (page) => {
+      await signInToConsole(page, suite.server.url)
+      await createUser(page, 'alex', 'alex@example.com')
+      await createRoleWithLogin(page, 'test role', 'alex')
+      for (const option of RESET_OPTIONS) await chooseResetOption(page, option)
+      if (label === 'sqlite') await reviewPage(page, 'walkthrough-settings-offline')
+      return forceResetAndReadOtp(page, 'alex', label)
     })
+
+    await withContext(suite.browser, async (page) => {
+      await signIn(page, suite.server.url, 'alex', OLD_PASSWORD)
+      assert.ok((await mainText(page)).includes(LOGIN_FAILED))
+      await signIn(page, suite.server.url, 'alex', otp)
+      assert.equal(new URL(page.url()).pathname, '/reset-password')
+      await chooseNewPassword(page, NEW_PASSWORD)
+      await signIn(page, suite.server.url, 'alex', NEW_PASSWORD)
+      assert.equal(new URL(page.url()).pathname, '/myaccount')
+    })
+
+    await withContext(suite.browser, async (page) => {
+      await signInToConsole(page, suite.server.url)
+      await openProfile(page, 'alex')
+      assert.equal(
+        await page.locator('[data-field="reset-pending"]').innerText(),
+        'No password reset is pending',
+      )
+    })
+  })
 })
 
 async function createUser(page: Page, username: string, email: string): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ADMIN_PASSWORD } from '../support/config.ts'
 import { consoleClient } from '../support/console.ts'
+import { createTenant } from '../support/console-fixtures.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { createStaffUser, PageClient, pageText } from '../support/page-client.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -83,13 +84,7 @@ for (const kind of storeKinds) {
     })
 
     it('keeps a tenant’s session out of another tenant’s console', async () => {
-      const created = await h.app.inject({
-        method: 'POST',
-        url: '/api/admin/tenants',
-        headers: { authorization: h.adminAuth },
-        payload: { domain: 'console-iso.example', adminPassword: 'Tenant-Admin-Passphrase-9' },
-      })
-      assert.equal(created.statusCode, 201, created.body)
+      await createTenant(h, 'console-iso.example', 'Tenant-Admin-Passphrase-9')
       const tenantAdmin = await consoleClient(h.app, {
         base: '/t/console-iso.example',
         password: 'Tenant-Admin-Passphrase-9',

@@ -3,6 +3,7 @@ import { text } from 'node:stream/consumers'
 import { after, before, describe, it } from 'node:test'
 import { auditExportBody, csvCell } from '../../src/http/console/routes/audit-export.ts'
 import { consoleClient } from '../support/console.ts'
+import { createAdministrator, createTenant } from '../support/console-fixtures.ts'
 import { type Harness, ManualClock, openHarness } from '../support/harness.ts'
 import { call } from '../support/http.ts'
 import { createStaffUser, type PageClient, pageText } from '../support/page-client.ts'
@@ -347,16 +348,12 @@ for (const kind of storeKinds) {
     })
 
     it('refuses an administrator without audit:read (403), pages and exports alike', async () => {
-      const role = await api('POST', '/api/admin/roles', {
-        name: 'user readers',
-        permissions: ['login', 'users:read'],
+      await createAdministrator(h, {
+        username: 'reader',
+        password: READER_PASSWORD,
+        role: 'user readers',
+        permissions: ['users:read'],
       })
-      assert.equal(role.status, 201)
-      await createStaffUser(h.app, h.adminAuth, { username: 'reader', password: READER_PASSWORD })
-      assert.equal(
-        (await api('POST', '/api/admin/roles/user%20readers/members', { users: ['reader'] })).status,
-        200,
-      )
       const reader = await consoleClient(h.app, { username: 'reader', password: READER_PASSWORD })
       assert.doesNotMatch(pageText(reader.lastPage), /Audit log/)
       for (const url of ['/console/audit', '/console/audit/export.csv', '/console/audit/export.json']) {
@@ -367,11 +364,7 @@ for (const kind of storeKinds) {
     })
 
     it('shows a tenant only its own events', async () => {
-      const created = await api('POST', '/api/admin/tenants', {
-        domain: 'audit-other.example',
-        adminPassword: 'Other-Tenant-Passphrase-1',
-      })
-      assert.equal(created.status, 201)
+      await createTenant(h, 'audit-other.example', 'Other-Tenant-Passphrase-1')
       const other = await consoleClient(h.app, {
         base: '/t/audit-other.example',
         password: 'Other-Tenant-Passphrase-1',

@@ -3,6 +3,12 @@ import { after, before, describe, it } from 'node:test'
 import { cliActor } from '../../src/observability/audit.ts'
 import type { TenantRow } from '../../src/persistence/repositories/tenants.ts'
 import { consoleClient } from '../support/console.ts'
+import {
+  consoleClientAt,
+  createAdministrator,
+  createTenant,
+  errorSummary,
+} from '../support/console-fixtures.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { type PageClient, pageText } from '../support/page-client.ts'
 import { snapshotStore } from '../support/store-snapshot.ts'
@@ -26,10 +32,6 @@ function hiddenFields(html: string, action: string): Record<string, string> {
       .replace(/&gt;/g, '>')
       .replace(/&amp;/g, '&')
   return fields
-}
-
-function errorSummary(html: string): string {
-  return pageText(/<div class="error-summary"[\s\S]*?<\/div>/.exec(html)?.[0] ?? '')
 }
 
 const jobIdOf = (location: string | undefined) =>
@@ -66,29 +68,18 @@ for (const kind of storeKinds) {
     const jobCount = async () =>
       (await h.container.store.db.selectFrom('bulk_reset_jobs').select('id').execute()).length
 
-    async function admin(): Promise<PageClient> {
-      const client = await consoleClient(h.app)
-      assert.equal((await client.get('/console/bulk-reset')).status, 200)
-      return client
-    }
+    const admin = (): Promise<PageClient> => consoleClientAt(h.app, '/console/bulk-reset')
 
     before(async () => {
       h = await openHarness(kind)
       await h.container.roles.create(h.defaultTenant, 'staff', ['login'], cliActor)
-      await h.container.roles.create(h.defaultTenant, 'helpdesk', ['login', 'users:read'], cliActor)
-      await h.container.users.create(
-        h.defaultTenant,
-        { username: 'helpdesk-1', password: HELPDESK_PASSWORD, roles: ['helpdesk'] },
-        cliActor,
-      )
-      const created = await h.app.inject({
-        method: 'POST',
-        url: '/api/admin/tenants',
-        headers: { authorization: h.adminAuth },
-        payload: { domain: 'bulk-other.example', adminPassword: OTHER_PASSWORD },
+      await createAdministrator(h, {
+        username: 'helpdesk-1',
+        password: HELPDESK_PASSWORD,
+        role: 'helpdesk',
+        permissions: ['users:read'],
       })
-      assert.equal(created.statusCode, 201, created.body)
-      other = await h.container.tenants.require('bulk-other.example')
+      other = await createTenant(h, 'bulk-other.example', OTHER_PASSWORD)
       await h.container.roles.create(other, 'staff', ['login'], cliActor)
     })
     after(async () => h?.close())

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { TEMPLATE_TYPES } from '../../src/notifications/templates/index.ts'
 import { consoleClient } from '../support/console.ts'
+import { createAdministrator, createTenant } from '../support/console-fixtures.ts'
 import { type Harness, ManualClock, openHarness } from '../support/harness.ts'
 import { call } from '../support/http.ts'
 import { queueMail, snapshotNotifications } from '../support/notifications.ts'
@@ -448,14 +449,7 @@ for (const kind of storeKinds) {
     })
 
     it('keeps another tenant’s messages out of this console', async () => {
-      const created = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/tenants',
-        auth: h.adminAuth,
-        payload: { domain: 'email-iso.example', adminPassword: 'Tenant-Admin-Passphrase-9' },
-      })
-      assert.equal(created.status, 201, JSON.stringify(created.body))
-      const other = await h.container.tenants.require('email-iso.example')
+      const other = await createTenant(h, 'email-iso.example', 'Tenant-Admin-Passphrase-9')
       const id = await queueMail(h.container, {
         tenant: other,
         type: 'PasswordResetSuccess',
@@ -481,17 +475,12 @@ for (const kind of storeKinds) {
     })
 
     it('gives an administrator without config:write the outbox and mailbox lists only', async () => {
-      for (const [method, url, payload] of [
-        ['POST', '/api/admin/roles', { name: 'mail-readers', permissions: ['login', 'audit:read'] }],
-        [
-          'POST',
-          '/api/admin/users',
-          { username: 'mail-reader', password: readerPassword, roles: ['mail-readers'] },
-        ],
-      ] as const) {
-        const answer = await call(h.app, { method, url, auth: h.adminAuth, payload })
-        assert.equal(answer.status, 201, JSON.stringify(answer.body))
-      }
+      await createAdministrator(h, {
+        username: 'mail-reader',
+        password: readerPassword,
+        role: 'mail-readers',
+        permissions: ['audit:read'],
+      })
       const reader = await consoleClient(h.app, { username: 'mail-reader', password: readerPassword })
       const landing = await reader.get('/console/email')
       assert.equal(landing.status, 200)

@@ -5,6 +5,12 @@ import { userNameKey } from '../../src/domain/user-name.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import type { TenantRow } from '../../src/persistence/repositories/tenants.ts'
 import { consoleClient } from '../support/console.ts'
+import {
+  consoleClientAt,
+  createAdministrator,
+  createTenant,
+  errorSummary,
+} from '../support/console-fixtures.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { type PageClient, pageText } from '../support/page-client.ts'
 import { snapshotStore } from '../support/store-snapshot.ts'
@@ -13,10 +19,6 @@ import { storeKinds } from '../support/stores.ts'
 const OTHER_PASSWORD = 'Other-Tenant-Admin-Passphrase-5'
 const READER_PASSWORD = 'reader-console-passphrase-8'
 const suite = { timeout: 300_000 }
-
-function errorSummary(html: string): string {
-  return pageText(/<div class="error-summary"[\s\S]*?<\/div>/.exec(html)?.[0] ?? '')
-}
 
 /** The user names in the page's members table, in order. */
 function memberNames(html: string): string[] {
@@ -44,30 +46,19 @@ for (const kind of storeKinds) {
       ).id
     }
 
-    async function admin(page = '/console/roles'): Promise<PageClient> {
-      const client = await consoleClient(h.app)
-      assert.equal((await client.get(page)).status, 200)
-      return client
-    }
+    const admin = (page = '/console/roles'): Promise<PageClient> => consoleClientAt(h.app, page)
 
     const snapshot = () => snapshotStore(h.container.store.db)
 
     before(async () => {
       h = await openHarness(kind)
-      await h.container.roles.create(h.defaultTenant, 'reader', ['login', 'users:read'], cliActor)
-      await h.container.users.create(
-        h.defaultTenant,
-        { username: 'reader-1', password: READER_PASSWORD, roles: ['reader'] },
-        cliActor,
-      )
-      const created = await h.app.inject({
-        method: 'POST',
-        url: '/api/admin/tenants',
-        headers: { authorization: h.adminAuth },
-        payload: { domain: 'roles-other.example', adminPassword: OTHER_PASSWORD },
+      await createAdministrator(h, {
+        username: 'reader-1',
+        password: READER_PASSWORD,
+        role: 'reader',
+        permissions: ['users:read'],
       })
-      assert.equal(created.statusCode, 201, created.body)
-      other = await h.container.tenants.require('roles-other.example')
+      other = await createTenant(h, 'roles-other.example', OTHER_PASSWORD)
       await h.container.roles.create(other, 'elsewhere-only', ['login'], cliActor)
     })
     after(async () => h?.close())

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { consoleClient } from '../support/console.ts'
+import { createAdministrator, createTenant } from '../support/console-fixtures.ts'
 import { basicAuth, type Harness, openHarness } from '../support/harness.ts'
 import { call } from '../support/http.ts'
 import { type PageAnswer, type PageClient, pageText } from '../support/page-client.ts'
@@ -89,13 +90,7 @@ for (const kind of storeKinds) {
 
     before(async () => {
       h = await openHarness(kind)
-      const created = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/tenants',
-        auth: h.adminAuth,
-        payload: { domain: OTHER, adminPassword: OTHER_PASSWORD },
-      })
-      assert.equal(created.status, 201, JSON.stringify(created.body))
+      await createTenant(h, OTHER, OTHER_PASSWORD)
       admin = await consoleClient(h.app)
     })
     after(async () => h?.close())
@@ -130,19 +125,18 @@ for (const kind of storeKinds) {
       })
 
       it('saves the changed values as the tenant’s own, audited, and restores the server defaults', async () => {
+        // Sent twice: the second time it holds the values already in force.
+        const changed = fields({
+          ...RESET_FORM,
+          mode: 'email-otp',
+          otpLength: '10',
+          otpCharacters: 'digits',
+          maxOtpAttempts: '3',
+          revokeSessions: undefined,
+          loginRevealsPending: 'true',
+        })
         await admin.get('/console/settings/password-reset')
-        const saved = await admin.post(
-          '/console/settings/password-reset',
-          fields({
-            ...RESET_FORM,
-            mode: 'email-otp',
-            otpLength: '10',
-            otpCharacters: 'digits',
-            maxOtpAttempts: '3',
-            revokeSessions: undefined,
-            loginRevealsPending: 'true',
-          }),
-        )
+        const saved = await admin.post('/console/settings/password-reset', changed)
         assert.equal(saved.status, 303, saved.body)
         assert.equal(saved.location, '/console/settings/password-reset?done=settings-reset-saved')
         const policy = await api('reset-policy')
@@ -177,18 +171,7 @@ for (const kind of storeKinds) {
         )
         assert.match(text, /6 of 9 settings are set for this organisation/)
 
-        const unchanged = await admin.post(
-          '/console/settings/password-reset',
-          fields({
-            ...RESET_FORM,
-            mode: 'email-otp',
-            otpLength: '10',
-            otpCharacters: 'digits',
-            maxOtpAttempts: '3',
-            revokeSessions: undefined,
-            loginRevealsPending: 'true',
-          }),
-        )
+        const unchanged = await admin.post('/console/settings/password-reset', changed)
         assert.equal(unchanged.location, '/console/settings/password-reset?done=settings-unchanged')
 
         const restored = await admin.post('/console/settings/password-reset/defaults', {})
@@ -613,20 +596,12 @@ for (const kind of storeKinds) {
     })
 
     it('needs config:write: an administrator with users:read only gets 403 pages', async () => {
-      const role = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'settings-reader', permissions: ['login', 'users:read'] },
+      await createAdministrator(h, {
+        username: 'settings-reader',
+        password: READER_PASSWORD,
+        role: 'settings-reader',
+        permissions: ['users:read'],
       })
-      assert.equal(role.status, 201, JSON.stringify(role.body))
-      const user = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/users',
-        auth: h.adminAuth,
-        payload: { username: 'settings-reader', password: READER_PASSWORD, roles: ['settings-reader'] },
-      })
-      assert.equal(user.status, 201, JSON.stringify(user.body))
       const reader = await consoleClient(h.app, { username: 'settings-reader', password: READER_PASSWORD })
       assert.doesNotMatch(pageText(reader.lastPage), /Password reset settings/)
       for (const path of ['password-reset', 'password-policy', 'self-service', 'security-questions']) {

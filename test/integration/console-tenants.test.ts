@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { consoleClient } from '../support/console.ts'
+import { createAdministrator } from '../support/console-fixtures.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { call } from '../support/http.ts'
-import { createStaffUser, PageClient, pageText } from '../support/page-client.ts'
+import { PageClient, pageText } from '../support/page-client.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const TENANT_PASSWORD = 'Console-Tenant-Passphrase-1'
@@ -232,21 +233,12 @@ for (const kind of storeKinds) {
     })
 
     it('refuses a default-tenant administrator without tenants:manage (403)', async () => {
-      const role = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'auditors', permissions: ['login', 'audit:read'] },
+      await createAdministrator(h, {
+        username: 'auditor',
+        password: AUDITOR_PASSWORD,
+        role: 'auditors',
+        permissions: ['audit:read'],
       })
-      assert.equal(role.status, 201)
-      await createStaffUser(h.app, h.adminAuth, { username: 'auditor', password: AUDITOR_PASSWORD })
-      const member = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles/auditors/members',
-        auth: h.adminAuth,
-        payload: { users: ['auditor'] },
-      })
-      assert.equal(member.status, 200)
       const auditor = await consoleClient(h.app, { username: 'auditor', password: AUDITOR_PASSWORD })
       assert.doesNotMatch(pageText(auditor.lastPage), /Tenants/)
       for (const path of [

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { cliActor } from '../../src/observability/audit.ts'
 import { consoleClient } from '../support/console.ts'
+import { createAdministrator, createTenant } from '../support/console-fixtures.ts'
 import { basicAuth, type Harness, openHarness } from '../support/harness.ts'
 import { bearer, call } from '../support/http.ts'
 import {
@@ -512,9 +513,12 @@ for (const kind of storeKinds) {
     })
 
     it('hides the reset actions from a role without reset:force and refuses its crafted posts', async () => {
-      await api('POST', '/api/admin/roles', { name: 'helpdesk', permissions: ['users:read', 'users:write'] })
-      await createStaffUser(h.app, h.adminAuth, { username: 'helper', password: PASSWORD })
-      await api('POST', '/api/admin/roles/helpdesk/members', { users: ['helper'] })
+      await createAdministrator(h, {
+        username: 'helper',
+        password: PASSWORD,
+        role: 'helpdesk',
+        permissions: ['users:read', 'users:write'],
+      })
       const target = await makeUser('pia', { [EMAIL_CLAIM]: 'pia@example.com' })
       const helper = await consoleClient(h.app, { username: 'helper', password: PASSWORD })
       const page = await helper.get(`/console/users/${target}`)
@@ -545,9 +549,12 @@ for (const kind of storeKinds) {
     })
 
     it('shows a read-only administrator the users without any form, and refuses its posts', async () => {
-      await api('POST', '/api/admin/roles', { name: 'viewers', permissions: ['users:read'] })
-      await createStaffUser(h.app, h.adminAuth, { username: 'viewer', password: PASSWORD })
-      await api('POST', '/api/admin/roles/viewers/members', { users: ['viewer'] })
+      await createAdministrator(h, {
+        username: 'viewer',
+        password: PASSWORD,
+        role: 'viewers',
+        permissions: ['users:read'],
+      })
       const target = await makeUser('rita', { [EMAIL_CLAIM]: 'rita@example.com' })
       const viewer = await consoleClient(h.app, { username: 'viewer', password: PASSWORD })
       const list = await viewer.get('/console/users')
@@ -571,11 +578,7 @@ for (const kind of storeKinds) {
     it('answers an unknown id and another organisation’s user with the 404 page', async () => {
       assert.equal((await admin.get('/console/users/00000000-0000-4000-8000-000000000000')).status, 404)
       assert.equal((await admin.get('/console/users/no-such-user')).status, 404)
-      const tenant = await api('POST', '/api/admin/tenants', {
-        domain: 'console-users.example',
-        adminPassword: 'Tenant-Admin-Passphrase-9',
-      })
-      assert.equal(tenant.status, 201, JSON.stringify(tenant.body))
+      await createTenant(h, 'console-users.example', 'Tenant-Admin-Passphrase-9')
       const other = await call(h.app, {
         method: 'POST',
         url: '/t/console-users.example/api/admin/users',

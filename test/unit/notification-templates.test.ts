@@ -862,7 +862,8 @@ describe('templates under fuzzing', () => {
         }
         const rendered = renderTemplate(compileTemplate(type, template), sampleValues(type))
         // Each part on its own: parts ending and starting with a lone brace must not read as "{{" together.
-        for (const part of [rendered.html, rendered.text, rendered.subject]) assert.doesNotMatch(part, /\{\{|\}\}/)
+        for (const part of [rendered.html, rendered.text, rendered.subject])
+          assert.doesNotMatch(part, /\{\{|\}\}/)
       }),
       { numRuns: 3000 },
     )

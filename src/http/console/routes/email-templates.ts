@@ -103,6 +103,17 @@ export function templatePages(container: Container, kit: ConsoleKit) {
     )
   }
 
+  /** The editor again with a draft the use case refused, each problem by its field; faults are thrown. */
+  function showRefusedDraft(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    state: EditorState,
+    error: unknown,
+  ) {
+    if (!isTemplateRefusal(error)) throw error
+    return showEditor(request, reply, state, consoleErrorsOf(error, fieldOfPointer), error.status)
+  }
+
   /**
    * The template at an address, or, for a locale nothing is saved or shipped in, the template
    * a new one starts from (the English one this tenant sends) with the locale to create.
@@ -212,14 +223,7 @@ export function templatePages(container: Container, kit: ConsoleKit) {
           )
           return kit.redirect(request, reply, templatePath(saved.type, saved.locale), 'email-template-saved')
         } catch (error) {
-          if (!isTemplateRefusal(error)) throw error
-          return showEditor(
-            request,
-            reply,
-            { ...state, draft },
-            consoleErrorsOf(error, fieldOfPointer),
-            error.status,
-          )
+          return showRefusedDraft(request, reply, { ...state, draft }, error)
         }
       },
     )
@@ -237,14 +241,7 @@ export function templatePages(container: Container, kit: ConsoleKit) {
           const rendered = await templates.preview(tenant, state.template.type, state.locale, draft)
           return showEditor(request, reply, { ...state, draft, rendered })
         } catch (error) {
-          if (!isTemplateRefusal(error)) throw error
-          return showEditor(
-            request,
-            reply,
-            { ...state, draft },
-            consoleErrorsOf(error, fieldOfPointer),
-            error.status,
-          )
+          return showRefusedDraft(request, reply, { ...state, draft }, error)
         }
       },
     )

@@ -5,18 +5,8 @@ import { type PasswordPolicy, passwordPolicyLimits } from '../../../domain/passw
 import { formField } from '../../pages/kit.ts'
 import type { ConsoleErrors } from '../form-errors.ts'
 import type { ConsoleKit } from '../kit.ts'
-import { consoleForm, consolePage } from '../route-schema.ts'
-import {
-  changedSettings,
-  checkbox,
-  clearedOverrides,
-  type FieldRef,
-  settingsErrorsOf,
-  settingsNav,
-  sourceHint,
-  wholeNumber,
-  yesNo,
-} from './settings-forms.ts'
+import { checkbox, type FieldRef, settingsNav, sourceHint, wholeNumber, yesNo } from './settings-forms.ts'
+import { registerSettingsPage } from './settings-page-routes.ts'
 
 type Key = keyof PasswordPolicy
 
@@ -189,53 +179,22 @@ export function passwordPolicySettingsPage(container: Container, kit: ConsoleKit
     )
   }
 
-  return async (app: FastifyInstance) => {
-    const permission = { permission: 'config:write' as const }
-
-    app.get(
-      PAGE,
-      { schema: consolePage('Console: password policy'), config: permission },
-      async (request, reply) => {
-        const view = await tenantPolicies.viewPasswordPolicy(kit.context(request).tenant)
-        return render(request, reply, view, valuesOf(view.effective))
+  return async (app: FastifyInstance) =>
+    registerSettingsPage(app, kit, {
+      path: PAGE,
+      permission: 'config:write',
+      summaries: {
+        page: 'Console: password policy',
+        save: 'Console: save the password policy',
+        defaults: 'Console: return the password policy to the server configuration',
       },
-    )
-
-    app.post(
-      PAGE,
-      { schema: consoleForm('Console: save the password policy'), config: permission },
-      async (request, reply) => {
-        if (!kit.acceptsForm(request, reply)) return reply
-        const { tenant, principal } = kit.context(request)
-        const view = await tenantPolicies.viewPasswordPolicy(tenant)
-        const { values, submitted } = readForm(request.body)
-        const changes = changedSettings(view.effective, submitted, samePolicyValue)
-        if (Object.keys(changes).length === 0) return kit.redirect(request, reply, PAGE, 'settings-unchanged')
-        try {
-          await tenantPolicies.updatePasswordPolicy(tenant, changes, principal.actor)
-        } catch (error) {
-          const errors = settingsErrorsOf(error, fieldOf)
-          return render(request, reply, view, values, errors, (error as { status: number }).status)
-        }
-        return kit.redirect(request, reply, PAGE, 'settings-policy-saved')
-      },
-    )
-
-    app.post(
-      `${PAGE}/defaults`,
-      {
-        schema: consoleForm('Console: return the password policy to the server configuration'),
-        config: permission,
-      },
-      async (request, reply) => {
-        if (!kit.acceptsForm(request, reply)) return reply
-        const { tenant, principal } = kit.context(request)
-        const view = await tenantPolicies.viewPasswordPolicy(tenant)
-        const cleared = clearedOverrides(view.overrides)
-        if (Object.keys(cleared).length === 0) return kit.redirect(request, reply, PAGE, 'settings-unchanged')
-        await tenantPolicies.updatePasswordPolicy(tenant, cleared, principal.actor)
-        return kit.redirect(request, reply, PAGE, 'settings-policy-defaults')
-      },
-    )
-  }
+      notices: { saved: 'settings-policy-saved', defaults: 'settings-policy-defaults' },
+      view: (tenant) => tenantPolicies.viewPasswordPolicy(tenant),
+      update: (tenant, changes, actor) => tenantPolicies.updatePasswordPolicy(tenant, changes, actor),
+      valuesOf,
+      readForm,
+      sameValue: samePolicyValue,
+      fieldOf,
+      render,
+    })
 }

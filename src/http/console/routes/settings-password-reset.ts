@@ -12,18 +12,8 @@ import { resetPromptSettings } from '../../../flows/reset-prompt/settings.ts'
 import { formField } from '../../pages/kit.ts'
 import type { ConsoleErrors } from '../form-errors.ts'
 import type { ConsoleKit } from '../kit.ts'
-import { consoleForm, consolePage } from '../route-schema.ts'
-import {
-  changedSettings,
-  checkbox,
-  clearedOverrides,
-  type FieldRef,
-  settingsErrorsOf,
-  settingsNav,
-  sourceHint,
-  wholeNumber,
-  yesNo,
-} from './settings-forms.ts'
+import { checkbox, type FieldRef, settingsNav, sourceHint, wholeNumber, yesNo } from './settings-forms.ts'
+import { registerSettingsPage } from './settings-page-routes.ts'
 
 type Key = keyof ResetPolicySettings
 
@@ -217,55 +207,23 @@ export function passwordResetSettingsPage(container: Container, kit: ConsoleKit)
     )
   }
 
-  return async (app: FastifyInstance) => {
-    const permission = { permission: 'config:write' as const }
-
-    app.get(
-      PAGE,
-      { schema: consolePage('Console: forced password reset settings'), config: permission },
-      async (request, reply) => {
-        const view = await tenantPolicies.viewResetPolicy(kit.context(request).tenant)
-        return render(request, reply, view, valuesOf(view.effective))
+  return async (app: FastifyInstance) =>
+    registerSettingsPage(app, kit, {
+      path: PAGE,
+      permission: 'config:write',
+      summaries: {
+        page: 'Console: forced password reset settings',
+        save: 'Console: save the forced password reset settings',
+        defaults: 'Console: return the reset settings to the server configuration',
       },
-    )
-
-    app.post(
-      PAGE,
-      { schema: consoleForm('Console: save the forced password reset settings'), config: permission },
-      async (request, reply) => {
-        if (!kit.acceptsForm(request, reply)) return reply
-        const { tenant, principal } = kit.context(request)
-        const view = await tenantPolicies.viewResetPolicy(tenant)
-        const { values, submitted } = readForm(request.body)
-        const changes = changedSettings(view.effective, submitted)
-        if (Object.keys(changes).length === 0) return kit.redirect(request, reply, PAGE, 'settings-unchanged')
-        try {
-          await tenantPolicies.updateResetPolicy(tenant, changes, principal.actor)
-        } catch (error) {
-          const errors = settingsErrorsOf(error, fieldOf)
-          return render(request, reply, view, values, errors, (error as { status: number }).status)
-        }
-        return kit.redirect(request, reply, PAGE, 'settings-reset-saved')
-      },
-    )
-
-    app.post(
-      `${PAGE}/defaults`,
-      {
-        schema: consoleForm('Console: return the reset settings to the server configuration'),
-        config: permission,
-      },
-      async (request, reply) => {
-        if (!kit.acceptsForm(request, reply)) return reply
-        const { tenant, principal } = kit.context(request)
-        const view = await tenantPolicies.viewResetPolicy(tenant)
-        const cleared = clearedOverrides(view.overrides)
-        if (Object.keys(cleared).length === 0) return kit.redirect(request, reply, PAGE, 'settings-unchanged')
-        await tenantPolicies.updateResetPolicy(tenant, cleared, principal.actor)
-        return kit.redirect(request, reply, PAGE, 'settings-reset-defaults')
-      },
-    )
-  }
+      notices: { saved: 'settings-reset-saved', defaults: 'settings-reset-defaults' },
+      view: (tenant) => tenantPolicies.viewResetPolicy(tenant),
+      update: (tenant, changes, actor) => tenantPolicies.updateResetPolicy(tenant, changes, actor),
+      valuesOf,
+      readForm,
+      fieldOf,
+      render,
+    })
 }
 
 /** The environment variable of each `reset_prompt` key, from the one configuration schema. */

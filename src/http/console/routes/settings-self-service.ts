@@ -9,16 +9,8 @@ import { QUERYABLE_ATTRIBUTES, STAGE_NAMES, type StageName } from '../../../flow
 import { formField } from '../../pages/kit.ts'
 import type { ConsoleErrors } from '../form-errors.ts'
 import type { ConsoleKit } from '../kit.ts'
-import { consoleForm, consolePage } from '../route-schema.ts'
-import {
-  changedSettings,
-  clearedOverrides,
-  type FieldRef,
-  formList,
-  settingsErrorsOf,
-  settingsNav,
-  sourceHint,
-} from './settings-forms.ts'
+import { type FieldRef, formList, settingsNav, sourceHint } from './settings-forms.ts'
+import { registerSettingsPage } from './settings-page-routes.ts'
 
 const PAGE = '/settings/self-service'
 
@@ -170,53 +162,26 @@ export function selfServiceSettingsPage(container: Container, kit: ConsoleKit) {
     )
   }
 
-  return async (app: FastifyInstance) => {
-    const permission = { permission: 'config:write' as const }
-
-    app.get(
-      PAGE,
-      { schema: consolePage('Console: self-service reset settings'), config: permission },
-      async (request, reply) => {
-        const view = await tenantPolicies.viewSelfServicePolicy(kit.context(request).tenant)
-        return render(request, reply, view, view.effective)
+  return async (app: FastifyInstance) =>
+    registerSettingsPage(app, kit, {
+      path: PAGE,
+      permission: 'config:write',
+      summaries: {
+        page: 'Console: self-service reset settings',
+        save: 'Console: save the self-service reset settings',
+        defaults: 'Console: return the self-service settings to the server configuration',
       },
-    )
-
-    app.post(
-      PAGE,
-      { schema: consoleForm('Console: save the self-service reset settings'), config: permission },
-      async (request, reply) => {
-        if (!kit.acceptsForm(request, reply)) return reply
-        const { tenant, principal } = kit.context(request)
-        const view = await tenantPolicies.viewSelfServicePolicy(tenant)
-        const submitted = readForm(request.body)
-        const changes = changedSettings(view.effective, submitted, sameSetting)
-        if (Object.keys(changes).length === 0) return kit.redirect(request, reply, PAGE, 'settings-unchanged')
-        try {
-          await tenantPolicies.updateSelfServicePolicy(tenant, changes, principal.actor)
-        } catch (error) {
-          const errors = settingsErrorsOf(error, fieldOf)
-          return render(request, reply, view, submitted, errors, (error as { status: number }).status)
-        }
-        return kit.redirect(request, reply, PAGE, 'settings-selfservice-saved')
+      notices: { saved: 'settings-selfservice-saved', defaults: 'settings-selfservice-defaults' },
+      view: (tenant) => tenantPolicies.viewSelfServicePolicy(tenant),
+      update: (tenant, changes, actor) => tenantPolicies.updateSelfServicePolicy(tenant, changes, actor),
+      // The form's values are the settings themselves: those in force, or a refused form's choices.
+      valuesOf: (settings) => settings,
+      readForm: (body) => {
+        const submitted = readForm(body)
+        return { values: submitted, submitted }
       },
-    )
-
-    app.post(
-      `${PAGE}/defaults`,
-      {
-        schema: consoleForm('Console: return the self-service settings to the server configuration'),
-        config: permission,
-      },
-      async (request, reply) => {
-        if (!kit.acceptsForm(request, reply)) return reply
-        const { tenant, principal } = kit.context(request)
-        const view = await tenantPolicies.viewSelfServicePolicy(tenant)
-        const cleared = clearedOverrides(view.overrides)
-        if (Object.keys(cleared).length === 0) return kit.redirect(request, reply, PAGE, 'settings-unchanged')
-        await tenantPolicies.updateSelfServicePolicy(tenant, cleared, principal.actor)
-        return kit.redirect(request, reply, PAGE, 'settings-selfservice-defaults')
-      },
-    )
-  }
+      sameValue: sameSetting,
+      fieldOf,
+      render,
+    })
 }

@@ -1,23 +1,17 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Container } from '../../../container.ts'
-import type { Permission } from '../../../domain/permissions.ts'
 import { AppError } from '../../../errors/app-error.ts'
 import { RESET_LOCK_REASON } from '../../../flows/forced-reset/reset-policy.ts'
-import type { UserRow } from '../../../persistence/repositories/users.ts'
 import { isUuid } from '../../../security/tokens.ts'
 import { formField } from '../../pages/kit.ts'
-import { type ConsoleErrors, consoleFieldError } from '../form-errors.ts'
-import type { ConsoleContext, ConsoleKit } from '../kit.ts'
-import { consoleForm } from '../route-schema.ts'
+import { consoleFieldError } from '../form-errors.ts'
+import type { ConsoleKit } from '../kit.ts'
 import { isResetMode, textField } from './users-form.ts'
-import { userParams } from './users-profile.ts'
-import { profileErrors, profileRenderer } from './users-profile-view.ts'
+import { profileActions } from './users-profile-action.ts'
+import { profileErrors } from './users-profile-view.ts'
 
 /** Lock reasons are short codes, as the admin API takes them (`left-company`, `audit.2024`). */
 const lockReasonPattern = /^[a-z0-9][a-z0-9_.-]{0,63}$/
-
-/** What an action answers: a notice name for the redirect to the profile, or a refusal to show on it. */
-type Outcome = { done: string } | { errors: ConsoleErrors; status: number; values?: Record<string, string> }
 
 /**
  * The profile's actions: force or cancel a reset, set a password, lock, unlock, end a session.
@@ -26,31 +20,10 @@ type Outcome = { done: string } | { errors: ConsoleErrors; status: number; value
  * a refusal shows the profile again with the reason by the form's field.
  */
 export function userActionRoutes(container: Container, kit: ConsoleKit) {
-  const renderProfile = profileRenderer(container, kit)
   const { users, forcedResets, sessions } = container
 
   return async (app: FastifyInstance) => {
-    function action(
-      path: string,
-      permission: Permission,
-      summary: string,
-      run: (context: ConsoleContext, user: UserRow, body: unknown) => Promise<Outcome>,
-    ) {
-      app.post(
-        `/users/:id/${path}`,
-        { schema: consoleForm(`Users: ${summary}`, { params: userParams }), config: { permission } },
-        async (request: FastifyRequest, reply: FastifyReply) => {
-          if (!kit.acceptsForm(request, reply)) return reply
-          const context = kit.context(request)
-          // Another tenant's user, or none: the 404 page, and nothing is done.
-          const user = await users.require(context.tenant, (request.params as { id: string }).id)
-          const outcome = await run(context, user, request.body)
-          if ('done' in outcome)
-            return kit.redirect(request, reply, `/users/${encodeURIComponent(user.id)}`, outcome.done)
-          return renderProfile(request, reply, user.id, outcome)
-        },
-      )
-    }
+    const action = profileActions(container, kit, app)
 
     action(
       'force-reset',

@@ -3,7 +3,7 @@ import type { Container } from '../../../container.ts'
 import type { ConsoleErrors } from '../form-errors.ts'
 import type { ConsoleKit } from '../kit.ts'
 import { consoleForm, consolePage } from '../route-schema.ts'
-import { userParams } from './users-profile.ts'
+import { userParams } from './users-profile-action.ts'
 import { profileErrors } from './users-profile-view.ts'
 
 /** `/users/:id/delete`: a confirmation page, then the deletion and back to the list. */
