@@ -95,6 +95,7 @@ for (const variant of variants) {
         '007-audit-client',
         '008-selfservice',
         '009-audit-filters',
+        '010-link-code-index',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

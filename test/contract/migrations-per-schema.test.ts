@@ -29,6 +29,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '007-audit-client',
       '008-selfservice',
       '009-audit-filters',
+      '010-link-code-index',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -40,6 +41,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '007-audit-client',
       '008-selfservice',
       '009-audit-filters',
+      '010-link-code-index',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

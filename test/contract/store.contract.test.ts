@@ -5,6 +5,7 @@ import { apiTokensRepository } from '../../src/persistence/repositories/api-toke
 import { auditRepository } from '../../src/persistence/repositories/audit.ts'
 import { claimsRepository } from '../../src/persistence/repositories/claims.ts'
 import { credentialsRepository } from '../../src/persistence/repositories/credentials.ts'
+import { resetCodesRepository } from '../../src/persistence/repositories/reset-codes.ts'
 import { rolesRepository } from '../../src/persistence/repositories/roles.ts'
 import { sessionsRepository } from '../../src/persistence/repositories/sessions.ts'
 import { tenantsRepository } from '../../src/persistence/repositories/tenants.ts'
@@ -48,6 +49,7 @@ for (const kind of storeKinds) {
         '007-audit-client',
         '008-selfservice',
         '009-audit-filters',
+        '010-link-code-index',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
@@ -207,6 +209,34 @@ for (const kind of storeKinds) {
       assert.equal(await sessionsRepository.revokeAllForUser(db, row.id, now, kept.id), 2)
       assert.equal(await sessionsRepository.findActiveByHash(db, 'h-live', now), undefined)
       assert.equal((await sessionsRepository.findActiveByHash(db, 'h-kept', now))?.id, kept.id)
+    })
+
+    it('keeps link HMACs unique and finds links by them; one-time passwords of a user may repeat', async () => {
+      const db = testStore.store.db
+      const row = user('codes-user')
+      await usersRepository.insert(db, row)
+      const code = (kind: 'link' | 'otp', hmac: string) => ({
+        id: newId(),
+        tenant_id: tenantId,
+        user_id: row.id,
+        kind,
+        secret_hmac: hmac,
+        sealed_secret: null,
+        created_at: now,
+        expires_at: now + 60_000,
+        used_at: null,
+        attempts: 0,
+        max_attempts: 5,
+      })
+      // A re-trigger may draw a six-digit code the user once had: both rows must be storable.
+      await resetCodesRepository.insert(db, code('otp', 'same-otp-hmac'))
+      await resetCodesRepository.insert(db, code('otp', 'same-otp-hmac'))
+      const link = code('link', 'link-hmac')
+      await resetCodesRepository.insert(db, link)
+      await assert.rejects(resetCodesRepository.insert(db, code('link', 'link-hmac')), isUniqueViolation)
+      assert.equal((await resetCodesRepository.findLiveLink(db, 'link-hmac', now))?.id, link.id)
+      assert.equal(await resetCodesRepository.findLiveLink(db, 'same-otp-hmac', now), undefined)
+      assert.equal((await resetCodesRepository.consumeLink(db, 'link-hmac', now))?.id, link.id)
     })
 
     it('removes a deleted user’s claims, credential, memberships and sessions', async () => {

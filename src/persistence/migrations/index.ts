@@ -8,6 +8,7 @@ import * as bulkReset from './006-bulk-reset.ts'
 import * as auditClient from './007-audit-client.ts'
 import * as selfservice from './008-selfservice.ts'
 import * as auditFilters from './009-audit-filters.ts'
+import * as linkCodeIndex from './010-link-code-index.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '007-audit-client': auditClient,
   '008-selfservice': selfservice,
   '009-audit-filters': auditFilters,
+  '010-link-code-index': linkCodeIndex,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -64,14 +64,17 @@ export const resetCodesRepository = {
 
   /** A live link code by its HMAC, without consuming it (a page GET must not: mail scanners follow links). */
   findLiveLink(db: Executor, hmac: string, now: number): Promise<ResetCodeRow | undefined> {
-    return db
-      .selectFrom('reset_codes')
-      .selectAll()
-      .where('secret_hmac', '=', hmac)
-      .where('kind', '=', 'link')
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst()
+    return (
+      db
+        .selectFrom('reset_codes')
+        .selectAll()
+        .where('secret_hmac', '=', hmac)
+        // Literal, not a bound value: only then may the planner use the links-only HMAC index.
+        .where(sql<boolean>`kind = 'link'`)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst()
+    )
   },
 
   /** Consumes a live link code; the row when this call consumed it, undefined otherwise. */
