@@ -9,13 +9,13 @@ import type { Actor, AuditLog } from '../observability/audit.ts'
 import { type Executor, inTransaction } from '../persistence/executor.ts'
 import { claimsRepository } from '../persistence/repositories/claims.ts'
 import { credentialsRepository } from '../persistence/repositories/credentials.ts'
+import { type PendingResetRow, pendingResetsRepository } from '../persistence/repositories/reset-codes.ts'
 import { rolesRepository } from '../persistence/repositories/roles.ts'
 import { sessionsRepository } from '../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import { userStoresRepository } from '../persistence/repositories/user-stores.ts'
 import { type UserRow, usersRepository } from '../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../persistence/store-errors.ts'
-import type { PendingResetsTable } from '../persistence/tables.ts'
 import { isUuid, newId } from '../security/tokens.ts'
 import { validateClaims } from './claims-input.ts'
 import { roleNameKey } from './role-service.ts'
@@ -247,11 +247,8 @@ export class UserService {
   }
 
   /** The pending forced resets among some of the tenant's users, by user id (one query). */
-  async pendingResets(
-    tenant: TenantRow,
-    userIds: readonly string[],
-  ): Promise<Map<string, PendingResetsTable>> {
-    const rows = await usersRepository.pendingResetsOf(this.db, tenant.id, userIds)
+  async pendingResets(tenant: TenantRow, userIds: readonly string[]): Promise<Map<string, PendingResetRow>> {
+    const rows = await pendingResetsRepository.findForUsers(this.db, tenant.id, userIds)
     return new Map(rows.map((row) => [row.user_id, row]))
   }
 

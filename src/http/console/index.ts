@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { publicUrl } from '../../config/semantics.ts'
 import type { Container } from '../../container.ts'
 import { AppError } from '../../errors/app-error.ts'
 import { consoleStylesheetUrl, stylesheetUrl } from '../pages/assets.ts'
-import { CsrfGuard } from '../pages/csrf.ts'
+import { pageCsrfGuard } from '../pages/kit.ts'
 import { returnPath } from '../pages/return-path.ts'
 import { toAppError } from '../problem.ts'
 import { consoleSecurityHeaders } from '../security-headers.ts'
@@ -34,13 +33,10 @@ function isAdministrator(request: FastifyRequest): boolean {
  */
 export function adminConsole(container: Container, views: ConsoleViews = new ConsoleViews()) {
   return async (app: FastifyInstance) => {
-    const url = publicUrl(container.config)
-    const csrf = new CsrfGuard({
-      secretKey: container.secretKey,
-      secure: url.startsWith('https:'),
-      publicOrigin: new URL(url).origin,
-    })
-    const kit = new ConsoleKit(container, views, csrf, [stylesheetUrl, consoleStylesheetUrl])
+    const kit = new ConsoleKit(container, views, pageCsrfGuard(container), [
+      stylesheetUrl,
+      consoleStylesheetUrl,
+    ])
     const headers = consoleSecurityHeaders()
 
     app.addHook('onRoute', (route) => {

@@ -36,6 +36,19 @@ export function formField(body: unknown, name: string, maxLength = 4096): string
 }
 
 /**
+ * The CSRF guard of the server's page forms (end-user pages and console alike): keyed from the
+ * server secret and the public URL, so a token from either surface's page verifies on both.
+ */
+export function pageCsrfGuard(container: Container): CsrfGuard {
+  const url = publicUrl(container.config)
+  return new CsrfGuard({
+    secretKey: container.secretKey,
+    secure: url.startsWith('https:'),
+    publicOrigin: new URL(url).origin,
+  })
+}
+
+/**
  * What every page handler needs: its context, rendering with the layout's shared values,
  * the CSRF guard, the session cookie, and redirects inside the tenant's URL space.
  */
@@ -47,12 +60,7 @@ export class PageKit {
     private readonly views: PageViews,
     readonly stylesheetUrl: string,
   ) {
-    const url = publicUrl(container.config)
-    this.csrf = new CsrfGuard({
-      secretKey: container.secretKey,
-      secure: url.startsWith('https:'),
-      publicOrigin: new URL(url).origin,
-    })
+    this.csrf = pageCsrfGuard(container)
   }
 
   context(request: FastifyRequest): PageContext {

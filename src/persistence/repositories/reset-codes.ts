@@ -123,4 +123,14 @@ export const pendingResetsRepository = {
   find(db: Executor, userId: string): Promise<PendingResetRow | undefined> {
     return db.selectFrom('pending_resets').selectAll().where('user_id', '=', userId).executeTakeFirst()
   },
+  /** The pending resets among some of a tenant's users (a page of a list): one statement. */
+  async findForUsers(db: Executor, tenantId: string, userIds: readonly string[]): Promise<PendingResetRow[]> {
+    if (userIds.length === 0) return []
+    return db
+      .selectFrom('pending_resets')
+      .selectAll()
+      .where('user_id', 'in', [...userIds])
+      .where('tenant_id', '=', tenantId)
+      .execute()
+  },
 }

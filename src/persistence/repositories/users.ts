@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { isPostgres } from '../dialect.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
-import type { PendingResetsTable, UsersTable } from '../tables.ts'
+import type { UsersTable } from '../tables.ts'
 
 export type UserRow = UsersTable
 
@@ -19,10 +19,11 @@ function escapeLike(value: string): string {
 }
 
 /**
- * The displayed user name's comparison key (`ann`, `partners/ann`): the expression migration
- * 002 indexes with the tenant, written exactly as there so both engines use that index.
+ * The displayed user name's comparison key (`ann`, `partners/ann`) of `users as u`: the
+ * expression migration 002 indexes with the tenant, written as there so both engines use that
+ * index to filter and sort by displayed name (the console's name search, SCIM's `userName`).
  */
-const displayKey = sql`(case when store_domain = 'PRIMARY' then username_key else lower(store_domain) || '/' || username_key end)`
+export const displayNameKey = sql`(case when u.store_domain = 'PRIMARY' then u.username_key else lower(u.store_domain) || '/' || u.username_key end)`
 
 /**
  * The least string above every string that starts with `prefix`, in code point order: the
@@ -147,13 +148,19 @@ export const usersRepository = {
     tenantId: string,
     query: { prefixKey: string; limit: number; offset: number },
   ): Promise<{ rows: UserRow[]; total: number }> {
-    const key = isPostgres(db) ? sql`${displayKey} collate "C"` : displayKey
+    const key = isPostgres(db) ? sql`${displayNameKey} collate "C"` : displayNameKey
     const upper = prefixUpperBound(query.prefixKey)
-    let base = db.selectFrom('users').where('tenant_id', '=', tenantId)
+    let base = db.selectFrom('users as u').where('u.tenant_id', '=', tenantId)
     if (query.prefixKey) base = base.where(sql<boolean>`${key} >= ${query.prefixKey}`)
     if (query.prefixKey && upper !== undefined) base = base.where(sql<boolean>`${key} < ${upper}`)
     const [rows, count] = await Promise.all([
-      base.selectAll().orderBy(sql`${key}`).orderBy('id').limit(query.limit).offset(query.offset).execute(),
+      base
+        .selectAll('u')
+        .orderBy(sql`${key}`)
+        .orderBy('u.id')
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     ])
     return { rows, total: Number(count.total) }
@@ -189,20 +196,6 @@ export const usersRepository = {
       base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     ])
     return { rows, total: Number(count.total) }
-  },
-  /** The pending forced resets of some of a tenant's users (a page of a list): one statement. */
-  async pendingResetsOf(
-    db: Executor,
-    tenantId: string,
-    userIds: readonly string[],
-  ): Promise<PendingResetsTable[]> {
-    if (userIds.length === 0) return []
-    return db
-      .selectFrom('pending_resets')
-      .selectAll()
-      .where('user_id', 'in', [...userIds])
-      .where('tenant_id', '=', tenantId)
-      .execute()
   },
   async insert(db: Executor, row: UserRow): Promise<void> {
     await db.insertInto('users').values(row).execute()

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely'
 import { comparisonKey } from '../../domain/comparison-key.ts'
 import { isValidStoreDomain, PRIMARY_STORE } from '../../domain/user-name.ts'
+import { displayNameKey } from '../../persistence/repositories/users.ts'
 import { scimError } from '../errors.ts'
 import type { AttributePath, Filter, FilterValue } from '../filter/ast.ts'
 import { userRegistry } from '../schema/registry.ts'
@@ -55,7 +56,6 @@ function claimLeaf(uri: string, definition: AttributeDefinition, leaf: Leaf, con
   return withClaim(uri, leafOn(textOf('c', definition.caseExact), leaf, context), context)
 }
 
-const userNameKeyExpression = sql`(case when u.store_domain = 'PRIMARY' then u.username_key else lower(u.store_domain) || '/' || u.username_key end)`
 const userNameExpression = sql`(case when u.store_domain = 'PRIMARY' then u.username else u.store_domain || '/' || u.username end)`
 
 function columnOperand(column: UserColumn): Operand {
@@ -66,7 +66,7 @@ function columnOperand(column: UserColumn): Operand {
       return {
         kind: 'text',
         raw: userNameExpression,
-        key: userNameKeyExpression,
+        key: displayNameKey,
         caseExact: false,
         nullable: false,
       }

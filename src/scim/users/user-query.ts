@@ -1,6 +1,7 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely'
 import { isPostgres } from '../../persistence/dialect.ts'
 import type { Executor } from '../../persistence/executor.ts'
+import { displayNameKey } from '../../persistence/repositories/users.ts'
 import { scimError } from '../errors.ts'
 import type { AttributePath, Filter } from '../filter/ast.ts'
 import { userRegistry } from '../schema/registry.ts'
@@ -24,12 +25,6 @@ const claimKey = (uri: string, caseExact: boolean) =>
   caseExact
     ? sql`(select c.value from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
     : sql`(select c.value_key from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
-
-/**
- * The display user name's comparison key; migration 002 indexes this very expression with the
- * tenant, so sorting by userName walks an index.
- */
-export const userNameSortKey = sql`(case when u.store_domain = 'PRIMARY' then u.username_key else lower(u.store_domain) || '/' || u.username_key end)`
 
 /** Sort keys that every user has: no ordering of absent values needed. */
 const alwaysPresent = new Set(['id', 'userName', 'created', 'lastModified'])
@@ -56,7 +51,7 @@ function sortKey(path: AttributePath): RawBuilder<unknown> {
         case 'id':
           return sql`u.id`
         case 'userName':
-          return userNameSortKey
+          return displayNameKey
         case 'created':
           return sql`u.created_at`
         case 'lastModified':
