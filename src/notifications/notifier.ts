@@ -7,8 +7,15 @@ import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import type { SealedBox } from '../security/sealed-box.ts'
 import { timeOrderedId } from '../security/time-ordered-id.ts'
 import { newId } from '../security/tokens.ts'
+import { type MessageBody, openStoredBody, sealRendered, sealValues } from './outbox/stored-body.ts'
 import type { TemplateService } from './template-service.ts'
-import type { CompiledTemplate, TemplateType, TemplateValues } from './templates/index.ts'
+import {
+  type CompiledTemplate,
+  renderBody,
+  renderSubject,
+  type TemplateType,
+  type TemplateValues,
+} from './templates/index.ts'
 
 export interface NotificationRequest {
   tenant: TenantRow
@@ -33,23 +40,28 @@ export interface QueuedNotification {
   queued: boolean
 }
 
-/** The body as stored in the outbox, sealed. */
-export interface MessageBody {
-  html: string
-  text: string
-}
-
 /** The address part of a `Name <address>` mailbox, for `{{support-email}}`. */
 function addressOf(mailbox: string): string {
   const match = /<([^<>]+)>\s*$/.exec(mailbox)
   return (match ? match[1]! : mailbox).trim()
 }
 
+/** Opens a message's stored body, rendering it when it holds values; see `Notifier.bodiesFor`. */
+export type BodyOpener = (row: OutboxRow) => MessageBody | undefined
+
+/** The template a stored body is rendered with: by tenant, type and locale. */
+const templateKey = (row: Pick<OutboxRow, 'tenant_id' | 'type' | 'locale'>) =>
+  `${row.tenant_id}\u0000${row.type}\u0000${row.locale}`
+
 /**
- * Queues notification mail through the transactional outbox: the message is rendered and
- * written in the caller's transaction, so it exists exactly when the change that causes it
- * does, and is delivered later by a worker — never while a request waits on SMTP. The body is
- * sealed: it carries links and codes.
+ * Queues notification mail through the transactional outbox: the message is written in the
+ * caller's transaction, so it exists exactly when the change that causes it does, and is
+ * delivered later by a worker — never while a request waits on SMTP.
+ *
+ * A queued message holds its subject and, sealed (they carry links and codes), the values of
+ * its template; the body is rendered when the message is delivered, with the template of its
+ * type and locale as it is then (decision 0017). The locale and every value (the tenant's
+ * domain and support address included) are fixed when the message is queued.
  */
 export class Notifier {
   private readonly listeners = new Set<() => void>()
@@ -106,7 +118,7 @@ export class Notifier {
     return rows.map((row) => ({ id: row.id, queued: inserted.has(row.id) }))
   }
 
-  /** The message rendered and sealed, as the outbox stores it. */
+  /** The message as the outbox stores it: subject rendered, the values sealed. */
   private outboxRow(
     request: NotificationRequest,
     locale: string,
@@ -114,12 +126,11 @@ export class Notifier {
     now: number,
     id: string = newId(),
   ): OutboxRow {
-    const rendered = this.templates.render(compiled, {
+    const values: TemplateValues = {
       ...request.values,
       'tenant-domain': request.tenant.domain,
       'support-email': this.config.notifications.support_email || addressOf(this.config.smtp.from),
-    })
-    const body: MessageBody = { html: rendered.html, text: rendered.text }
+    }
     return {
       id,
       tenant_id: request.tenant.id,
@@ -128,8 +139,9 @@ export class Notifier {
       locale,
       recipient: request.to,
       user_id: request.userId ?? null,
-      subject: rendered.subject,
-      body_sealed: this.bodies.seal(JSON.stringify(body), id),
+      // Subjects never hold a link or a code (templates with one are refused): stored plain.
+      subject: renderSubject(compiled, values),
+      body_sealed: sealValues(this.bodies, id, values),
       status: 'queued',
       transport: null,
       attempts: 0,
@@ -160,9 +172,31 @@ export class Notifier {
     return () => this.listeners.delete(listener)
   }
 
-  /** The sealed body of a message, or undefined when it cannot be opened (another key). */
-  openBody(id: string, sealed: string): MessageBody | undefined {
-    const plain = this.bodies.open(sealed, id)
-    return plain === undefined ? undefined : (JSON.parse(plain) as MessageBody)
+  /**
+   * Looks up, with `db`, the templates the stored bodies of `rows` need (once per tenant, type
+   * and locale), and answers an opener that renders any of those rows' bodies without further
+   * reads. The worker calls it in the transaction that leases a batch, so delivering the batch
+   * waits on no other transaction. The opener answers undefined for a body this server cannot
+   * open (another key) or render (a type it does not know).
+   */
+  async bodiesFor(db: Executor, rows: readonly OutboxRow[]): Promise<BodyOpener> {
+    const templates = new Map<string, CompiledTemplate | undefined>()
+    for (const row of rows) {
+      const key = templateKey(row)
+      if (!templates.has(key))
+        templates.set(key, await this.templates.forQueuedMessage(db, row.tenant_id, row.type, row.locale))
+    }
+    return (row) => {
+      const stored = row.body_sealed ? openStoredBody(this.bodies, row.id, row.body_sealed) : undefined
+      if (!stored) return undefined
+      if (stored.kind === 'rendered') return stored.body
+      const template = templates.get(templateKey(row))
+      return template ? renderBody(template, stored.values) : undefined
+    }
+  }
+
+  /** A delivered body sealed for the built-in mailbox, which keeps what it delivered. */
+  sealDelivered(id: string, body: MessageBody): string {
+    return sealRendered(this.bodies, id, body)
   }
 }

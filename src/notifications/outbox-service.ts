@@ -141,7 +141,7 @@ export class OutboxService {
     const row = await this.find(tenant, id)
     const body =
       row.transport === 'mailbox' && row.body_sealed
-        ? this.notifier.openBody(row.id, row.body_sealed)
+        ? (await this.notifier.bodiesFor(this.db, [row]))(row)
         : undefined
     if (!body) throw new AppError('outbox.not-found', { detail: `No mailbox message ${id} in this tenant.` })
     await this.audit.record(this.db, {

@@ -253,6 +253,25 @@ export class TemplateService {
     return { locale, compiled: this.compile(type, template ?? DEFAULT_TEMPLATES[DEFAULT_LOCALE]![type]) }
   }
 
+  /**
+   * The template a queued message is rendered with when it is delivered: the one saved for its
+   * tenant, type and locale, else the shipped one of that locale, else English (a saved
+   * template of a locale nothing ships may have been removed since the message was queued).
+   * Undefined for a type this server does not know.
+   */
+  async forQueuedMessage(
+    db: Executor,
+    tenantId: string,
+    typeName: string,
+    locale: string,
+  ): Promise<CompiledTemplate | undefined> {
+    if (!isTemplateType(typeName)) return undefined
+    const saved = await this.stored(db, tenantId, typeName, locale)
+    const template =
+      saved ?? DEFAULT_TEMPLATES[locale]?.[typeName] ?? DEFAULT_TEMPLATES[DEFAULT_LOCALE]![typeName]
+    return this.compile(typeName, template)
+  }
+
   render(compiled: CompiledTemplate, values: TemplateValues): RenderedEmail {
     return renderTemplate(compiled, values)
   }

@@ -151,7 +151,7 @@ export interface OutboxMessagesTable {
   recipient: string
   user_id: string | null
   subject: string
-  /** Sealed JSON {html, text}; null once SMTP accepted the message. */
+  /** Sealed: the template values while queued, the rendered body in the mailbox (stored-body.ts); null once SMTP accepted the message. */
   body_sealed: string | null
   status: OutboxStatus
   transport: OutboxTransport | null

@@ -13,9 +13,10 @@ import {
   type SentMessage,
 } from '../../persistence/repositories/outbox.ts'
 import type { DeliveryRouter } from '../delivery-router.ts'
-import type { Notifier } from '../notifier.ts'
+import type { BodyOpener, Notifier } from '../notifier.ts'
 import type { SendOutcome } from '../smtp/index.ts'
 import { retryDelayMs } from './retry-delay.ts'
+import type { MessageBody } from './stored-body.ts'
 
 /** Purging delivered and dead messages past retention is cheap, but needs no hurry. */
 const PURGE_EVERY_MS = 10 * 60_000
@@ -35,7 +36,8 @@ const LANES = 2
 
 const MAILBOX_RESPONSE = 'delivered to the built-in mailbox'
 
-type Delivery = SendOutcome | { kind: 'mailbox' }
+/** The mailbox keeps the body it delivered, rendered (see stored-body.ts). */
+type Delivery = SendOutcome | { kind: 'mailbox'; body: MessageBody }
 
 interface Settlement {
   message: OutboxRow
@@ -101,12 +103,15 @@ export class OutboxWorker {
   async runOnce(limit = this.config.notifications.batch_size): Promise<number> {
     const now = this.clock.now()
     const { lease_seconds } = this.config.notifications
-    const leased = await inTransaction(this.db, (trx) =>
-      outboxRepository.lease(trx, this.id, now, now + lease_seconds * 1000, limit),
-    )
+    // The templates are read in the leasing transaction: on the embedded store a read of its
+    // own would queue behind whatever transaction runs (a bulk reset's batch), idling the relay.
+    const { leased, open } = await inTransaction(this.db, async (trx) => {
+      const rows = await outboxRepository.lease(trx, this.id, now, now + lease_seconds * 1000, limit)
+      return { leased: rows, open: await this.notifier.bodiesFor(trx, rows) }
+    })
     const settlements: Settlement[] = []
     await forEachConcurrently(leased, this.concurrency(), async (message) => {
-      settlements.push({ message, delivery: await this.deliver(message) })
+      settlements.push({ message, delivery: await this.deliver(message, open) })
     })
     await this.settle(settlements)
     if (now - this.lastPurge > PURGE_EVERY_MS) await this.purge(now)
@@ -184,9 +189,9 @@ export class OutboxWorker {
     return Math.max(8, this.config.notifications.batch_size)
   }
 
-  private async deliver(message: OutboxRow): Promise<Delivery> {
+  private async deliver(message: OutboxRow, open: BodyOpener): Promise<Delivery> {
     try {
-      return await this.attempt(message)
+      return await this.attempt(message, open)
     } catch (error) {
       // A route that cannot be built (unusable tenant SMTP settings) or a store hiccup: the
       // message stays queued and is tried again, with the reason on record.
@@ -194,9 +199,13 @@ export class OutboxWorker {
     }
   }
 
-  private async attempt(message: OutboxRow): Promise<Delivery> {
-    const body = message.body_sealed ? this.notifier.openBody(message.id, message.body_sealed) : undefined
-    if (!body) return { kind: 'permanent', reason: 'the message body cannot be opened with this server key' }
+  private async attempt(message: OutboxRow, open: BodyOpener): Promise<Delivery> {
+    const body = open(message)
+    if (!body)
+      return {
+        kind: 'permanent',
+        reason: 'the message body cannot be opened with this server key, or its type is unknown',
+      }
     const route = await this.router.routeFor(message.tenant_id)
     if (route.kind === 'mailbox') {
       // The log says who and what, never the body: it holds the link or the code.
@@ -204,7 +213,7 @@ export class OutboxWorker {
         { messageId: message.id, to: message.recipient, subject: message.subject },
         'mail delivered to the built-in mailbox (no SMTP server configured)',
       )
-      return { kind: 'mailbox' }
+      return { kind: 'mailbox', body }
     }
     return route.transport.send({
       to: message.recipient,
@@ -226,14 +235,18 @@ export class OutboxWorker {
       for (const { message, delivery } of settlements) {
         const attempt = { message_id: message.id, attempted_at: now, worker }
         switch (delivery.kind) {
-          case 'mailbox':
-          case 'sent': {
-            const transport = delivery.kind === 'mailbox' ? 'mailbox' : 'smtp'
-            const response = delivery.kind === 'sent' ? delivery.response : MAILBOX_RESPONSE
-            sent[transport].push({ id: message.id, response })
-            attempts.push({ ...attempt, outcome: delivery.kind, detail: response })
+          case 'sent':
+            sent.smtp.push({ id: message.id, response: delivery.response })
+            attempts.push({ ...attempt, outcome: 'sent', detail: delivery.response })
             break
-          }
+          case 'mailbox':
+            sent.mailbox.push({
+              id: message.id,
+              response: MAILBOX_RESPONSE,
+              body: this.notifier.sealDelivered(message.id, delivery.body),
+            })
+            attempts.push({ ...attempt, outcome: 'mailbox', detail: MAILBOX_RESPONSE })
+            break
           case 'temporary':
             await this.retryOrGiveUp(trx, message, now, delivery.reason)
             attempts.push({ ...attempt, outcome: 'temporary', detail: delivery.reason })

@@ -15,7 +15,14 @@ export {
 export { escapeHtml } from './html-escape.ts'
 export { DEFAULT_LOCALE, isValidLocale, normalizeLocale, resolveLocale } from './locale.ts'
 export { isPlaceholder, PLACEHOLDERS, type Placeholder, SECRET_PLACEHOLDERS } from './placeholders.ts'
-export { type RenderedEmail, renderTemplate, type TemplateValues, toSingleLine } from './render.ts'
+export {
+  type RenderedEmail,
+  renderBody,
+  renderSubject,
+  renderTemplate,
+  type TemplateValues,
+  toSingleLine,
+} from './render.ts'
 export { sampleValues } from './sample-values.ts'
 export {
   allowedPlaceholders,

@@ -18,11 +18,20 @@ export interface RenderedEmail {
  * the subject gets them on one line, the HTML body escaped, the text body as they are.
  */
 export function renderTemplate(template: CompiledTemplate, values: TemplateValues): RenderedEmail {
-  return {
-    subject: fill(template.subject, values, toSingleLine),
-    html: fill(template.html, values, escapeHtml),
-    text: fill(template.text, values, asIs),
-  }
+  return { subject: renderSubject(template, values), ...renderBody(template, values) }
+}
+
+/** The subject alone: the outbox stores it when a message is queued, for listings. */
+export function renderSubject(template: CompiledTemplate, values: TemplateValues): string {
+  return fill(template.subject, values, toSingleLine)
+}
+
+/** The two body parts alone: the outbox renders them when it delivers. */
+export function renderBody(
+  template: CompiledTemplate,
+  values: TemplateValues,
+): Omit<RenderedEmail, 'subject'> {
+  return { html: fill(template.html, values, escapeHtml), text: fill(template.text, values, asIs) }
 }
 
 function fill(

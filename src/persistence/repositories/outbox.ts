@@ -13,6 +13,8 @@ export type AttemptRecord = Omit<OutboxAttemptsTable, 'id'>
 export interface SentMessage {
   id: string
   response: string
+  /** What the built-in mailbox keeps of the message (sealed); the relay's messages keep nothing. */
+  body?: string
 }
 
 /** Messages per statement of the batch writes: far below either engine's limit on bound values. */
@@ -191,8 +193,17 @@ export const outboxRepository = {
         sql` `,
       )
       // Bodies carry links and codes: erased once a relay took the message. The built-in
-      // mailbox keeps them, since reading them there is its purpose.
-      const body = outcome.transport === 'smtp' ? sql`null` : sql`body_sealed`
+      // mailbox keeps them, as delivered, since reading them there is its purpose.
+      const kept = chunk.filter((message) => message.body !== undefined)
+      const body =
+        outcome.transport === 'smtp'
+          ? sql`null`
+          : kept.length === 0
+            ? sql`body_sealed`
+            : sql`case id ${sql.join(
+                kept.map((message) => sql`when ${message.id} then ${message.body}`),
+                sql` `,
+              )} else body_sealed end`
       const { numAffectedRows } = await sql`
         update outbox_messages
         set status = 'sent', transport = ${outcome.transport}, sent_at = ${outcome.now},
