@@ -2,11 +2,11 @@
 // the raw statements of a SCIM request, run from the benchmark process as the bound. SQLite
 // through better-sqlite3 on the server's database file (WAL: the server may run meanwhile),
 // PostgreSQL through pg in the server's schema.
-import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import pg from 'pg'
 import { comparisonKey } from '../../src/domain/comparison-key.ts'
+import { timeOrderedId } from '../../src/security/time-ordered-id.ts'
 import { registerCleanup } from './cleanup.ts'
 
 export const CLAIM = {
@@ -62,7 +62,8 @@ function seedRows(tenantId: string, first: number, count: number, createdAt: num
   const claims: unknown[] = []
   const ids: string[] = []
   for (let index = first; index < first + count; index++) {
-    const id = randomUUID()
+    // Ids as the server makes them (UserService.create): time-ordered, from the creation time.
+    const id = timeOrderedId(createdAt + index)
     const name = userName(index)
     const number = name.slice(4)
     ids.push(id)
@@ -146,7 +147,7 @@ export function seedSqlite(dataDir: string, count: number): Seeded {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
-    // Random ids land all over the primary-key indexes: keep them in memory while loading.
+    // The claims' value indexes are written all over: keep them in memory while loading.
     db.pragma('cache_size = -262144')
     const tenant = db.prepare("select id from tenants where domain = 'carbon.super'").get() as
       | { id: string }

@@ -16,7 +16,8 @@ import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import { userStoresRepository } from '../persistence/repositories/user-stores.ts'
 import { type UserRow, usersRepository } from '../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../persistence/store-errors.ts'
-import { isUuid, newId } from '../security/tokens.ts'
+import { timeOrderedId } from '../security/time-ordered-id.ts'
+import { isUuid } from '../security/tokens.ts'
 import { validateClaims } from './claims-input.ts'
 import { roleNameKey } from './role-service.ts'
 import { toUserView, type UserView } from './user-view.ts'
@@ -106,7 +107,9 @@ export class UserService {
     if (input.passwordHash !== undefined) prepared = this.passwords.prepareImported(input.passwordHash)
     const now = this.clock.now()
     const row: UserRow = {
-      id: newId(),
+      // Time-ordered (decision 0018): users created together sit together in every index keyed
+      // by user id, so work over many users (bulk resets) touches few pages.
+      id: timeOrderedId(now),
       tenant_id: tenant.id,
       store_domain: storeDomain,
       username: name,
