@@ -238,11 +238,12 @@ export const configSchema = Type.Object(
           'How often an idle worker looks for due messages (a message queued by the same process is picked up at once).',
       }),
       batch_size: Type.Integer({
-        default: 100,
+        default: 200,
         minimum: 1,
         maximum: 10_000,
         env: 'REKEY_NOTIFICATIONS_BATCH_SIZE',
-        description: 'Messages one worker leases at a time.',
+        description:
+          'Messages one worker leases at a time, split between its two lanes. Larger batches spread each lease and each record of outcomes over more messages; a worker that dies mid-batch sends at most this many again.',
       }),
       lease_seconds: Type.Integer({
         default: 120,
