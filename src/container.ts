@@ -37,6 +37,7 @@ import { AuditLog } from './observability/audit.ts'
 import { createLogger } from './observability/logger.ts'
 import { Metrics } from './observability/metrics.ts'
 import { openStore, type Store } from './persistence/database.ts'
+import { isPostgres } from './persistence/dialect.ts'
 import { ScimGroupWriter } from './scim/groups/group-writer.ts'
 import { ScimGroups } from './scim/groups/scim-groups.ts'
 import { ScimUsers } from './scim/users/scim-users.ts'
@@ -232,6 +233,8 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     tokens: new FlowTokens(tokenKeysOf(config.selfservice.token_keys, secretKey)),
     logger: logger.child({ component: 'selfservice' }),
   })
+  // Embedded store: bulk batches first, mail right after (DeliveryPriority, OutboxWorker.deferTo).
+  if (!isPostgres(db)) outboxWorker.deferTo(bulkResetRunner)
   const bulkResets = new BulkResetService(db, clock, audit, tenantPolicies, () => bulkResetRunner.nudge())
   // Any new password ends a pending forced reset: flag, lock and codes, in the write's transaction.
   passwords.onPasswordWritten((trx, write) =>

@@ -146,6 +146,7 @@ async function forceAll(instance: Instance, sink: CountingSink): Promise<BulkRun
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   const commitSeconds = (performance.now() - started) / 1000
+  const atCommit = await sink.count()
   const complete = await delivered
   const mailSeconds = (performance.now() - started) / 1000
   const sent = complete ? USERS : await sink.count()
@@ -155,7 +156,7 @@ async function forceAll(instance: Instance, sink: CountingSink): Promise<BulkRun
     jobDone: job?.done ?? 0,
     errors: USERS - (job?.done ?? 0) + (USERS - sent) + (job?.status === 'completed' ? 0 : 1),
     notes: [
-      `job ${job?.status}: ${job?.done} users forced, ${job?.failed} failed; the request (filter checked, ${USERS.toLocaleString('en')} targets recorded, job queued) took ${requestSeconds.toFixed(2)} s of the commit time`,
+      `job ${job?.status}: ${job?.done} users forced, ${job?.failed} failed; ${atCommit.toLocaleString('en')} messages delivered by then; the request (filter checked, ${USERS.toLocaleString('en')} targets recorded, job queued) took ${requestSeconds.toFixed(2)} s of the commit time`,
     ],
   }
 }

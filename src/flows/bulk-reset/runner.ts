@@ -57,6 +57,9 @@ export class BulkResetRunner {
   private loop: Promise<void> | undefined
   private wake: (() => void) | undefined
   private nudged = false
+  /** Jobs this runner is forcing now (the loop runs one at a time; `runJob` may run another). */
+  private jobsInHand = 0
+  private readonly idleListeners = new Set<() => void>()
 
   constructor(
     private readonly db: Executor,
@@ -91,6 +94,17 @@ export class BulkResetRunner {
       ...this.options,
       ...options,
     })
+  }
+
+  /** True while this runner is forcing a job's users (DeliveryPriority). */
+  get busy(): boolean {
+    return this.jobsInHand > 0
+  }
+
+  /** Calls `listener` each time this runner has no job in hand any more. */
+  onIdle(listener: () => void): () => void {
+    this.idleListeners.add(listener)
+    return () => this.idleListeners.delete(listener)
   }
 
   /** A job was created in this process: look now rather than at the next poll. */
@@ -175,6 +189,19 @@ export class BulkResetRunner {
   }
 
   private async runLeased(
+    job: BulkResetJobRow,
+    onProgress?: (progress: Progress) => void | Promise<void>,
+  ): Promise<void> {
+    this.jobsInHand++
+    try {
+      await this.forceAll(job, onProgress)
+    } finally {
+      this.jobsInHand--
+      if (this.jobsInHand === 0) for (const listener of this.idleListeners) listener()
+    }
+  }
+
+  private async forceAll(
     job: BulkResetJobRow,
     onProgress?: (progress: Progress) => void | Promise<void>,
   ): Promise<void> {

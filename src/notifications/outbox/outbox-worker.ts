@@ -15,6 +15,7 @@ import {
 import type { DeliveryRouter } from '../delivery-router.ts'
 import type { BodyOpener, Notifier } from '../notifier.ts'
 import type { SendOutcome } from '../smtp/index.ts'
+import type { DeliveryPriority } from './delivery-priority.ts'
 import { retryDelayMs } from './retry-delay.ts'
 import type { MessageBody } from './stored-body.ts'
 
@@ -68,6 +69,8 @@ export class OutboxWorker {
   private loop: Promise<void> | undefined
   private lastPurge = 0
   private unsubscribe: (() => void) | undefined
+  private priority: DeliveryPriority | undefined
+  private unsubscribePriority: (() => void) | undefined
 
   constructor(
     private readonly db: Executor,
@@ -80,6 +83,17 @@ export class OutboxWorker {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Makes this worker's lanes wait while `priority` is busy (see DeliveryPriority). The
+   * container sets it on the embedded store only: there a bulk batch holds the event loop and
+   * the store's one connection, so the worker could not record outcomes or lease anyway, and
+   * its sending would only take the cores the batches need. On PostgreSQL batches wait on the
+   * server and delivery goes on beside them.
+   */
+  deferTo(priority: DeliveryPriority): void {
+    this.priority = priority
+  }
+
   /** Runs until `stop`: a batch whenever messages are due, else a poll (or a nudge). */
   start(): void {
     if (this.running) return
@@ -89,12 +103,14 @@ export class OutboxWorker {
       this.nudged = true
       this.wakeAll()
     })
+    this.unsubscribePriority = this.priority?.onIdle(() => this.wakeAll())
     this.loop = this.run()
   }
 
   async stop(): Promise<void> {
     this.running = false
     this.unsubscribe?.()
+    this.unsubscribePriority?.()
     this.wakeAll()
     await this.loop
   }
@@ -148,6 +164,11 @@ export class OutboxWorker {
     const pollMs = this.config.notifications.poll_interval_ms
     let followUpMs = 0
     while (this.running) {
+      if (this.priority?.busy) {
+        // Woken when the priority work ends; the poll is a safety net.
+        await this.sleep(pollMs)
+        continue
+      }
       const nudged = this.nudged
       this.nudged = false
       let leased = 0

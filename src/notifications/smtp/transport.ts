@@ -1,19 +1,14 @@
-import nodemailer from 'nodemailer'
 import { poolOptions, readCa } from './connection-options.ts'
 import { passwordRedactor } from './credentials.ts'
 import { mailOptionsFor, type OutgoingMessage } from './message.ts'
 import { classifyFailure, type SendOutcome } from './outcome.ts'
 import { probeSmtpServer, type VerifyOutcome } from './probe.ts'
 import { checkSmtpSettings, describeSmtpEndpoint, type SmtpSettings } from './settings.ts'
-
-type PooledMailer = ReturnType<typeof createPool>
-
-function createPool(settings: SmtpSettings, ca: Buffer | undefined) {
-  return nodemailer.createTransport(poolOptions(settings, ca))
-}
+import { smtpThread } from './smtp-thread-client.ts'
 
 /**
- * Sends notification mail through a pool of SMTP connections (nodemailer's pooled transport).
+ * Sends notification mail through a pool of SMTP connections (nodemailer's pooled transport,
+ * run on the mail thread: see smtp-thread-client.ts).
  * `send` never throws: every failure comes back as a temporary or permanent outcome whose
  * reason is safe to store and show (no password, no message body). A connection the server
  * dropped is replaced on the next message, so the pool recovers by itself after a relay
@@ -22,7 +17,8 @@ function createPool(settings: SmtpSettings, ca: Buffer | undefined) {
 export class SmtpTransport {
   readonly settings: SmtpSettings
   private readonly ca: Buffer | undefined
-  private readonly mailer: PooledMailer
+  /** The pooled transport's number on the mail thread. */
+  private readonly pool: number
   private readonly redact: (text: string) => string
   private readonly inFlight = new Set<Promise<SendOutcome>>()
   private closed = false
@@ -33,7 +29,7 @@ export class SmtpTransport {
     this.settings = settings
     this.ca = readCa(settings)
     this.redact = passwordRedactor(settings.auth)
-    this.mailer = createPool(settings, this.ca)
+    this.pool = smtpThread.open(poolOptions(settings, this.ca))
   }
 
   /** Where mail goes, without the password: for logs and the CLI. */
@@ -54,21 +50,27 @@ export class SmtpTransport {
       const options = mailOptionsFor(message, this.settings.from)
       if ('invalid' in options)
         return { kind: 'permanent', reason: `the message cannot be sent: ${options.invalid}` }
-      const info = await this.mailer.sendMail(options)
-      return {
-        kind: 'sent',
-        response: this.redact(String(info.response ?? '')),
-        messageId: String(info.messageId),
-        rejected: (info.rejected ?? []).map(String),
-      }
+      const answer = await smtpThread.send(this.pool, options)
+      if ('info' in answer)
+        return {
+          kind: 'sent',
+          response: this.redact(answer.info.response),
+          messageId: answer.info.messageId,
+          rejected: answer.info.rejected,
+        }
+      return this.failure(answer.error)
     } catch (error) {
       // Whatever failed, the caller gets an outcome: `send` is documented never to throw.
-      return classifyFailure(error, {
-        endpoint: `${this.settings.host}:${this.settings.port}`,
-        redact: this.redact,
-        closed: this.closed,
-      })
+      return this.failure(error)
     }
+  }
+
+  private failure(error: unknown): SendOutcome {
+    return classifyFailure(error, {
+      endpoint: `${this.settings.host}:${this.settings.port}`,
+      redact: this.redact,
+      closed: this.closed,
+    })
   }
 
   /**
@@ -87,7 +89,7 @@ export class SmtpTransport {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.mailer.close()
+    smtpThread.close(this.pool)
     await Promise.allSettled([...this.inFlight])
   }
 }
