@@ -274,7 +274,7 @@ function report(
   const store = options.postgres ? 'postgres' : 'sqlite'
   const rows: ScenarioRow[] = []
   const notes = [
-    `${USERS.toLocaleString('en')} users seeded in ${setup.seedSeconds.toFixed(1)} s; ${options.concurrency} concurrent clients; ${options.rounds} rounds of ${(options.seconds / options.rounds).toFixed(1)} s per side and operation; bearer API token (users:read, users:write)`,
+    `${USERS.toLocaleString('en')} users seeded in ${setup.seedSeconds.toFixed(1)} s; ${options.concurrency} concurrent clients; ${options.rounds} rounds of ${(options.seconds / options.rounds).toFixed(1)} s per side and operation; bearer API token (users:read, users:write, reset:force)`,
     options.postgres
       ? `bound: the same statements straight on the store from the benchmark process (pg, a pool of ${POOL_SIZE} like the server's, ${options.concurrency} concurrent operations); no HTTP, authentication, parsing or rendering`
       : "bound: the same statements straight on the store from the benchmark process (better-sqlite3 on the server's file, one synchronous client, as the server has one connection); no HTTP, authentication, parsing or rendering",
@@ -366,7 +366,19 @@ async function run(options: ScenarioOptions): Promise<ScenarioReport> {
       }
       // The CLI migrates the new store, creates the default tenant and its administrator.
       const created = await runCli(
-        ['--json', 'token', 'create', '--name', 'bench', '--scope', 'users:read', '--scope', 'users:write'],
+        [
+          '--json',
+          'token',
+          'create',
+          '--name',
+          'bench',
+          '--scope',
+          'users:read',
+          '--scope',
+          'users:write',
+          '--scope',
+          'reset:force',
+        ],
         env,
       )
       if (created.code !== 0) throw new Error(`rekey token create: ${created.code} ${created.stderr}`)
