@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts'
 import type { Clock } from '../domain/clock.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { Executor } from '../persistence/executor.ts'
-import { type OutboxRow, outboxRepository } from '../persistence/repositories/outbox.ts'
+import { type OutboxRow, outboxRepository, queuedRow } from '../persistence/repositories/outbox.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import type { SealedBox } from '../security/sealed-box.ts'
 import { timeOrderedId } from '../security/time-ordered-id.ts'
@@ -131,29 +131,21 @@ export class Notifier {
       'tenant-domain': request.tenant.domain,
       'support-email': this.config.notifications.support_email || addressOf(this.config.smtp.from),
     }
-    return {
-      id,
-      tenant_id: request.tenant.id,
-      idempotency_key: request.idempotencyKey,
-      type: request.type,
-      locale,
-      recipient: request.to,
-      user_id: request.userId ?? null,
-      // Subjects never hold a link or a code (templates with one are refused): stored plain.
-      subject: renderSubject(compiled, values),
-      body_sealed: sealValues(this.bodies, id, values),
-      status: 'queued',
-      transport: null,
-      attempts: 0,
-      next_attempt_at: now,
-      lease_owner: null,
-      lease_expires_at: null,
-      last_error: null,
-      smtp_response: null,
-      created_at: now,
-      updated_at: now,
-      sent_at: null,
-    }
+    return queuedRow(
+      {
+        id,
+        tenant_id: request.tenant.id,
+        idempotency_key: request.idempotencyKey,
+        type: request.type,
+        locale,
+        recipient: request.to,
+        user_id: request.userId ?? null,
+        // Subjects never hold a link or a code (templates with one are refused): stored plain.
+        subject: renderSubject(compiled, values),
+        body_sealed: sealValues(this.bodies, id, values),
+      },
+      now,
+    )
   }
 
   /**

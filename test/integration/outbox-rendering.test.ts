@@ -5,7 +5,7 @@ import { openStoredBody } from '../../src/notifications/outbox/stored-body.ts'
 import { defaultTemplate } from '../../src/notifications/templates/index.ts'
 import { systemActor } from '../../src/observability/audit.ts'
 import { inTransaction } from '../../src/persistence/executor.ts'
-import { type OutboxRow, outboxRepository } from '../../src/persistence/repositories/outbox.ts'
+import { type OutboxRow, outboxRepository, queuedRow } from '../../src/persistence/repositories/outbox.ts'
 import type { TenantRow } from '../../src/persistence/repositories/tenants.ts'
 import { SealedBox } from '../../src/security/sealed-box.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
@@ -132,28 +132,22 @@ for (const kind of storeKinds) {
       const body = { html: '<p>Queued earlier: CODE-EARLIER</p>', text: 'Queued earlier: CODE-EARLIER' }
       await h.container.store.db
         .insertInto('outbox_messages')
-        .values({
-          id,
-          tenant_id: h.defaultTenant.id,
-          idempotency_key: `rendering:earlier:${id}`,
-          type: 'SelfServiceResetCode',
-          locale: 'en',
-          recipient: 'earlier@example.com',
-          user_id: null,
-          subject: 'Queued before values were stored',
-          body_sealed: h.container.notifier.sealDelivered(id, body),
-          status: 'queued',
-          transport: null,
-          attempts: 0,
-          next_attempt_at: now,
-          lease_owner: null,
-          lease_expires_at: null,
-          last_error: null,
-          smtp_response: null,
-          created_at: now,
-          updated_at: now,
-          sent_at: null,
-        })
+        .values(
+          queuedRow(
+            {
+              id,
+              tenant_id: h.defaultTenant.id,
+              idempotency_key: `rendering:earlier:${id}`,
+              type: 'SelfServiceResetCode',
+              locale: 'en',
+              recipient: 'earlier@example.com',
+              user_id: null,
+              subject: 'Queued before values were stored',
+              body_sealed: h.container.notifier.sealDelivered(id, body),
+            },
+            now,
+          ),
+        )
         .execute()
       assert.equal(await h.container.outboxWorker.drain(), 1)
       const [received] = await sink.waitForMessages(1)

@@ -91,6 +91,38 @@ const markDead = fixedQuery<{ id: string; worker: string; now: number; error: st
     .where('lease_owner', '=', p('worker')),
 )
 
+/** What a message is about; the rest of a newly queued row is the same for every message. */
+export type MessageContent = Pick<
+  OutboxRow,
+  | 'id'
+  | 'tenant_id'
+  | 'idempotency_key'
+  | 'type'
+  | 'locale'
+  | 'recipient'
+  | 'user_id'
+  | 'subject'
+  | 'body_sealed'
+>
+
+/** A message queued at `now`: due at once, no attempt made, no lease. */
+export function queuedRow(content: MessageContent, now: number): OutboxRow {
+  return {
+    ...content,
+    status: 'queued',
+    transport: null,
+    attempts: 0,
+    next_attempt_at: now,
+    lease_owner: null,
+    lease_expires_at: null,
+    last_error: null,
+    smtp_response: null,
+    created_at: now,
+    updated_at: now,
+    sent_at: null,
+  }
+}
+
 /** Every column of a message, for the multi-row insert. */
 const OUTBOX_COLUMNS: ReadonlyArray<keyof OutboxRow> = [
   'id',
