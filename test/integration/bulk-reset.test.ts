@@ -182,6 +182,18 @@ for (const kind of storeKinds) {
       const done = await job(created.body.jobId)
       assert.equal(done.status, 200)
       assert.equal(done.body.status, 'completed')
+      if (h.kind === 'postgres') {
+        // A job of more than one batch refreshes the statistics its reads and the outbox's
+        // lease are planned from (refreshPlannerStatistics).
+        const { rows } = await sql<{ relname: string; analyzed: boolean }>`
+          select relname, last_analyze is not null as analyzed from pg_stat_user_tables
+          where schemaname = current_schema() and relname in ('bulk_reset_targets', 'outbox_messages')
+          order by relname`.execute(h.container.store.db)
+        assert.deepEqual(rows, [
+          { relname: 'bulk_reset_targets', analyzed: true },
+          { relname: 'outbox_messages', analyzed: true },
+        ])
+      }
       assert.deepEqual(
         {
           total: done.body.total,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../../domain/clock.ts'
 import type { AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
+import { type AnalyzedTable, refreshPlannerStatistics } from '../../persistence/planner-statistics.ts'
 import { isStoreUnavailable } from '../../persistence/store-errors.ts'
 import type { ResetPolicySource } from '../forced-reset/reset-policy.ts'
 import type { BatchTrigger } from '../forced-reset/trigger-batch.ts'
@@ -206,6 +207,9 @@ export class BulkResetRunner {
     onProgress?: (progress: Progress) => void | Promise<void>,
   ): Promise<void> {
     let cursor = job.last_user_id
+    // The job's targets were all recorded at once: plan their reads from fresh statistics.
+    await this.refreshStatistics(job, ['bulk_reset_targets'])
+    let batches = 0
     this.logger.info({ jobId: job.id, total: job.total, resumedAfter: cursor }, 'bulk reset job started')
     for (;;) {
       // Stopping (the process shuts down): hand the job over at once, not after the lease.
@@ -238,8 +242,18 @@ export class BulkResetRunner {
         return
       }
       cursor = outcome.cursor
+      // The first batch has queued thousands of messages: the outbox's lease must plan for that.
+      if (++batches === 1 && outcome.progress.total > this.options.batchSize)
+        await this.refreshStatistics(job, ['outbox_messages'])
       await onProgress?.(outcome.progress)
     }
+  }
+
+  /** See refreshPlannerStatistics; a failure costs speed, never the job. */
+  private async refreshStatistics(job: BulkResetJobRow, tables: readonly AnalyzedTable[]): Promise<void> {
+    await refreshPlannerStatistics(this.db, tables).catch((error) =>
+      this.logger.warn({ jobId: job.id, tables, err: messageOf(error) }, 'planner statistics not refreshed'),
+    )
   }
 
   /** An error no retry mends (a defect, a constraint): the job stops as failed, with the reason kept. */
