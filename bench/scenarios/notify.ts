@@ -275,6 +275,7 @@ function report(
   raw: Side[],
   outbox: Array<Side & { seedSeconds: number }>,
   warmupErrors: number,
+  batchSize: number,
 ): ScenarioReport {
   const store = options.postgres ? 'postgres' : 'sqlite'
   const row = (label: string, outboxSides: Side[], rawSides: Side[], extraErrors = 0): ScenarioRow => {
@@ -302,7 +303,7 @@ function report(
   const rawForeign = cpuPerMessage(raw, (side) => side.foreignMs)
   const notes = [
     `${MESSAGES.toLocaleString('en')} messages per round (${TYPE}, rendered HTML and text); ${options.rounds} rounds per side in ABBA order; each side's time runs from its first hand-off (the worker's start) until the sink has counted every message`,
-    `outbox: the real OutboxWorker (batch_size 100, its default: two batches of 50 in flight) with the real SmtpTransport (pool_size=${POOL_SIZE}), in this process on the ${options.postgres ? 'PostgreSQL store (pool of 10)' : 'SQLite store (background checkpoints, as rekey serve runs it)'}; queued beforehand through the notifier, ${SEED_BATCH} per transaction, ${SEED_LANES} transactions at a time (not measured): ${Math.min(...seedSeconds).toFixed(1)}–${Math.max(...seedSeconds).toFixed(1)} s per round; the outbox is emptied before each round`,
+    `outbox: the real OutboxWorker (batch_size ${batchSize}, its default: two batches of ${Math.ceil(batchSize / 2)} in flight) with the real SmtpTransport (pool_size=${POOL_SIZE}; nodemailer on the mail thread), in this process on the ${options.postgres ? 'PostgreSQL store (pool of 10)' : 'SQLite store (background checkpoints, as rekey serve runs it)'}; queued beforehand through the notifier, ${SEED_BATCH} per transaction, ${SEED_LANES} transactions at a time (not measured): ${Math.min(...seedSeconds).toFixed(1)}–${Math.max(...seedSeconds).toFixed(1)} s per round; the outbox is emptied before each round`,
     `raw: nodemailer's pooled transport (${POOL_SIZE} connections, maxMessages unlimited) in this process, ${RAW_IN_FLIGHT} messages in flight, the same rendered messages straight to the same sink (a separate process that counts and drops)`,
     `ratio per round ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; latency columns: hand-off to the transport until the relay's 250 (outbox); raw p50 ${percentile(rawSorted, 0.5).toFixed(1)} ms, p99 ${percentile(rawSorted, 0.99).toFixed(1)} ms`,
     `CPU ms per message: outbox ${ms(outboxSelf)} in this process, sink ${ms(cpuPerMessage(outbox, (side) => side.sinkMs))}${options.postgres ? `, other processes (PostgreSQL and anything else) ${ms(outboxForeign)}` : ''}; raw ${ms(rawSelf)} in this process, sink ${ms(cpuPerMessage(raw, (side) => side.sinkMs))}${options.postgres ? `, other processes ${ms(rawForeign)}` : ''}`,
@@ -358,7 +359,7 @@ async function measure(outbox: Outbox, sink: CountingSink, options: ScenarioOpti
         raw.push(await rawRound(transport, sink, messages, MESSAGES))
       }
     }
-    return report(options, raw, delivered, warmupErrors)
+    return report(options, raw, delivered, warmupErrors, outbox.container.config.notifications.batch_size)
   } finally {
     await closeTransport()
   }
