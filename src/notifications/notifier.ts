@@ -7,7 +7,13 @@ import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import type { SealedBox } from '../security/sealed-box.ts'
 import { timeOrderedId } from '../security/time-ordered-id.ts'
 import { newId } from '../security/tokens.ts'
-import { type MessageBody, openStoredBody, sealRendered, sealValues } from './outbox/stored-body.ts'
+import {
+  type MessageBody,
+  openStoredBody,
+  type StoredBody,
+  sealRendered,
+  sealValues,
+} from './outbox/stored-body.ts'
 import type { TemplateService } from './template-service.ts'
 import {
   type CompiledTemplate,
@@ -165,25 +171,29 @@ export class Notifier {
   }
 
   /**
-   * Looks up, with `db`, the templates the stored bodies of `rows` need (once per tenant, type
-   * and locale), and answers an opener that renders any of those rows' bodies without further
-   * reads. The worker calls it in the transaction that leases a batch, so delivering the batch
-   * waits on no other transaction. The opener answers undefined for a body this server cannot
-   * open (another key) or render (a type it does not know).
+   * Opens the stored bodies of `rows` and looks up, with `db`, the templates those holding values
+   * need (once per tenant, type and locale); answers an opener that renders any of those rows'
+   * bodies without further reads. The worker calls it in the transaction that leases a batch,
+   * so delivering the batch waits on no other transaction. The opener answers undefined for a
+   * body this server cannot open (another key) or render (a type it does not know).
    */
   async bodiesFor(db: Executor, rows: readonly OutboxRow[]): Promise<BodyOpener> {
+    const stored = new Map<string, StoredBody | undefined>()
     const templates = new Map<string, CompiledTemplate | undefined>()
     for (const row of rows) {
+      const body = row.body_sealed ? openStoredBody(this.bodies, row.id, row.body_sealed) : undefined
+      stored.set(row.id, body)
       const key = templateKey(row)
-      if (!templates.has(key))
+      // Rendered bodies (the mailbox's, and messages queued before values were stored) need none.
+      if (body?.kind === 'values' && !templates.has(key))
         templates.set(key, await this.templates.forQueuedMessage(db, row.tenant_id, row.type, row.locale))
     }
     return (row) => {
-      const stored = row.body_sealed ? openStoredBody(this.bodies, row.id, row.body_sealed) : undefined
-      if (!stored) return undefined
-      if (stored.kind === 'rendered') return stored.body
+      const body = stored.get(row.id)
+      if (!body) return undefined
+      if (body.kind === 'rendered') return body.body
       const template = templates.get(templateKey(row))
-      return template ? renderBody(template, stored.values) : undefined
+      return template ? renderBody(template, body.values) : undefined
     }
   }
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ADDRESS_CHECK_LIMIT } from '../../src/flows/bulk-reset/selection.ts'
 import { insertRows } from '../../src/persistence/multi-row.ts'
-import { newId } from '../../src/security/tokens.ts'
+import type { UserRow } from '../../src/persistence/repositories/users.ts'
+import { timeOrderedId } from '../../src/security/time-ordered-id.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { storeKinds } from '../support/stores.ts'
 
@@ -23,25 +24,26 @@ for (const kind of storeKinds) {
       h = await openHarness(kind)
       const tenant = await h.container.tenants.require('carbon.super')
       const now = Date.now()
-      const users = Array.from({ length: ADDRESS_CHECK_LIMIT + 1 }, (_, index) => {
+      const users: UserRow[] = Array.from({ length: ADDRESS_CHECK_LIMIT + 1 }, (_, index) => {
         const name = `bound${String(index).padStart(6, '0')}`
-        return [newId(), tenant.id, 'PRIMARY', name, name, 'active', null, now, now, 1]
+        return {
+          id: timeOrderedId(now),
+          tenant_id: tenant.id,
+          store_domain: 'PRIMARY',
+          username: name,
+          username_key: name,
+          status: 'active',
+          lock_reason: null,
+          created_at: now,
+          updated_at: now,
+          version: 1,
+        }
       })
+      const columns = Object.keys(users[0]!) as Array<keyof UserRow>
       await insertRows(h.container.store.db, {
         table: 'users',
-        columns: [
-          'id',
-          'tenant_id',
-          'store_domain',
-          'username',
-          'username_key',
-          'status',
-          'lock_reason',
-          'created_at',
-          'updated_at',
-          'version',
-        ],
-        rows: users,
+        columns,
+        rows: users.map((user) => columns.map((column) => user[column])),
       })
       // Every user but the first has an address.
       await insertRows(h.container.store.db, {
@@ -49,7 +51,13 @@ for (const kind of storeKinds) {
         columns: ['user_id', 'tenant_id', 'claim_uri', 'value', 'value_key'],
         rows: users
           .slice(1)
-          .map(([id, , , name]) => [id, tenant.id, EMAIL, `${name}@example.com`, `${name}@example.com`]),
+          .map(({ id, username }) => [
+            id,
+            tenant.id,
+            EMAIL,
+            `${username}@example.com`,
+            `${username}@example.com`,
+          ]),
       })
     })
     after(async () => h?.close())

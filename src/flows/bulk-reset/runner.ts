@@ -207,8 +207,10 @@ export class BulkResetRunner {
     onProgress?: (progress: Progress) => void | Promise<void>,
   ): Promise<void> {
     let cursor = job.last_user_id
-    // The job's targets were all recorded at once: plan their reads from fresh statistics.
-    await this.refreshStatistics(job, ['bulk_reset_targets'])
+    // A job of more than one batch grows tables by orders of magnitude: its targets were all
+    // recorded at once, and its first batch queues thousands of messages for the outbox's lease.
+    const large = job.total > this.options.batchSize
+    if (large) await this.refreshStatistics(job, ['bulk_reset_targets'])
     let batches = 0
     this.logger.info({ jobId: job.id, total: job.total, resumedAfter: cursor }, 'bulk reset job started')
     for (;;) {
@@ -242,9 +244,7 @@ export class BulkResetRunner {
         return
       }
       cursor = outcome.cursor
-      // The first batch has queued thousands of messages: the outbox's lease must plan for that.
-      if (++batches === 1 && outcome.progress.total > this.options.batchSize)
-        await this.refreshStatistics(job, ['outbox_messages'])
+      if (large && ++batches === 1) await this.refreshStatistics(job, ['outbox_messages'])
       await onProgress?.(outcome.progress)
     }
   }
