@@ -93,6 +93,14 @@ export const configSchema = Type.Object(
         description:
           'Page cache of the embedded SQLite database, in MiB. Look-ups in a large directory read several index pages each; a cache that holds the hot indexes answers them without system calls.',
       }),
+      sqlite_mmap_mib: Type.Integer({
+        default: 1024,
+        minimum: 0,
+        maximum: 2047,
+        env: 'REKEY_STORAGE_SQLITE_MMAP_MIB',
+        description:
+          'How much of the embedded SQLite database file is read through a memory map, in MiB (0: none). Pages beyond the page cache are then read from the operating system\'s cache without a system call and a copy each; it reserves address space, not memory. SQLite does not map more than 2 GiB.',
+      }),
     }),
     admin: section('First start', {
       initial_password: Type.String({

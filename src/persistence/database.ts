@@ -66,6 +66,9 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma('busy_timeout = 5000')
   // Negative: a size in KiB rather than a number of pages.
   sqlite.pragma(`cache_size = -${config.storage.sqlite_cache_mib * 1024}`)
+  // Reads of pages the page cache does not hold go through the map: no read() and no copy per
+  // page. A failing disk then shows as SIGBUS rather than an I/O error; WAL writes are not mapped.
+  sqlite.pragma(`mmap_size = ${config.storage.sqlite_mmap_mib * 1024 * 1024}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   useTransactionBatcher(db, new TransactionBatcher(db))
   const checkpoints = options.backgroundCheckpoints ? startBackgroundCheckpoints(sqlite, file) : undefined
