@@ -99,7 +99,7 @@ export const configSchema = Type.Object(
         maximum: 2047,
         env: 'REKEY_STORAGE_SQLITE_MMAP_MIB',
         description:
-          'How much of the embedded SQLite database file is read through a memory map, in MiB (0: none). Pages beyond the page cache are then read from the operating system\'s cache without a system call and a copy each; it reserves address space, not memory. SQLite does not map more than 2 GiB.',
+          "How much of the embedded SQLite database file is read through a memory map, in MiB (0: none). Pages beyond the page cache are then read from the operating system's cache without a system call and a copy each; it reserves address space, not memory. SQLite does not map more than 2 GiB.",
       }),
     }),
     admin: section('First start', {
