@@ -101,7 +101,7 @@ function operations(seeded: Seeded): Operation[] {
       },
       raw: (store) => {
         const user = randomUser()
-        return store.patchClaim(seeded.ids[user]!, String(flip(user)))
+        return store.forceReset(seeded.ids[user]!, flip(user))
       },
     },
     {

@@ -2,10 +2,20 @@
 // the raw statements of a SCIM request, run from the benchmark process as the bound. SQLite
 // through better-sqlite3 on the server's database file (WAL: the server may run meanwhile),
 // PostgreSQL through pg in the server's schema.
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import pg from 'pg'
 import { comparisonKey } from '../../src/domain/comparison-key.ts'
+import {
+  EMAIL_CLAIM,
+  FORCED_RESET_CLAIM,
+  GIVEN_NAME_CLAIM,
+  LAST_NAME_CLAIM,
+  LOCALE_CLAIM,
+  PENDING_MODE_CLAIM,
+  RESET_LOCK_REASON,
+} from '../../src/flows/forced-reset/reset-policy.ts'
 import { timeOrderedId } from '../../src/security/time-ordered-id.ts'
 import { registerCleanup } from './cleanup.ts'
 
@@ -14,20 +24,21 @@ export const CLAIM = {
   workEmail: 'http://wso2.org/claims/emails.work',
   givenName: 'http://wso2.org/claims/givenname',
   familyName: 'http://wso2.org/claims/lastname',
-  forcePasswordReset: 'http://wso2.org/claims/identity/adminForcedPasswordReset',
 } as const
 
 /** `user000001` … */
 export const userName = (index: number) => `user${String(index + 1).padStart(6, '0')}`
 
-/** What a SCIM PATCH by the benchmark's token records (as the server's writer does). */
-const AUDIT_ACTOR = 'token:bench'
-const AUDIT_DETAIL = JSON.stringify({
-  via: 'scim',
-  claims: [CLAIM.forcePasswordReset],
-  renamed: false,
-  passwordSet: false,
-})
+/** Who the benchmark's token acts as, in the audit trail and the pending reset. */
+const ACTOR = 'token:bench'
+/** The tenant's reset mode under the server's defaults. */
+const RESET_MODE = 'email-link'
+/** A day: the default lifetime of a reset link. */
+const LINK_LIFETIME_MS = 24 * 60 * 60 * 1000
+/** The claims a reset reads to address its message. */
+const MAIL_CLAIMS = [EMAIL_CLAIM, LOCALE_CLAIM, GIVEN_NAME_CLAIM, LAST_NAME_CLAIM]
+/** A queued message's sealed template values are about this long. */
+const SEALED_VALUES_LENGTH = 300
 
 /**
  * The raw work of one request, without HTTP, authentication, parsing or rendering: the
@@ -36,8 +47,13 @@ const AUDIT_DETAIL = JSON.stringify({
 export interface RawStore {
   /** A user by name, with its claims, password change time and roles. True when found. */
   lookup(name: string): Promise<boolean>
-  /** The writes of one PATCH of a claim: version bump, claim upsert, audit row, one transaction. */
-  patchClaim(userId: string, value: string): Promise<boolean>
+  /**
+   * What setting `forcePasswordReset` must store, in one transaction: to true, a forced reset
+   * (lock, pending record, claims, sessions and tokens revoked, a new code, a queued message,
+   * an audit event); to false, its cancellation (unlock, pending record and codes removed,
+   * claims cleared, an audit event). True when the user was there.
+   */
+  forceReset(userId: string, force: boolean): Promise<boolean>
   /** A page of `count` users from `offset` (default or user-name order), its total and the rest. */
   page(offset: number, count: number, sortedByName: boolean): Promise<boolean>
   close(): Promise<void>
@@ -122,14 +138,112 @@ function statements(pageSize: number) {
     // The (tenant_id, username_key, id) index in its own order: every seeded user is in PRIMARY,
     // where the user name's sort key is username_key.
     pageByName: 'select * from users where tenant_id = ? order by username_key asc, id asc limit ? offset ?',
-    bumpVersion:
+    setStatus:
       'update users set version = version + 1, updated_at = ?, status = ?, lock_reason = ? where tenant_id = ? and id = ?',
-    upsertClaim:
-      'insert into user_claims (user_id, tenant_id, claim_uri, value, value_key) values (?, ?, ?, ?, ?) on conflict (user_id, claim_uri) do update set value = ?, value_key = ?',
+    upsertClaims: (count: number) =>
+      `insert into user_claims (user_id, tenant_id, claim_uri, value, value_key) values ${placeholders(5, count)} on conflict (user_id, claim_uri) do update set value = excluded.value, value_key = excluded.value_key`,
+    deleteClaim: 'delete from user_claims where user_id = ? and claim_uri = ?',
+    mailClaims: `select claim_uri, value from user_claims where claim_uri in (${inList(MAIL_CLAIMS.length)}) and user_id = ?`,
+    upsertPending:
+      'insert into pending_resets (user_id, tenant_id, mode, requested_at, requested_by, reason) values (?, ?, ?, ?, ?, ?) on conflict (user_id) do update set mode = excluded.mode, requested_at = excluded.requested_at, requested_by = excluded.requested_by, reason = excluded.reason',
+    deletePending: 'delete from pending_resets where user_id = ?',
+    revokeSessions: 'update sessions set revoked_at = ? where revoked_at is null and user_id = ?',
+    revokeTokens:
+      'update api_tokens set revoked_at = ? where revoked_at is null and tenant_id = ? and created_by = ?',
+    voidCodes: 'delete from reset_codes where used_at is null and user_id = ?',
+    insertCode:
+      'insert into reset_codes (id, tenant_id, user_id, kind, secret_hmac, sealed_secret, created_at, expires_at, used_at, attempts, max_attempts) values (?, ?, ?, ?, ?, null, ?, ?, null, 0, 1)',
+    queueMessage:
+      "insert into outbox_messages (id, tenant_id, idempotency_key, type, locale, recipient, user_id, subject, body_sealed, status, transport, attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, smtp_response, created_at, updated_at, sent_at) values (?, ?, ?, 'AdminForcedPasswordReset', 'en_US', ?, ?, 'Reset your password', ?, 'queued', null, 0, ?, null, null, null, null, ?, ?, null)",
     audit:
-      'insert into audit_events (tenant_id, occurred_at, actor, action, target, outcome, detail) values (?, ?, ?, ?, ?, ?, ?)',
+      "insert into audit_events (tenant_id, occurred_at, actor, action, target, outcome, detail) values (?, ?, ?, ?, ?, 'success', ?)",
     pageSize,
   }
+}
+
+/** One statement of a raw write, and what the store answered. */
+type Step = [text: string, params: unknown[]]
+interface Answer {
+  rows: Array<Record<string, unknown>>
+  changes: number
+}
+
+/**
+ * The store's share of a `forcePasswordReset` PATCH as a sequence of statements, driven by
+ * each store's runner (synchronously on SQLite, awaited on PostgreSQL). The statements are
+ * the trigger's and the cancellation's (src/flows/forced-reset), on the same indexes, one of
+ * each: the user's status and version in one update, one audit event. Secrets are random
+ * bytes of the stored length; computing them is not the store's work.
+ */
+function* forcedResetWork(
+  text: ReturnType<typeof statements>,
+  tenantId: string,
+  userId: string,
+  force: boolean,
+): Generator<Step, boolean, Answer> {
+  const now = Date.now()
+  const moved = yield [
+    text.setStatus,
+    force ? [now, 'locked', RESET_LOCK_REASON, tenantId, userId] : [now, 'active', null, tenantId, userId],
+  ]
+  if (moved.changes !== 1) return false
+  if (!force) {
+    yield [text.deletePending, [userId]]
+    const voided = yield [text.voidCodes, [userId]]
+    yield [text.upsertClaims(1), [userId, tenantId, FORCED_RESET_CLAIM, 'false', comparisonKey('false')]]
+    yield [text.deleteClaim, [userId, PENDING_MODE_CLAIM]]
+    yield [
+      text.audit,
+      [tenantId, now, ACTOR, 'user.reset-cancelled', userId, JSON.stringify({ codesVoided: voided.changes })],
+    ]
+    return true
+  }
+  yield [text.upsertPending, [userId, tenantId, RESET_MODE, now, ACTOR, 'scim']]
+  yield [
+    text.upsertClaims(2),
+    [
+      ...[userId, tenantId, FORCED_RESET_CLAIM, 'true', comparisonKey('true')],
+      ...[userId, tenantId, PENDING_MODE_CLAIM, RESET_MODE, comparisonKey(RESET_MODE)],
+    ],
+  ]
+  const claims = yield [text.mailClaims, [...MAIL_CLAIMS, userId]]
+  const email = claims.rows.find((row) => row.claim_uri === EMAIL_CLAIM)?.value
+  if (typeof email !== 'string') return false
+  yield [text.revokeSessions, [now, userId]]
+  yield [text.revokeTokens, [now, tenantId, userId]]
+  yield [text.voidCodes, [userId]]
+  const codeId = timeOrderedId(now)
+  yield [
+    text.insertCode,
+    [codeId, tenantId, userId, 'link', randomBytes(32).toString('hex'), now, now + LINK_LIFETIME_MS],
+  ]
+  const messageId = timeOrderedId(now)
+  yield [
+    text.queueMessage,
+    [
+      messageId,
+      tenantId,
+      `forced-reset:${codeId}`,
+      email,
+      userId,
+      randomBytes(SEALED_VALUES_LENGTH / 2).toString('hex'),
+      now,
+      now,
+      now,
+    ],
+  ]
+  yield [
+    text.audit,
+    [
+      tenantId,
+      now,
+      ACTOR,
+      'user.reset-forced',
+      userId,
+      JSON.stringify({ mode: RESET_MODE, channel: 'scim' }),
+    ],
+  ]
+  return true
 }
 
 export interface Seeded {
@@ -249,6 +363,9 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
+  // The server's defaults: storage.sqlite_cache_mib and storage.sqlite_mmap_mib.
+  db.pragma('cache_size = -65536')
+  db.pragma(`mmap_size = ${1024 * 1024 * 1024}`)
   // The server checkpoints from a worker thread (and that worker keeps running); so does this.
   db.pragma('wal_autocheckpoint = 0')
   const text = statements(pageSize)
@@ -266,19 +383,21 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
     changedAt: db.prepare(text.changedAtOf(pageSize)),
     roles: db.prepare(text.rolesOf(pageSize)),
   }
-  const write = {
-    bump: db.prepare(text.bumpVersion),
-    claim: db.prepare(text.upsertClaim),
-    audit: db.prepare(text.audit),
+  const prepared = new Map<string, SqliteDatabase.Statement>()
+  const answer = ([sql, params]: Step): Answer => {
+    let statement = prepared.get(sql)
+    if (!statement) {
+      statement = db.prepare(sql)
+      prepared.set(sql, statement)
+    }
+    if (statement.reader) return { rows: statement.all(params) as Answer['rows'], changes: 0 }
+    return { rows: [], changes: statement.run(params).changes }
   }
-  const patch = db.transaction((userId: string, value: string) => {
-    const now = Date.now()
-    const moved = write.bump.run(now, 'active', null, tenantId, userId)
-    if (moved.changes !== 1) return false
-    const key = comparisonKey(value)
-    write.claim.run(userId, tenantId, CLAIM.forcePasswordReset, value, key, value, key)
-    write.audit.run(tenantId, now, AUDIT_ACTOR, 'user.updated', userId, 'success', AUDIT_DETAIL)
-    return true
+  const forceReset = db.transaction((userId: string, force: boolean) => {
+    const work = forcedResetWork(text, tenantId, userId, force)
+    let step = work.next()
+    while (!step.done) step = work.next(answer(step.value))
+    return step.value
   })
   return {
     async lookup(name) {
@@ -289,8 +408,8 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
       one.roles.all(row.id)
       return true
     },
-    async patchClaim(userId, value) {
-      return patch(userId, value)
+    async forceReset(userId, force) {
+      return forceReset(userId, force)
     },
     async page(offset, count, sortedByName) {
       if (count !== pageSize) throw new Error(`pages of ${pageSize} only`)
@@ -335,9 +454,15 @@ export function postgresRawStore(
     claims: numbered(text.claimsOf(pageSize)),
     changedAt: numbered(text.changedAtOf(pageSize)),
     roles: numbered(text.rolesOf(pageSize)),
-    bump: numbered(text.bumpVersion),
-    claim: numbered(text.upsertClaim),
-    audit: numbered(text.audit),
+  }
+  const numberedTexts = new Map<string, string>()
+  const numberedText = (sql: string) => {
+    let numberedSql = numberedTexts.get(sql)
+    if (numberedSql === undefined) {
+      numberedSql = numbered(sql)
+      numberedTexts.set(sql, numberedSql)
+    }
+    return numberedSql
   }
   return {
     async lookup(name) {
@@ -351,29 +476,19 @@ export function postgresRawStore(
       ])
       return true
     },
-    async patchClaim(userId, value) {
+    async forceReset(userId, force) {
       const client = await pool.connect()
       try {
         await client.query('begin')
-        const now = Date.now()
-        const moved = await client.query(sql.bump, [now, 'active', null, tenantId, userId])
-        if (moved.rowCount !== 1) {
-          await client.query('rollback')
-          return false
+        const work = forcedResetWork(text, tenantId, userId, force)
+        let step = work.next()
+        while (!step.done) {
+          const [sql, params] = step.value
+          const result = await client.query(numberedText(sql), params)
+          step = work.next({ rows: result.rows, changes: result.rowCount ?? 0 })
         }
-        const key = comparisonKey(value)
-        await client.query(sql.claim, [userId, tenantId, CLAIM.forcePasswordReset, value, key, value, key])
-        await client.query(sql.audit, [
-          tenantId,
-          now,
-          AUDIT_ACTOR,
-          'user.updated',
-          userId,
-          'success',
-          AUDIT_DETAIL,
-        ])
-        await client.query('commit')
-        return true
+        await client.query(step.value ? 'commit' : 'rollback')
+        return step.value
       } catch (error) {
         await client.query('rollback').catch(() => {})
         throw error
