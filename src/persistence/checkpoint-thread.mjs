@@ -9,7 +9,11 @@ db.pragma('busy_timeout = 5000')
 function checkpoint() {
   try {
     // PASSIVE never waits for readers or writers: it copies what it can and tries again later.
-    db.pragma('wal_checkpoint(PASSIVE)')
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)')
+    // Everything copied, but the WAL is long: only the writer can start it over (see
+    // background-checkpoints.ts), so it is told.
+    if (result && result.log >= workerData.restartFrames && result.checkpointed === result.log)
+      parentPort.postMessage({ restart: true })
   } catch (error) {
     parentPort.postMessage({ error: String(error) })
   }

@@ -4,7 +4,7 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config/schema.ts'
-import { startBackgroundCheckpoints } from './background-checkpoints.ts'
+import { type CheckpointOptions, startBackgroundCheckpoints } from './background-checkpoints.ts'
 import type { Engine } from './dialect.ts'
 import { useTransactionBatcher } from './executor.ts'
 import { migrationProvider } from './migrations/index.ts'
@@ -38,7 +38,7 @@ export interface OpenStoreOptions {
   /** PostgreSQL schema to use (tests isolate runs in their own schema). */
   searchPath?: string
   /** SQLite: checkpoint the WAL from a worker thread (long-running servers). */
-  backgroundCheckpoints?: boolean
+  backgroundCheckpoints?: boolean | CheckpointOptions
 }
 
 export function openStore(config: Config, options: OpenStoreOptions = {}): Store {
@@ -69,9 +69,18 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   // Reads of pages the page cache does not hold go through the map: no read() and no copy per
   // page. A failing disk then shows as SIGBUS rather than an I/O error; WAL writes are not mapped.
   sqlite.pragma(`mmap_size = ${config.storage.sqlite_mmap_mib * 1024 * 1024}`)
+  // A WAL that grew under a burst of writes is cut back to this size when it starts over.
+  sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   useTransactionBatcher(db, new TransactionBatcher(db))
-  const checkpoints = options.backgroundCheckpoints ? startBackgroundCheckpoints(sqlite, file) : undefined
+  const checkpoints = options.backgroundCheckpoints
+    ? startBackgroundCheckpoints(
+        sqlite,
+        file,
+        (work) => db.connection().execute(async () => work()),
+        options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints,
+      )
+    : undefined
   return {
     db,
     engine: 'sqlite',

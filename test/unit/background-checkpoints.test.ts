@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { sql } from 'kysely'
 import { migrateToLatest, openStore } from '../../src/persistence/database.ts'
+import { inTransaction } from '../../src/persistence/executor.ts'
 import { auditRepository } from '../../src/persistence/repositories/audit.ts'
 import { removeTestDirs, testConfig } from '../support/config.ts'
 
@@ -35,6 +37,46 @@ describe('SQLite background checkpoints', () => {
       const deadline = Date.now() + 30_000
       while (!copied() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
       assert.ok(copied(), 'the worker checkpointed the WAL')
+    } finally {
+      await store.close()
+      removeTestDirs(config)
+    }
+  })
+})
+
+describe("the server's WAL under concurrent writers", () => {
+  it('starts over once copied while transactions follow one another without a gap', async () => {
+    const config = testConfig()
+    const store = openStore(config, { backgroundCheckpoints: { intervalMs: 20, restartFrames: 50 } })
+    try {
+      await migrateToLatest(store.db)
+      let transactions = 0
+      const until = Date.now() + 2000
+      // Eight writers, as under load: the group commit starts the next batch as one ends.
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (Date.now() < until) {
+            await inTransaction(store.db, (trx) =>
+              auditRepository.insert(trx, {
+                tenantId: null,
+                occurredAt: Date.now(),
+                actor: 'test',
+                action: 'user.created',
+                target: null,
+                outcome: 'success',
+                detail: { padding: 'x'.repeat(3000) },
+              }),
+            )
+            transactions++
+          }
+        }),
+      )
+      const { rows } = await sql<{ log: number }>`pragma wal_checkpoint(PASSIVE)`.execute(store.db)
+      assert.ok(transactions > 200, `only ${transactions} transactions`)
+      assert.ok(
+        rows[0]!.log < transactions / 4,
+        `${rows[0]!.log} frames in the WAL after ${transactions} transactions`,
+      )
     } finally {
       await store.close()
       removeTestDirs(config)
