@@ -28,6 +28,13 @@ const PURGE_EVERY_MS = 10 * 60_000
  */
 const NUDGE_FOLLOW_UP_MS = 5
 /**
+ * Messages queued one request at a time (SCIM PATCHes forcing resets, say) are gathered this
+ * long before a look: each look leases, reads templates and records outcomes in statements of
+ * their own, which cost about as much for one message as for dozens. Mail waits at most this
+ * much longer; a full batch is leased at once.
+ */
+const NUDGE_LINGER_MS = 25
+/**
  * Batches a worker keeps going at once, `batch_size` split between them. While a batch's
  * outcomes are recorded and the next batch is leased, the relay connections would otherwise
  * have nothing to send (about a tenth of the time with one lane); the other lane's batch keeps
@@ -71,6 +78,8 @@ export class OutboxWorker {
   private unsubscribe: (() => void) | undefined
   private priority: DeliveryPriority | undefined
   private unsubscribePriority: (() => void) | undefined
+  /** Pending wake-up of the lanes after messages were queued (NUDGE_LINGER_MS). */
+  private lingering: NodeJS.Timeout | undefined
 
   constructor(
     private readonly db: Executor,
@@ -101,7 +110,10 @@ export class OutboxWorker {
     this.unsubscribe = this.notifier.onQueued(() => {
       // Kept when it comes during a batch, so the worker looks again instead of sleeping.
       this.nudged = true
-      this.wakeAll()
+      this.lingering ??= setTimeout(() => {
+        this.lingering = undefined
+        this.wakeAll()
+      }, NUDGE_LINGER_MS)
     })
     this.unsubscribePriority = this.priority?.onIdle(() => this.wakeAll())
     this.loop = this.run()
@@ -111,6 +123,8 @@ export class OutboxWorker {
     this.running = false
     this.unsubscribe?.()
     this.unsubscribePriority?.()
+    clearTimeout(this.lingering)
+    this.lingering = undefined
     this.wakeAll()
     await this.loop
   }
@@ -181,7 +195,12 @@ export class OutboxWorker {
           'outbox batch failed',
         )
       }
-      if (leased >= size || !this.running || this.nudged) continue
+      if (leased >= size || !this.running) continue
+      // More was queued meanwhile: gather it rather than lease it a few messages at a time.
+      if (this.nudged) {
+        await this.sleep(NUDGE_LINGER_MS)
+        continue
+      }
       followUpMs = nudged ? NUDGE_FOLLOW_UP_MS : followUpMs * 2
       if (followUpMs >= pollMs) followUpMs = 0
       await this.sleep(followUpMs || pollMs)
