@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySchema } from 'fastify'
+import type { Logger } from 'pino'
 import type { Container } from '../container.ts'
 import { AppError } from '../errors/app-error.ts'
 import { adminApi } from './admin-api/index.ts'
@@ -16,6 +17,7 @@ import { healthRoutes, type Readiness } from './health.ts'
 import { endUserPages, pageAssets } from './pages/index.ts'
 import { PageViews } from './pages/views.ts'
 import { problemErrorHandler, sendProblem } from './problem.ts'
+import { lazyRequestLogger } from './request-logger.ts'
 import { scimApi } from './scim/index.ts'
 import { securityHeadersPlugin } from './security-headers.ts'
 import { selfServiceApi } from './selfservice/index.ts'
@@ -81,6 +83,8 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     ...(options.https ? { https: options.https } : {}),
     routerOptions: { maxParamLength: 512 },
     requestIdHeader: false,
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      lazyRequestLogger(logger as Logger, bindings, childOptions),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
