@@ -17,6 +17,31 @@ export type ScimResource = Record<string, unknown>
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+// The mapping table is fixed: its entries and the claim attributes' types are looked up once,
+// not for every user rendered (a page renders a hundred).
+const mappingsBySchema = Object.entries(userAttributeMappings).map(
+  ([schemaId, mappings]) => [schemaId, Object.entries(mappings)] as const,
+)
+const entryLists = new WeakMap<object, ReadonlyArray<readonly [string, string]>>()
+function entriesOf(table: Readonly<Record<string, string>>): ReadonlyArray<readonly [string, string]> {
+  let entries = entryLists.get(table)
+  if (!entries) {
+    entries = Object.entries(table)
+    entryLists.set(table, entries)
+  }
+  return entries
+}
+const claimTypes = new Map<string, AttributeType>()
+function claimType(schemaId: string, name: string): AttributeType {
+  const key = `${schemaId}:${name}`
+  let type = claimTypes.get(key)
+  if (!type) {
+    type = userRegistry.resolve({ schema: schemaId, attribute: name })?.attribute.type ?? 'string'
+    claimTypes.set(key, type)
+  }
+  return type
+}
+
 /** A claim's text as the attribute's SCIM type: booleans are stored as "true"/"false". */
 export function claimToScim(value: string, type: AttributeType): unknown {
   if (type === 'boolean') return value === 'true'
@@ -54,7 +79,7 @@ export function typedValueElements(claims: Claims, mapping: TypedValuesMapping):
   const primary = claims[mapping.primaryClaim]
   const elements: ScimResource[] = []
   let primaryShown = false
-  for (const [type, uri] of Object.entries(mapping.typeClaims)) {
+  for (const [type, uri] of entriesOf(mapping.typeClaims)) {
     const value = claims[uri]
     if (value === undefined) continue
     const isPrimary = value === primary
@@ -104,12 +129,11 @@ function attributeValue(
     case 'claim': {
       const value = record.claims[mapping.claim]
       if (value === undefined) return undefined
-      const type = userRegistry.resolve({ schema: schemaId, attribute: name })?.attribute.type ?? 'string'
-      return claimToScim(value, type)
+      return claimToScim(value, claimType(schemaId, name))
     }
     case 'complex': {
       const value: ScimResource = {}
-      for (const [sub, uri] of Object.entries(mapping.subAttributes)) {
+      for (const [sub, uri] of entriesOf(mapping.subAttributes)) {
         const claimValue = record.claims[uri]
         if (claimValue !== undefined) value[sub] = claimValue
       }
@@ -154,9 +178,9 @@ function attributeValue(
 export function renderUser(record: UserRecord, baseUrl: string): ScimResource {
   const resource: ScimResource = { schemas: [CORE_USER] }
   const schemas = [CORE_USER]
-  for (const [schemaId, mappings] of Object.entries(userAttributeMappings)) {
+  for (const [schemaId, mappings] of mappingsBySchema) {
     const target: ScimResource = schemaId === CORE_USER ? resource : {}
-    for (const [name, mapping] of Object.entries(mappings)) {
+    for (const [name, mapping] of mappings) {
       const value = attributeValue(record, schemaId, name, mapping, baseUrl)
       if (value !== undefined) target[name] = value
     }
