@@ -26,8 +26,8 @@ export function lazyRequestLogger(
     (method: (typeof METHODS)[number]) =>
     (...args: unknown[]): void => {
       if ((parent.levels.values[method] ?? 0) < threshold) return
-      const target = made()[method] as (...line: unknown[]) => void
-      target.apply(made(), args)
+      const logger = made()
+      ;(logger[method] as (...line: unknown[]) => void).apply(logger, args)
     }
   return {
     level,
