@@ -152,14 +152,17 @@ async function serverRound(
 
 /**
  * Filtered look-ups at a fixed rate, latency from each due time, from a child process that
- * does nothing else (bench/support/fixed-rate-lookups.ts).
+ * does nothing else (bench/support/fixed-rate-lookups.ts): an unmeasured warm-up round, then
+ * `rounds` measured ones, all from the same process.
  */
-function fixedRateRound(
+async function fixedRateRounds(
   server: RunningServer,
   token: string,
   perSecond: number,
+  warmup: RoundTiming,
   timing: RoundTiming,
-): Promise<LoadResult> {
+  rounds: number,
+): Promise<LoadResult[]> {
   const script = fileURLToPath(new URL('../support/fixed-rate-lookups.ts', import.meta.url))
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx'],
@@ -168,19 +171,33 @@ function fixedRateRound(
   const stop = registerCleanup(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
-  const request: FixedRateRequest = {
-    url: server.url,
-    token,
-    users: USERS,
-    perSecond,
-    slots: LATENCY_SLOTS,
-    timing,
-  }
-  return new Promise<LoadResult>((resolve, reject) => {
-    child.once('message', (result) => resolve(result as LoadResult))
-    child.once('exit', (code) => reject(new Error(`fixed-rate client exited with ${code}`)))
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`fixed-rate client exited with ${code}`))),
+  )
+  exited.catch(() => {})
+  const round = (roundTiming: RoundTiming) => {
+    const request: FixedRateRequest = {
+      url: server.url,
+      token,
+      users: USERS,
+      perSecond,
+      slots: LATENCY_SLOTS,
+      timing: roundTiming,
+    }
+    const answered = new Promise<LoadResult>((resolve) =>
+      child.once('message', (result) => resolve(result as LoadResult)),
+    )
     child.send(request)
-  }).finally(stop)
+    return Promise.race([answered, exited])
+  }
+  try {
+    if (warmup.seconds > 0) await round(warmup)
+    const results: LoadResult[] = []
+    for (let index = 0; index < rounds; index++) results.push(await round(timing))
+    return results
+  } finally {
+    await stop()
+  }
 }
 
 interface Side {
@@ -252,9 +269,7 @@ async function measureOperation(
   if (!operation.latencyAtFixedRate) return result
   const saturated = summarize(served.map((side) => side.load)).perSecond
   const offered = Math.max(1, Math.min(LATENCY_RATE, Math.floor(saturated / 2)))
-  const rounds: LoadResult[] = []
-  for (let index = 0; index < options.rounds; index++)
-    rounds.push(await fixedRateRound(server, token, offered, timing))
+  const rounds = await fixedRateRounds(server, token, offered, warmup, timing, options.rounds)
   return { ...result, fixedRate: { ...summarize(rounds), offered } }
 }
 

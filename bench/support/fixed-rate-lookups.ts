@@ -1,7 +1,8 @@
 // Child process of the `scim` benchmark: filtered look-ups of random users at a fixed rate,
 // nothing else. Latency is judged from a process of its own because the benchmark process holds
 // the seeded ids and the bound's store: its garbage collections would stall the clock and be
-// counted as the server's latency.
+// counted as the server's latency. One process runs every round, the warm-up first: a process
+// started for each round measured its own compilation and heap growth as the server's latency.
 import { HttpRequestConnection } from './http-request.ts'
 import { type LoadResult, openLoop, type RoundTiming } from './load.ts'
 import { userName } from './scim-store.ts'
@@ -41,8 +42,8 @@ async function round(request: FixedRateRequest): Promise<LoadResult> {
   }
 }
 
-process.once('message', async (request: FixedRateRequest) => {
+// Rounds come one at a time: the parent sends the next after this one's answer.
+process.on('message', async (request: FixedRateRequest) => {
   process.send?.(await round(request))
-  process.disconnect()
 })
 process.on('disconnect', () => process.exit(0))

@@ -174,9 +174,10 @@ export async function openLoop(
   for (let index = 0; ; index++) {
     const due = start + index * interval
     if (due >= windowEnd) break
-    // Yield every time, so answers are read while later operations wait for their turn.
+    // Yield every time, so answers are read while later operations wait for their turn. Never
+    // start before the due time: a latency measured from a due time still ahead would be short.
     const delay = due - performance.now()
-    await new Promise((resolve) => (delay >= 1 ? setTimeout(resolve, delay) : setImmediate(resolve)))
+    await new Promise((resolve) => (delay > 0 ? setTimeout(resolve, delay) : setImmediate(resolve)))
     running.push(
       (async () => {
         const slot = await takeSlot()

@@ -85,6 +85,14 @@ export const configSchema = Type.Object(
         env: 'REKEY_STORAGE_CONNECT_TIMEOUT_MS',
         description: 'How long to wait for a PostgreSQL connection before the store counts as unreachable.',
       }),
+      bulk_reset_parallel_batches: Type.Integer({
+        default: 2,
+        minimum: 1,
+        maximum: 32,
+        env: 'REKEY_STORAGE_BULK_RESET_PARALLEL_BATCHES',
+        description:
+          'PostgreSQL: batches of a bulk forced reset one process runs at once, each in its own transaction on its own connection, so the database works on that many cores. At most `pool_size` − 1 are used: one connection stays for requests. The embedded store has one writer and runs one batch at a time.',
+      }),
       sqlite_cache_mib: Type.Integer({
         default: 64,
         minimum: 2,

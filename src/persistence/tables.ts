@@ -251,7 +251,10 @@ export interface BulkResetJobsTable {
   total: number
   done: number
   failed: number
-  /** Keyset cursor: the last target processed (targets run in user-id order). */
+  /**
+   * Unused, always null: jobs once kept a cursor here. Batches now remove the targets they
+   * force, so that several can commit in any order (the column stays for existing stores).
+   */
   last_user_id: string | null
   lease_owner: string | null
   lease_expires_at: number | null

@@ -63,7 +63,10 @@ describeConsoleInBrowser('console bulk force reset', (suite) => {
       assert.equal(await page.locator('[data-field="job-status"]').innerText(), 'Queued')
       assert.equal(await page.locator('meta[http-equiv="refresh"]').getAttribute('content'), '2')
 
-      const runner = suite.server.harness.container.bulkResetRunner.withOptions({ batchSize: 2 })
+      const runner = suite.server.harness.container.bulkResetRunner.withOptions({
+        batchSize: 2,
+        parallelBatches: 1,
+      })
       let firstBatch = true
       await runner.runJob(jobId, async () => {
         if (!firstBatch) return

@@ -149,7 +149,7 @@ for (const variant of cliStoreVariants) {
       assert.equal(jobs.length, 2, 'only the two jobs that ran')
     })
 
-    it('rekey serve resumes a job a stopped process left running, from its cursor', async () => {
+    it('rekey serve resumes a job a stopped process left running, with the users it had not forced', async () => {
       // A job whose runner died after its first batch: running, its lease run out.
       const jobId = await inspect(async (container) => {
         const tenant = await container.tenants.require('carbon.super')
@@ -165,13 +165,15 @@ for (const variant of cliStoreVariants) {
           { userNames: names, mode: 'email-otp' },
           { actor: cliActor, channel: 'cli' },
         )
-        await container.bulkResetRunner.withOptions({ batchSize: 1 }).runJob(created.id, async () => {
-          await container.store.db
-            .updateTable('bulk_reset_jobs')
-            .set({ lease_owner: 'a-process-that-died', lease_expires_at: 0 })
-            .where('id', '=', created.id)
-            .execute()
-        })
+        await container.bulkResetRunner
+          .withOptions({ batchSize: 1, parallelBatches: 1 })
+          .runJob(created.id, async () => {
+            await container.store.db
+              .updateTable('bulk_reset_jobs')
+              .set({ lease_owner: 'a-process-that-died', lease_expires_at: 0 })
+              .where('id', '=', created.id)
+              .execute()
+          })
         return created.id
       })
       const before = await inspect((container) =>

@@ -178,7 +178,7 @@ for (const kind of storeKinds) {
       const queued = await job(created.body.jobId)
       assert.equal(queued.body.remaining, 6)
 
-      await h.container.bulkResetRunner.withOptions({ batchSize: 2 }).runPending()
+      await h.container.bulkResetRunner.withOptions({ batchSize: 2, parallelBatches: 3 }).runPending()
       const done = await job(created.body.jobId)
       assert.equal(done.status, 200)
       assert.equal(done.body.status, 'completed')
@@ -332,7 +332,7 @@ for (const kind of storeKinds) {
       assert.equal(created.status, 202)
       const jobId = created.body.jobId
       // After the first batch of two, the job is cancelled: it stops there.
-      const runner = h.container.bulkResetRunner.withOptions({ batchSize: 2 })
+      const runner = h.container.bulkResetRunner.withOptions({ batchSize: 2, parallelBatches: 1 })
       let cancelled: Answer | undefined
       const end = await runner.runJob(jobId, async (progress) => {
         if (!cancelled) {
@@ -402,7 +402,7 @@ for (const kind of storeKinds) {
       const created = await post({ filter: 'userName sw "crs-"', mode: 'email-otp' })
       const jobId = created.body.jobId
       const db = h.container.store.db
-      const crashed = h.container.bulkResetRunner.withOptions({ batchSize: 3 })
+      const crashed = h.container.bulkResetRunner.withOptions({ batchSize: 3, parallelBatches: 1 })
       // Batch 1 commits. While batch 2 runs, another process takes the job over (this one
       // looks dead to it): batch 2 has written everything but cannot move the cursor, and rolls
       // back whole, as a crash before its commit would.
@@ -436,7 +436,10 @@ for (const kind of storeKinds) {
       const store = openStore(h.config, schema ? { searchPath: schema } : {})
       const restarted = buildContainer(h.config, { store, logger: createLogger('silent') })
       try {
-        const runner: BulkResetRunner = restarted.bulkResetRunner.withOptions({ batchSize: 3 })
+        const runner: BulkResetRunner = restarted.bulkResetRunner.withOptions({
+          batchSize: 3,
+          parallelBatches: 1,
+        })
         assert.equal(await runner.runPending(), 1)
       } finally {
         await restarted.close()
@@ -446,6 +449,59 @@ for (const kind of storeKinds) {
         { status: finished.body.status, done: finished.body.done, failed: finished.body.failed },
         { status: 'completed', done: 7, failed: 1 },
       )
+      for (const [name, id] of Object.entries(ids))
+        assert.deepEqual(await stateOf(db, id), name.endsWith('nomail') ? untouched : forcedByMail, name)
+    })
+
+    it('runs batches side by side: a job taken over mid-way leaves each user whole, and the rest is forced once', async () => {
+      const ids = await seed(h.defaultTenant, 'par', 11)
+      const created = await post({ filter: 'userName sw "par-"', mode: 'email-otp' })
+      assert.equal(created.body.total, 12)
+      const jobId = created.body.jobId
+      const db = h.container.store.db
+      const parallel = h.container.bulkResetRunner.withOptions({ batchSize: 2, parallelBatches: 3 })
+      // When the first batch has committed, another process takes the job over: batches still
+      // in flight cannot move the counts and roll back whole; no new batch starts.
+      let progressCalls = 0
+      await parallel.runJob(jobId, async () => {
+        progressCalls++
+        if (progressCalls === 1)
+          await db
+            .updateTable('bulk_reset_jobs')
+            .set({ lease_owner: 'another-process', lease_expires_at: h.container.clock.now() + 600_000 })
+            .where('id', '=', jobId)
+            .execute()
+      })
+      const midway = await job(jobId)
+      assert.equal(midway.body.status, 'running')
+      const processed = midway.body.done + midway.body.failed
+      assert.ok(processed >= 2 && processed < 12, `processed ${processed}`)
+      const states = await Promise.all(Object.values(ids).map((id) => stateOf(db, id)))
+      const forced = states.filter((state) => JSON.stringify(state) === JSON.stringify(forcedByMail))
+      const left = states.filter((state) => JSON.stringify(state) === JSON.stringify(untouched))
+      assert.equal(forced.length, midway.body.done, 'the committed batches are forced')
+      assert.equal(forced.length + left.length, 12, 'no user is half forced')
+      // The targets left are exactly the users no batch committed.
+      const targets = await db
+        .selectFrom('bulk_reset_targets')
+        .select('user_id')
+        .where('job_id', '=', jobId)
+        .execute()
+      assert.equal(targets.length, 12 - processed)
+      assert.equal(midway.body.remaining, 12 - processed)
+      for (const { user_id } of targets) assert.deepEqual(await stateOf(db, user_id), untouched)
+
+      await db.updateTable('bulk_reset_jobs').set({ lease_expires_at: 0 }).where('id', '=', jobId).execute()
+      assert.equal(
+        await h.container.bulkResetRunner.withOptions({ batchSize: 2, parallelBatches: 3 }).runPending(),
+        1,
+      )
+      const finished = await job(jobId)
+      assert.deepEqual(
+        { status: finished.body.status, done: finished.body.done, failed: finished.body.failed },
+        { status: 'completed', done: 11, failed: 1 },
+      )
+      // Every user forced once: one code, one message, one audit event each.
       for (const [name, id] of Object.entries(ids))
         assert.deepEqual(await stateOf(db, id), name.endsWith('nomail') ? untouched : forcedByMail, name)
     })

@@ -269,7 +269,7 @@ for (const kind of storeKinds) {
       assert.equal(started?.detail.channel, 'console')
 
       const seen: string[] = []
-      const runner = h.container.bulkResetRunner.withOptions({ batchSize: 2 })
+      const runner = h.container.bulkResetRunner.withOptions({ batchSize: 2, parallelBatches: 1 })
       await runner.runJob(jobId, async () => {
         // A reload mid-way reads the job from the store.
         const midway = await client.get(`/console/bulk-reset/jobs/${jobId}`)

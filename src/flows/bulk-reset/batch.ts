@@ -7,15 +7,18 @@ import { tenantsRepository } from '../../persistence/repositories/tenants.ts'
 import type { UserRow } from '../../persistence/repositories/users.ts'
 import type { ResetPolicySource } from '../forced-reset/reset-policy.ts'
 import type { BatchTrigger } from '../forced-reset/trigger-batch.ts'
-import { type BulkResetFailureRow, type BulkResetJobRow, bulkResetRepository } from './repository.ts'
+import {
+  type BulkResetFailureRow,
+  type BulkResetJobRow,
+  bulkResetRepository,
+  type TargetRange,
+} from './repository.ts'
 
 /** A job's state after a batch, for progress displays. */
 export type Progress = Pick<BulkResetJobRow, 'id' | 'status' | 'total' | 'done' | 'failed'>
 
 /** The job was cancelled or taken over by another process while a batch ran: the batch rolls back. */
 export class LeaseLost extends Error {}
-
-export type BatchOutcome = { kind: 'advanced'; cursor: string; progress: Progress } | { kind: 'finished' }
 
 export interface BatchContext {
   clock: Clock
@@ -24,7 +27,6 @@ export interface BatchContext {
   trigger: BatchTrigger
   /** The runner holding the job's lease. */
   owner: string
-  batchSize: number
   leaseMs: number
 }
 
@@ -34,43 +36,34 @@ export function actorOf(job: BulkResetJobRow): Actor {
 }
 
 /**
- * One batch, in one transaction: the next targets after `cursor` forced, those that cannot be
- * recorded as failures, and the job's cursor and counts moved (which only the lease holder,
- * at that same cursor, can do: otherwise LeaseLost, and everything the batch wrote rolls back).
- * No targets left: the job completes.
+ * One batch, in one transaction: the job's targets still waiting in `range` forced, those that
+ * cannot be recorded as failures, the targets removed and the job's counts moved — which only
+ * the lease holder can do: otherwise LeaseLost, and everything the batch wrote rolls back. A
+ * target is removed in the transaction that forces it, so whatever commits, and in whatever
+ * order batches run side by side, the targets left are exactly the users still untouched.
  */
-export function forceNextBatch(
+export function forceRange(
   db: Executor,
   context: BatchContext,
   job: BulkResetJobRow,
-  cursor: string | null,
-): Promise<BatchOutcome> {
+  range: TargetRange,
+): Promise<Progress> {
   return inTransaction(db, async (trx) => {
     const now = context.clock.now()
-    const targets = await bulkResetRepository.nextTargets(trx, job.id, cursor, context.batchSize)
+    const targets = await bulkResetRepository.targetsIn(trx, job.id, range)
     const tenant = await tenantsRepository.findById(trx, job.tenant_id)
-    if (targets.length === 0 || !tenant) {
-      const ended = await bulkResetRepository.finish(trx, {
-        jobId: job.id,
-        owner: context.owner,
-        status: 'completed',
-        now,
-      })
-      if (!ended) throw new LeaseLost()
-      await bulkResetRepository.dropTargets(trx, job.id)
-      await recordFinished(trx, context.audit, job.id, 'completed')
-      return { kind: 'finished' }
-    }
-    // Targets come in the store's order of ids: the first and last bound the batch, so each
-    // statement walks the id index over it (see BatchTriggerOptions.idRange). The tenant is
-    // checked here rather than in the condition, where it would lead the planners to the
-    // tenant's index over all of its users.
-    const idRange = { first: targets[0]!, last: targets[targets.length - 1]! }
-    const { rows } = await runWithList<UserRow>(trx, {
-      text: 'select * from users where id in (:list) and id between ? and ?',
-      list: targets,
-      after: [idRange.first, idRange.last],
-    })
+    if (!tenant) throw new LeaseLost()
+    // Each statement walks the id index over the range (see BatchTriggerOptions.idRange). The
+    // tenant is checked here rather than in the condition, where it would lead the planners to
+    // the tenant's index over all of its users.
+    const { rows } =
+      targets.length === 0
+        ? { rows: [] as UserRow[] }
+        : await runWithList<UserRow>(trx, {
+            text: 'select * from users where id in (:list) and id between ? and ?',
+            list: targets,
+            after: [range.first, range.last],
+          })
     const users = rows.filter((user) => user.tenant_id === tenant.id)
     const outcome = await context.trigger.run(trx, tenant, users, {
       mode: job.mode,
@@ -78,7 +71,7 @@ export function forceNextBatch(
       actor: actorOf(job),
       channel: 'bulk',
       auditDetail: { job: job.id },
-      idRange,
+      idRange: range,
     })
     const found = new Set(users.map((user) => user.id))
     const failures: BulkResetFailureRow[] = [
@@ -101,23 +94,42 @@ export function forceNextBatch(
         })),
     ]
     await bulkResetRepository.recordFailures(trx, failures)
+    await bulkResetRepository.removeTargets(trx, job.id, range)
     const moved = await bulkResetRepository.advance(trx, {
       jobId: job.id,
       owner: context.owner,
-      from: cursor,
-      to: idRange.last,
       done: outcome.triggered.length,
       failed: failures.length,
       now,
       leaseUntil: now + context.leaseMs,
     })
     if (!moved) throw new LeaseLost()
-    const progress = await trx
+    return trx
       .selectFrom('bulk_reset_jobs')
       .select(['id', 'status', 'total', 'done', 'failed'])
       .where('id', '=', job.id)
       .executeTakeFirstOrThrow()
-    return { kind: 'advanced', cursor: idRange.last, progress }
+  })
+}
+
+/**
+ * Ends a job whose targets are all gone, in one transaction: completed, audited. False when
+ * targets are left (the caller runs them first); LeaseLost when the job was cancelled or taken
+ * over meanwhile.
+ */
+export function completeJob(db: Executor, context: BatchContext, job: BulkResetJobRow): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    if ((await bulkResetRepository.nextTargetRange(trx, job.id, null, 1)) !== undefined) return false
+    const ended = await bulkResetRepository.finish(trx, {
+      jobId: job.id,
+      owner: context.owner,
+      status: 'completed',
+      now: context.clock.now(),
+    })
+    if (!ended) throw new LeaseLost()
+    await bulkResetRepository.dropTargets(trx, job.id)
+    await recordFinished(trx, context.audit, job.id, 'completed')
+    return true
   })
 }
 

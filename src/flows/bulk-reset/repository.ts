@@ -10,13 +10,16 @@ export type BulkResetFailureRow = BulkResetFailuresTable
 /** Statuses in which a job still has work to do. */
 export const ACTIVE_STATUSES: readonly BulkResetStatus[] = ['queued', 'running']
 
+/** Consecutive targets of a job, first and last included, in the store's order of user ids. */
+export interface TargetRange {
+  first: string
+  last: string
+}
+
 /** What a batch moves the job on by, written in the batch's own transaction. */
 export interface Advance {
   jobId: string
   owner: string
-  /** The cursor the batch started from: the move fails when another runner moved it. */
-  from: string | null
-  to: string
   done: number
   failed: number
   now: number
@@ -75,20 +78,25 @@ export const bulkResetRepository = {
   },
 
   /**
-   * Moves the cursor and the counts, and renews the lease, in the batch's transaction: only
-   * while the job is still running under this lease and at the cursor the batch started from.
-   * False means the job was cancelled or taken over meanwhile, and the batch must not commit.
+   * Moves the counts and renews the lease, in the batch's transaction: only while the job is
+   * still running under this lease. False means the job was cancelled or taken over meanwhile,
+   * and the batch must not commit. Batches running side by side each add their own counts
+   * (the row lock orders them, for as long as each takes to commit).
    */
   async advance(db: Executor, move: Advance): Promise<boolean> {
-    const cursor = move.from === null ? sql`last_user_id is null` : sql`last_user_id = ${move.from}`
-    const result = await sql`
-      update bulk_reset_jobs
-      set last_user_id = ${move.to}, done = done + ${move.done}, failed = failed + ${move.failed},
-        updated_at = ${move.now}, lease_expires_at = ${move.leaseUntil}
-      where id = ${move.jobId} and status = 'running' and lease_owner = ${move.owner} and ${cursor}`.execute(
-      db,
-    )
-    return Number(result.numAffectedRows ?? 0) > 0
+    const result = await db
+      .updateTable('bulk_reset_jobs')
+      .set((eb) => ({
+        done: eb('done', '+', move.done),
+        failed: eb('failed', '+', move.failed),
+        updated_at: move.now,
+        lease_expires_at: move.leaseUntil,
+      }))
+      .where('id', '=', move.jobId)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', move.owner)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
   },
 
   /** Ends a job this runner holds; false when it was cancelled or taken over meanwhile. */
@@ -142,12 +150,40 @@ export const bulkResetRepository = {
       .execute()
   },
 
-  /** The next targets after the cursor, in user-id order. */
-  async nextTargets(db: Executor, jobId: string, after: string | null, limit: number): Promise<string[]> {
+  /** The range of the next `limit` targets after `after` (from the first when null), in user-id order. */
+  async nextTargetRange(
+    db: Executor,
+    jobId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<TargetRange | undefined> {
     let select = db.selectFrom('bulk_reset_targets').select('user_id').where('job_id', '=', jobId)
     if (after !== null) select = select.where('user_id', '>', after)
     const rows = await select.orderBy('user_id').limit(limit).execute()
+    return rows.length === 0 ? undefined : { first: rows[0]!.user_id, last: rows[rows.length - 1]!.user_id }
+  },
+
+  /** The targets still waiting in a range, in user-id order. */
+  async targetsIn(db: Executor, jobId: string, range: TargetRange): Promise<string[]> {
+    const rows = await db
+      .selectFrom('bulk_reset_targets')
+      .select('user_id')
+      .where('job_id', '=', jobId)
+      .where('user_id', '>=', range.first)
+      .where('user_id', '<=', range.last)
+      .orderBy('user_id')
+      .execute()
     return rows.map((row) => row.user_id)
+  },
+
+  /** Targets a batch has dealt with, in the batch's transaction. */
+  async removeTargets(db: Executor, jobId: string, range: TargetRange): Promise<void> {
+    await db
+      .deleteFrom('bulk_reset_targets')
+      .where('job_id', '=', jobId)
+      .where('user_id', '>=', range.first)
+      .where('user_id', '<=', range.last)
+      .execute()
   },
 
   /** A job's targets are only needed while it runs. */

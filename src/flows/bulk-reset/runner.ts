@@ -10,17 +10,22 @@ import type { ResetPolicySource } from '../forced-reset/reset-policy.ts'
 import type { BatchTrigger } from '../forced-reset/trigger-batch.ts'
 import {
   type BatchContext,
-  type BatchOutcome,
-  forceNextBatch,
+  completeJob,
+  forceRange,
   LeaseLost,
   type Progress,
   recordFinished,
 } from './batch.ts'
-import { type BulkResetJobRow, bulkResetRepository } from './repository.ts'
+import { type BulkResetJobRow, bulkResetRepository, type TargetRange } from './repository.ts'
 
 export interface BulkResetRunnerOptions {
-  /** Users per batch: one transaction each, with the cursor's move. */
+  /** Users per batch: one transaction each, with the removal of its targets and the job's counts. */
   batchSize: number
+  /**
+   * Batches of one job run side by side, each in its own transaction on its own connection
+   * (PostgreSQL, `storage.bulk_reset_parallel_batches`). The embedded store has one writer: one.
+   */
+  parallelBatches: number
   /** How long a lease lasts without a batch renewing it: how soon another process takes over a dead one's job. */
   leaseMs: number
   /** How often an idle runner looks for jobs (another instance's, or one left by a crash). */
@@ -32,6 +37,7 @@ export const DEFAULT_RUNNER_OPTIONS: BulkResetRunnerOptions = {
   // users (on SQLite a commit writes every page the batch dirtied); smaller ones hold the
   // embedded store's single writer for shorter (two thousand: a few tenths of a second each).
   batchSize: 2000,
+  parallelBatches: 1,
   leaseMs: 30_000,
   pollMs: 2_000,
 }
@@ -41,14 +47,19 @@ const RETRY_AFTER_OUTAGE_MS = 1_000
 
 export type { Progress } from './batch.ts'
 
+/** Why a job's batches stopped before its targets ran out. */
+type Halt = { kind: 'lease-lost' } | { kind: 'failed'; error: unknown }
+
 /**
- * Runs bulk reset jobs: leases a job, then forces its targets in batches in user-id order,
- * each batch and the move of the job's cursor in ONE transaction, so a crash leaves every
- * user either fully forced (with its mail queued) or untouched, and the cursor exactly after
- * the last committed batch. Only the lease holder can move the cursor; a process that dies
- * leaves its lease to run out, and any runner (this one after a restart, or another instance)
- * leases the job again and goes on from the cursor. Cancelling a job (another transaction)
- * makes the batch in flight roll back: the job stops after the batch that last committed.
+ * Runs bulk reset jobs: leases a job, then forces its targets in batches of consecutive user
+ * ids, each batch with the removal of its targets and the job's counts in ONE transaction, so
+ * a crash leaves every user either fully forced (with its mail queued) or untouched, and
+ * exactly the untouched users as the job's targets. Only the lease holder can move the counts;
+ * a process that dies leaves its lease to run out, and any runner (this one after a restart,
+ * or another instance) leases the job again and goes on with the targets left. Cancelling a
+ * job (another transaction) makes the batches in flight roll back: the job stops after the
+ * batches that committed. On PostgreSQL several batches run at once (`parallelBatches`): the
+ * store then works on more than one core.
  */
 export class BulkResetRunner {
   readonly id = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(4).toString('hex')}`
@@ -206,47 +217,117 @@ export class BulkResetRunner {
     job: BulkResetJobRow,
     onProgress?: (progress: Progress) => void | Promise<void>,
   ): Promise<void> {
-    let cursor = job.last_user_id
     // A job of more than one batch grows tables by orders of magnitude: its targets were all
     // recorded at once, and its first batch queues thousands of messages for the outbox's lease.
     const large = job.total > this.options.batchSize
     if (large) await this.refreshStatistics(job, ['bulk_reset_targets'])
-    let batches = 0
-    this.logger.info({ jobId: job.id, total: job.total, resumedAfter: cursor }, 'bulk reset job started')
+    this.logger.info(
+      {
+        jobId: job.id,
+        total: job.total,
+        doneBefore: job.done + job.failed,
+        parallel: this.options.parallelBatches,
+      },
+      'bulk reset job started',
+    )
+    const context = this.batchContext()
     for (;;) {
-      // Stopping (the process shuts down): hand the job over at once, not after the lease.
-      if (this.stopping) {
-        await bulkResetRepository.release(this.db, job.id, this.id, this.clock.now()).catch((error) => {
-          // The lease then runs out by itself.
-          this.logger.warn({ jobId: job.id, err: messageOf(error) }, 'bulk reset lease not released')
-        })
+      const halt = await this.forceTargets(job, context, large, onProgress)
+      if (halt?.kind === 'lease-lost') {
+        this.logger.info({ jobId: job.id }, 'bulk reset job cancelled or taken over; stopped')
         return
       }
-      let outcome: BatchOutcome
+      if (halt?.kind === 'failed') return this.fail(job, halt.error)
+      // Stopping (the process shuts down): hand the job over at once, not after the lease.
+      if (this.stopping) return this.release(job)
       try {
-        outcome = await forceNextBatch(this.db, this.batchContext(), job, cursor)
+        if (await completeJob(this.db, context, job)) {
+          this.logger.info({ jobId: job.id }, 'bulk reset job completed')
+          return
+        }
+        // Targets are left (a batch rolled back after an outage): force them too.
       } catch (error) {
         if (error instanceof LeaseLost) {
           this.logger.info({ jobId: job.id }, 'bulk reset job cancelled or taken over; stopped')
           return
         }
-        if (isStoreUnavailable(error)) {
-          // The batch rolled back; the same batch is tried again once the store answers.
-          this.logger.warn({ jobId: job.id, err: messageOf(error) }, 'store unreachable; bulk batch retried')
-          await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_OUTAGE_MS))
-          continue
-        }
-        await this.fail(job, error)
-        return
+        if (!isStoreUnavailable(error)) return this.fail(job, error)
+        this.logger.warn(
+          { jobId: job.id, err: messageOf(error) },
+          'store unreachable; bulk job completion retried',
+        )
+        await delay(RETRY_AFTER_OUTAGE_MS)
       }
-      if (outcome.kind === 'finished') {
-        this.logger.info({ jobId: job.id }, 'bulk reset job completed')
-        return
-      }
-      cursor = outcome.cursor
-      if (large && ++batches === 1) await this.refreshStatistics(job, ['outbox_messages'])
-      await onProgress?.(outcome.progress)
     }
+  }
+
+  /**
+   * Forces every target left, `parallelBatches` batches at a time: each lane takes the next
+   * range of targets and runs it in its own transaction. Ranges are handed out in id order,
+   * one at a time. Returns why it stopped early, if it did; `stop` lets the batches in flight
+   * finish and starts no more.
+   */
+  private async forceTargets(
+    job: BulkResetJobRow,
+    context: BatchContext,
+    large: boolean,
+    onProgress?: (progress: Progress) => void | Promise<void>,
+  ): Promise<Halt | undefined> {
+    let halt: Halt | undefined
+    let after: string | null = null
+    let handedOut: Promise<unknown> = Promise.resolve()
+    let committed = 0
+    const nextRange = (): Promise<TargetRange | undefined> => {
+      const next = handedOut.then(async () => {
+        if (halt || this.stopping) return undefined
+        const range = await bulkResetRepository.nextTargetRange(
+          this.db,
+          job.id,
+          after,
+          this.options.batchSize,
+        )
+        if (range) after = range.last
+        return range
+      })
+      handedOut = next.catch(() => undefined)
+      return next
+    }
+    // An outage rolls a batch back: the lane tries the same range again (never another lane's,
+    // which may be in flight), and a range already committed comes back empty.
+    const untilAvailable = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+      for (;;) {
+        try {
+          return await work()
+        } catch (error) {
+          if (error instanceof LeaseLost) halt ??= { kind: 'lease-lost' }
+          else if (!isStoreUnavailable(error)) halt ??= { kind: 'failed', error }
+          if (halt) return undefined
+          this.logger.warn({ jobId: job.id, err: messageOf(error) }, 'store unreachable; bulk batch retried')
+          await delay(RETRY_AFTER_OUTAGE_MS)
+          // Shutting down: the job is handed over with the batch rolled back.
+          if (halt || this.stopping) return undefined
+        }
+      }
+    }
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        const range = await untilAvailable(nextRange)
+        if (!range) return
+        const progress = await untilAvailable(() => forceRange(this.db, context, job, range))
+        if (!progress) return
+        if (large && ++committed === 1) await this.refreshStatistics(job, ['outbox_messages'])
+        await onProgress?.(progress)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.max(1, this.options.parallelBatches) }, lane))
+    return halt
+  }
+
+  private async release(job: BulkResetJobRow): Promise<void> {
+    await bulkResetRepository.release(this.db, job.id, this.id, this.clock.now()).catch((error) => {
+      // The lease then runs out by itself.
+      this.logger.warn({ jobId: job.id, err: messageOf(error) }, 'bulk reset lease not released')
+    })
   }
 
   /** See refreshPlannerStatistics; a failure costs speed, never the job. */
@@ -272,6 +353,10 @@ export class BulkResetRunner {
       await recordFinished(trx, this.audit, job.id, 'failed')
     })
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function messageOf(error: unknown): string {
