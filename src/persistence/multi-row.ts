@@ -113,29 +113,50 @@ function joinedText(values: readonly unknown[]): string | undefined {
   return values.join(SEPARATOR)
 }
 
+/** True when every row has the same primitive value (or null) in the column. */
+function isConstant(values: readonly unknown[]): boolean {
+  const first = values[0]
+  if (first !== null && typeof first === 'object') return false
+  for (const value of values) if (value !== first) return false
+  return true
+}
+
 async function insertColumns<Row>(db: Executor, insert: InsertRows): Promise<Row[]> {
   const types = await arrayTypesOf(db, insert.table)
   const columns = insert.columns.map((_, index) => insert.rows.map((row) => row[index]))
+  // A value every row shares (a batch's tenant, its time, a status, a column left null) goes
+  // once, as a scalar, instead of as an array of thousands of copies the driver writes out and
+  // the server parses and unnests. At least one column stays an array: it gives the row count.
+  const constant = columns.map((values) => values.length > 1 && isConstant(values))
+  if (constant.every(Boolean)) constant[0] = false
   // Long text (a sealed message body) parses several times faster as one joined string split
   // by string_to_array than as an array literal, whose every element is scanned for quotes
   // and escapes: one value per column either way.
   const joined = columns.map((values, index) =>
-    types.get(insert.columns[index]!) === 'text' ? joinedText(values) : undefined,
+    !constant[index] && types.get(insert.columns[index]!) === 'text' ? joinedText(values) : undefined,
   )
-  const shape = joined.map((value) => (value === undefined ? 'a' : 's')).join('')
+  const shape = columns
+    .map((_, index) => (constant[index] ? 'c' : joined[index] === undefined ? 'a' : 's'))
+    .join('')
   const key = `u\u0000${insert.table}\u0000${insert.columns.join(',')}\u0000${shape}\u0000${insert.suffix ?? ''}`
   const text = cached(key, () => {
     const names = insert.columns.map((column) => `"${column}"`).join(', ')
-    const arrays = insert.columns.map((column, index) => {
+    const arrays: string[] = []
+    const selected = insert.columns.map((column, index) => {
       const type = types.get(column)
       if (!type) throw new Error(`no column ${insert.table}.${column}`)
-      return joined[index] === undefined
-        ? `$${index + 1}::${type}[]`
-        : `string_to_array($${index + 1}::text, chr(31))`
+      if (constant[index]) return `$${index + 1}::${type}`
+      arrays.push(
+        joined[index] === undefined
+          ? `$${index + 1}::${type}[]`
+          : `string_to_array($${index + 1}::text, chr(31))`,
+      )
+      return `u.c${arrays.length}`
     })
-    return `insert into "${insert.table}" (${names}) select * from unnest(${arrays.join(', ')})${insert.suffix ? ` ${insert.suffix}` : ''}`
+    const aliases = arrays.map((_, index) => `c${index + 1}`).join(', ')
+    return `insert into "${insert.table}" (${names}) select ${selected.join(', ')} from unnest(${arrays.join(', ')}) as u(${aliases})${insert.suffix ? ` ${insert.suffix}` : ''}`
   })
-  const values = columns.map((values, index) => joined[index] ?? values)
+  const values = columns.map((values, index) => (constant[index] ? values[0] : (joined[index] ?? values)))
   const result = await db.executeQuery<Row>(CompiledQuery.raw(text, values))
   return result.rows
 }
