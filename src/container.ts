@@ -235,8 +235,9 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     tokens: new FlowTokens(tokenKeysOf(config.selfservice.token_keys, secretKey)),
     logger: logger.child({ component: 'selfservice' }),
   })
-  // Embedded store: bulk batches first, mail right after (DeliveryPriority, OutboxWorker.deferTo).
-  if (!isPostgres(db)) outboxWorker.deferTo(bulkResetRunner)
+  // Bulk batches first, mail right after (DeliveryPriority, OutboxWorker.deferTo): until a job's
+  // last batch commits, some of its users' old passwords still work.
+  outboxWorker.deferTo(bulkResetRunner)
   const bulkResets = new BulkResetService(db, clock, audit, tenantPolicies, () => bulkResetRunner.nudge())
   // Any new password ends a pending forced reset: flag, lock and codes, in the write's transaction.
   passwords.onPasswordWritten((trx, write) =>

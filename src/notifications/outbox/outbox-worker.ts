@@ -94,10 +94,10 @@ export class OutboxWorker {
 
   /**
    * Makes this worker's lanes wait while `priority` is busy (see DeliveryPriority). The
-   * container sets it on the embedded store only: there a bulk batch holds the event loop and
-   * the store's one connection, so the worker could not record outcomes or lease anyway, and
-   * its sending would only take the cores the batches need. On PostgreSQL batches wait on the
-   * server and delivery goes on beside them.
+   * container sets it on both stores: until a bulk job's last batch commits some old passwords
+   * still work, and the worker's sending would take the cores the batches need (on the
+   * embedded store a batch also holds the event loop and the one connection; on PostgreSQL
+   * batches run side by side and keep the server's cores busy).
    */
   deferTo(priority: DeliveryPriority): void {
     this.priority = priority
