@@ -21,6 +21,7 @@ import {
   renderSubject,
   type TemplateType,
   type TemplateValues,
+  type TemplateValuesDraft,
 } from './templates/index.ts'
 
 export interface NotificationRequest {
@@ -132,11 +133,11 @@ export class Notifier {
     now: number,
     id: string = newId(),
   ): OutboxRow {
-    const values: TemplateValues = {
-      ...request.values,
-      'tenant-domain': request.tenant.domain,
-      'support-email': this.config.notifications.support_email || addressOf(this.config.smtp.from),
-    }
+    // Not `{ ...request.values, … }`: V8 builds the properties after a spread one by one in
+    // its slow path, microseconds per message of a bulk job.
+    const values: TemplateValuesDraft = Object.assign({}, request.values)
+    values['tenant-domain'] = request.tenant.domain
+    values['support-email'] = this.config.notifications.support_email || addressOf(this.config.smtp.from)
     return queuedRow(
       {
         id,

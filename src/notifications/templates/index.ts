@@ -21,6 +21,7 @@ export {
   renderSubject,
   renderTemplate,
   type TemplateValues,
+  type TemplateValuesDraft,
   toSingleLine,
 } from './render.ts'
 export { sampleValues } from './sample-values.ts'

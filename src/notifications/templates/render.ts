@@ -5,6 +5,9 @@ import type { Placeholder } from './placeholders.ts'
 /** Values by placeholder name; a missing value renders as an empty string. */
 export type TemplateValues = Readonly<Partial<Record<Placeholder, string>>>
 
+/** Template values being filled in. */
+export type TemplateValuesDraft = Partial<Record<Placeholder, string>>
+
 export interface RenderedEmail {
   subject: string
   html: string
