@@ -96,6 +96,7 @@ for (const variant of variants) {
         '008-selfservice',
         '009-audit-filters',
         '010-link-code-index',
+        '011-users-fillfactor',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

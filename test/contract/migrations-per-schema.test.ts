@@ -30,6 +30,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '008-selfservice',
       '009-audit-filters',
       '010-link-code-index',
+      '011-users-fillfactor',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -42,6 +43,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '008-selfservice',
       '009-audit-filters',
       '010-link-code-index',
+      '011-users-fillfactor',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

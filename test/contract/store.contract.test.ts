@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
 import { migrateToLatest } from '../../src/persistence/database.ts'
 import { apiTokensRepository } from '../../src/persistence/repositories/api-tokens.ts'
 import { auditRepository } from '../../src/persistence/repositories/audit.ts'
@@ -50,6 +51,7 @@ for (const kind of storeKinds) {
         '008-selfservice',
         '009-audit-filters',
         '010-link-code-index',
+        '011-users-fillfactor',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
@@ -75,6 +77,28 @@ for (const kind of storeKinds) {
 
     it('applies migrations once', async () => {
       assert.deepEqual(await migrateToLatest(testStore.store.db), [])
+    })
+
+    it('updates a user without touching its indexes on PostgreSQL (HOT), the page having room', {
+      skip: kind.kind === 'postgres' ? false : 'PostgreSQL only: SQLite has no fillfactor',
+    }, async () => {
+      const db = testStore.store.db
+      const { rows: options } = await sql<{ options: string[] | null }>`
+        select reloptions as options from pg_class where oid = 'users'::regclass`.execute(db)
+      assert.deepEqual(options[0]?.options, ['fillfactor=50'])
+      const row = user('hot-update')
+      await usersRepository.insert(db, row)
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ status: 'locked', lock_reason: 'reset-pending', version: 2, updated_at: now + 1 })
+          .where('id', '=', row.id)
+          .execute()
+        const { rows } = await sql<{ updated: number; hot: number }>`
+          select n_tup_upd::int as updated, n_tup_hot_upd::int as hot
+          from pg_stat_xact_user_tables where relid = 'users'::regclass`.execute(trx)
+        assert.deepEqual(rows[0], { updated: 1, hot: 1 })
+      })
     })
 
     it('keeps user names unique per tenant and store domain, case-insensitively', async () => {

@@ -9,6 +9,7 @@ import * as auditClient from './007-audit-client.ts'
 import * as selfservice from './008-selfservice.ts'
 import * as auditFilters from './009-audit-filters.ts'
 import * as linkCodeIndex from './010-link-code-index.ts'
+import * as usersFillfactor from './011-users-fillfactor.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '008-selfservice': selfservice,
   '009-audit-filters': auditFilters,
   '010-link-code-index': linkCodeIndex,
+  '011-users-fillfactor': usersFillfactor,
 }
 
 export const migrationProvider: MigrationProvider = {
