@@ -233,11 +233,7 @@ export class BulkResetRunner {
     const context = this.batchContext()
     for (;;) {
       const halt = await this.forceTargets(job, context, large, onProgress)
-      if (halt?.kind === 'lease-lost') {
-        this.logger.info({ jobId: job.id }, 'bulk reset job cancelled or taken over; stopped')
-        return
-      }
-      if (halt?.kind === 'failed') return this.fail(job, halt.error)
+      if (halt) return this.stopEarly(job, halt)
       // Stopping (the process shuts down): hand the job over at once, not after the lease.
       if (this.stopping) return this.release(job)
       try {
@@ -247,11 +243,8 @@ export class BulkResetRunner {
         }
         // Targets are left (a batch rolled back after an outage): force them too.
       } catch (error) {
-        if (error instanceof LeaseLost) {
-          this.logger.info({ jobId: job.id }, 'bulk reset job cancelled or taken over; stopped')
-          return
-        }
-        if (!isStoreUnavailable(error)) return this.fail(job, error)
+        const halted = haltFor(error)
+        if (halted) return this.stopEarly(job, halted)
         this.logger.warn(
           { jobId: job.id, err: messageOf(error) },
           'store unreachable; bulk job completion retried',
@@ -259,6 +252,12 @@ export class BulkResetRunner {
         await delay(RETRY_AFTER_OUTAGE_MS)
       }
     }
+  }
+
+  /** A job whose lease is gone stops quietly; one whose error no retry mends fails. */
+  private async stopEarly(job: BulkResetJobRow, halt: Halt): Promise<void> {
+    if (halt.kind === 'failed') return this.fail(job, halt.error)
+    this.logger.info({ jobId: job.id }, 'bulk reset job cancelled or taken over; stopped')
   }
 
   /**
@@ -299,8 +298,7 @@ export class BulkResetRunner {
         try {
           return await work()
         } catch (error) {
-          if (error instanceof LeaseLost) halt ??= { kind: 'lease-lost' }
-          else if (!isStoreUnavailable(error)) halt ??= { kind: 'failed', error }
+          halt ??= haltFor(error)
           if (halt) return undefined
           this.logger.warn({ jobId: job.id, err: messageOf(error) }, 'store unreachable; bulk batch retried')
           await delay(RETRY_AFTER_OUTAGE_MS)
@@ -353,6 +351,12 @@ export class BulkResetRunner {
       await recordFinished(trx, this.audit, job.id, 'failed')
     })
   }
+}
+
+/** Why an error stops a job's batches; undefined for an outage, which is waited out and retried. */
+function haltFor(error: unknown): Halt | undefined {
+  if (error instanceof LeaseLost) return { kind: 'lease-lost' }
+  return isStoreUnavailable(error) ? undefined : { kind: 'failed', error }
 }
 
 function delay(ms: number): Promise<void> {
