@@ -13,7 +13,7 @@ import { PasswordWriter } from './credentials/password-writer.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
 import { defaultLoginChecks } from './domain/login-checks.ts'
 import { AccountService } from './flows/account/service.ts'
-import { BulkResetRunner, DEFAULT_RUNNER_OPTIONS } from './flows/bulk-reset/runner.ts'
+import { BulkResetRunner, DEFAULT_RUNNER_OPTIONS, parallelBatchesFor } from './flows/bulk-reset/runner.ts'
 import { BulkResetService } from './flows/bulk-reset/service.ts'
 import { ForcedResetService } from './flows/forced-reset/service.ts'
 import { BatchTrigger } from './flows/forced-reset/trigger-batch.ts'
@@ -38,7 +38,6 @@ import { createLogger } from './observability/logger.ts'
 import { Metrics } from './observability/metrics.ts'
 import { openStore, type Store } from './persistence/database.ts'
 import { isPostgres } from './persistence/dialect.ts'
-import type { Executor } from './persistence/executor.ts'
 import { ScimGroupWriter } from './scim/groups/group-writer.ts'
 import { ScimGroups } from './scim/groups/scim-groups.ts'
 import { ScimUsers } from './scim/users/scim-users.ts'
@@ -219,7 +218,7 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
       offlineCodes: new SealedBox(secretKey, 'offline-otp'),
     }),
     logger.child({ component: 'bulk-reset' }),
-    { ...DEFAULT_RUNNER_OPTIONS, parallelBatches: parallelBulkBatches(config, db) },
+    { ...DEFAULT_RUNNER_OPTIONS, parallelBatches: parallelBatchesFor(isPostgres(db), config.storage) },
   )
   const selfService = new SelfServiceResetService({
     db,
@@ -295,10 +294,4 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
       await store.close()
     },
   }
-}
-
-/** Batches a bulk reset runs at once: one on the embedded store (one writer); on PostgreSQL as set, leaving a connection for requests. */
-function parallelBulkBatches(config: Config, db: Executor): number {
-  if (!isPostgres(db)) return 1
-  return Math.max(1, Math.min(config.storage.bulk_reset_parallel_batches, config.storage.pool_size - 1))
 }

@@ -42,6 +42,18 @@ export const DEFAULT_RUNNER_OPTIONS: BulkResetRunnerOptions = {
   pollMs: 2_000,
 }
 
+/**
+ * Batches a bulk reset runs at once: one on the embedded store (one writer); on PostgreSQL
+ * `bulk_reset_parallel_batches`, leaving one connection of the pool for requests.
+ */
+export function parallelBatchesFor(
+  postgres: boolean,
+  storage: { bulk_reset_parallel_batches: number; pool_size: number },
+): number {
+  if (!postgres) return 1
+  return Math.max(1, Math.min(storage.bulk_reset_parallel_batches, storage.pool_size - 1))
+}
+
 /** After a store outage, the runner waits this long before it tries the batch again. */
 const RETRY_AFTER_OUTAGE_MS = 1_000
 
