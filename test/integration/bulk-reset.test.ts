@@ -108,6 +108,26 @@ for (const kind of storeKinds) {
       call(h.app, { method: 'GET', url: `${base}/force-password-reset/jobs/${id}`, auth })
     const cancel = (id: string, auth = h.adminAuth, base = '/api/admin') =>
       call(h.app, { method: 'DELETE', url: `${base}/force-password-reset/jobs/${id}`, auth })
+    /** Another process leases the job (this one looks dead to it). */
+    const takeOver = (jobId: string) =>
+      h.container.store.db
+        .updateTable('bulk_reset_jobs')
+        .set({ lease_owner: 'another-process', lease_expires_at: h.container.clock.now() + 600_000 })
+        .where('id', '=', jobId)
+        .execute()
+    const leaseRunsOut = (jobId: string) =>
+      h.container.store.db
+        .updateTable('bulk_reset_jobs')
+        .set({ lease_expires_at: 0 })
+        .where('id', '=', jobId)
+        .execute()
+    /** The users left fully forced by mail, and those left untouched. */
+    const statesOf = async (userIds: readonly string[]) => {
+      const states = await Promise.all(userIds.map((id) => stateOf(h.container.store.db, id)))
+      const alike = (expected: object) =>
+        states.filter((state) => JSON.stringify(state) === JSON.stringify(expected))
+      return { forced: alike(forcedByMail), left: alike(untouched) }
+    }
     const snapshot = async () => ({
       ...(await snapshotStore(h.container.store.db)),
       ...(await snapshotNotifications(h.container.store.db)),
@@ -347,9 +367,7 @@ for (const kind of storeKinds) {
       assert.equal(read.body.status, 'cancelled')
       assert.equal(read.body.done + read.body.failed, 2)
       assert.equal(read.body.remaining, 4)
-      const states = await Promise.all(Object.values(ids).map((id) => stateOf(h.container.store.db, id)))
-      const forced = states.filter((state) => JSON.stringify(state) === JSON.stringify(forcedByMail))
-      const left = states.filter((state) => JSON.stringify(state) === JSON.stringify(untouched))
+      const { forced, left } = await statesOf(Object.values(ids))
       assert.equal(forced.length, read.body.done)
       assert.equal(left.length, 6 - read.body.done, 'every other user is untouched')
       // Cancelling again answers the cancelled job; a job that ended cannot be cancelled.
@@ -404,31 +422,24 @@ for (const kind of storeKinds) {
       const db = h.container.store.db
       const crashed = h.container.bulkResetRunner.withOptions({ batchSize: 3, parallelBatches: 1 })
       // Batch 1 commits. While batch 2 runs, another process takes the job over (this one
-      // looks dead to it): batch 2 has written everything but cannot move the cursor, and rolls
-      // back whole, as a crash before its commit would.
+      // looks dead to it): batch 2 has written everything but cannot move the job's counts, and
+      // rolls back whole, as a crash before its commit would.
       let batches = 0
       await crashed.runJob(jobId, async () => {
         batches++
-        if (batches === 1)
-          await db
-            .updateTable('bulk_reset_jobs')
-            .set({ lease_owner: 'another-process', lease_expires_at: h.container.clock.now() + 600_000 })
-            .where('id', '=', jobId)
-            .execute()
+        if (batches === 1) await takeOver(jobId)
       })
       assert.equal(batches, 1)
       const midway = await job(jobId)
       assert.equal(midway.body.status, 'running')
       assert.equal(midway.body.done + midway.body.failed, 3)
-      const states = await Promise.all(Object.values(ids).map((id) => stateOf(db, id)))
-      const forced = states.filter((state) => JSON.stringify(state) === JSON.stringify(forcedByMail))
-      const left = states.filter((state) => JSON.stringify(state) === JSON.stringify(untouched))
+      const { forced, left } = await statesOf(Object.values(ids))
       assert.equal(forced.length, midway.body.done, 'batch 1 is forced')
       assert.equal(left.length, 8 - midway.body.done, 'batch 2 rolled back: its users are untouched')
 
       // The other process died too: its lease runs out, and a new process (a restarted
-      // `rekey serve`, another container on the same store) goes on from the cursor.
-      await db.updateTable('bulk_reset_jobs').set({ lease_expires_at: 0 }).where('id', '=', jobId).execute()
+      // `rekey serve`, another container on the same store) goes on with the targets left.
+      await leaseRunsOut(jobId)
       const schema =
         kind.kind === 'postgres'
           ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
@@ -465,20 +476,13 @@ for (const kind of storeKinds) {
       let progressCalls = 0
       await parallel.runJob(jobId, async () => {
         progressCalls++
-        if (progressCalls === 1)
-          await db
-            .updateTable('bulk_reset_jobs')
-            .set({ lease_owner: 'another-process', lease_expires_at: h.container.clock.now() + 600_000 })
-            .where('id', '=', jobId)
-            .execute()
+        if (progressCalls === 1) await takeOver(jobId)
       })
       const midway = await job(jobId)
       assert.equal(midway.body.status, 'running')
       const processed = midway.body.done + midway.body.failed
       assert.ok(processed >= 2 && processed < 12, `processed ${processed}`)
-      const states = await Promise.all(Object.values(ids).map((id) => stateOf(db, id)))
-      const forced = states.filter((state) => JSON.stringify(state) === JSON.stringify(forcedByMail))
-      const left = states.filter((state) => JSON.stringify(state) === JSON.stringify(untouched))
+      const { forced, left } = await statesOf(Object.values(ids))
       assert.equal(forced.length, midway.body.done, 'the committed batches are forced')
       assert.equal(forced.length + left.length, 12, 'no user is half forced')
       // The targets left are exactly the users no batch committed.
@@ -491,7 +495,7 @@ for (const kind of storeKinds) {
       assert.equal(midway.body.remaining, 12 - processed)
       for (const { user_id } of targets) assert.deepEqual(await stateOf(db, user_id), untouched)
 
-      await db.updateTable('bulk_reset_jobs').set({ lease_expires_at: 0 }).where('id', '=', jobId).execute()
+      await leaseRunsOut(jobId)
       assert.equal(
         await h.container.bulkResetRunner.withOptions({ batchSize: 2, parallelBatches: 3 }).runPending(),
         1,
