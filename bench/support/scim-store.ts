@@ -198,14 +198,8 @@ function* forcedResetWork(
     ]
     return true
   }
+  // The flag and the mode are read from the pending reset: no claim rows (decision 0022).
   yield [text.upsertPending, [userId, tenantId, RESET_MODE, now, ACTOR, 'scim']]
-  yield [
-    text.upsertClaims(2),
-    [
-      ...[userId, tenantId, FORCED_RESET_CLAIM, 'true', comparisonKey('true')],
-      ...[userId, tenantId, PENDING_MODE_CLAIM, RESET_MODE, comparisonKey(RESET_MODE)],
-    ],
-  ]
   const claims = yield [text.mailClaims, [...MAIL_CLAIMS, userId]]
   const email = claims.rows.find((row) => row.claim_uri === EMAIL_CLAIM)?.value
   if (typeof email !== 'string') return false

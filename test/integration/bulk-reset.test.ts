@@ -7,6 +7,7 @@ import { cliActor } from '../../src/observability/audit.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { openStore } from '../../src/persistence/database.ts'
 import type { Executor } from '../../src/persistence/executor.ts'
+import { claimsRepository } from '../../src/persistence/repositories/claims.ts'
 import type { TenantRow } from '../../src/persistence/repositories/tenants.ts'
 import { basicAuth, type Harness, openHarness } from '../support/harness.ts'
 import { type Answer, assertProblem, call } from '../support/http.ts'
@@ -31,12 +32,8 @@ async function stateOf(db: Executor, userId: string) {
           .executeTakeFirstOrThrow()
       ).n,
     )
-  const claim = await db
-    .selectFrom('user_claims')
-    .select('value')
-    .where('user_id', '=', userId)
-    .where('claim_uri', '=', FORCED)
-    .executeTakeFirst()
+  // As every interface reads it: from the pending reset while one is.
+  const claims = await claimsRepository.forUser(db, userId)
   const audits = await db
     .selectFrom('audit_events')
     .select('detail')
@@ -49,7 +46,7 @@ async function stateOf(db: Executor, userId: string) {
     pending: await count('pending_resets'),
     codes: await count('reset_codes'),
     messages: await count('outbox_messages'),
-    claim: claim?.value ?? null,
+    claim: claims[FORCED] ?? null,
     audits: audits.length,
   }
 }

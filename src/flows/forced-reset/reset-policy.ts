@@ -25,11 +25,7 @@ export interface ResetPolicySource {
 /** The lock reason of an account waiting for its forced reset. */
 export const RESET_LOCK_REASON = 'reset-pending'
 
-/** The claim that shows (and, written by clients, requests) a forced reset. */
-export const FORCED_RESET_CLAIM = 'http://wso2.org/claims/identity/adminForcedPasswordReset'
-
-/** Shows how a pending reset is to be completed (`email-otp`, …); maintained by the server. */
-export const PENDING_MODE_CLAIM = 'http://wso2.org/claims/identity/pendingResetMode'
+export { FORCED_RESET_CLAIM, PENDING_MODE_CLAIM } from '../../domain/reset-claims.ts'
 
 /** The One Time Password claim: read live from the sealed offline code, never stored as a claim. */
 export const ONE_TIME_PASSWORD_CLAIM = 'http://wso2.org/claims/oneTimePassword'

@@ -392,7 +392,8 @@ const SERVER_MAINTAINED_CLAIMS: ReadonlySet<string> = new Set([ONE_TIME_PASSWORD
 
 /**
  * A finished or cancelled reset leaves the flag at "false" (so `forcePasswordReset eq false`
- * finds users whose reset is over) and no pending mode.
+ * finds users whose reset is over). While a reset is pending both claims are read from it
+ * (decision 0022); the mode's claim row is removed for stores that kept one before that.
  */
 const resetClaimsCleared = { [FORCED_RESET_CLAIM]: 'false', [PENDING_MODE_CLAIM]: null }
 

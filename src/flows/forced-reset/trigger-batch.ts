@@ -1,7 +1,6 @@
 import type { Config } from '../../config/schema.ts'
 import { publicUrl } from '../../config/semantics.ts'
 import type { Clock } from '../../domain/clock.ts'
-import { comparisonKey } from '../../domain/comparison-key.ts'
 import { DEFAULT_TENANT } from '../../domain/tenant.ts'
 import { displayUserName } from '../../domain/user-name.ts'
 import type { NotificationRequest, Notifier } from '../../notifications/notifier.ts'
@@ -17,11 +16,9 @@ import type { SealedBox } from '../../security/sealed-box.ts'
 import { timeOrderedId } from '../../security/time-ordered-id.ts'
 import {
   EMAIL_CLAIM,
-  FORCED_RESET_CLAIM,
   GIVEN_NAME_CLAIM,
   LAST_NAME_CLAIM,
   LOCALE_CLAIM,
-  PENDING_MODE_CLAIM,
   RESET_LOCK_REASON,
   type ResetPolicy,
 } from './reset-policy.ts'
@@ -105,8 +102,8 @@ export function resetLinkOf(config: Config, tenant: TenantRow, token: string): s
  * The forced-reset trigger for any number of users of one tenant, in the caller's transaction:
  * the one implementation behind the single trigger (a batch of one) and bulk jobs. For every
  * user with an address (or in the offline mode) it locks the account for reset (the old
- * password stops working at once), records the pending reset, sets the forced-reset claim,
- * ends the sessions, replaces any earlier code with a new link token or one-time password
+ * password stops working at once), records the pending reset (which the forced-reset flag and
+ * pending-mode claims are read from), ends the sessions, replaces any earlier code with a new link token or one-time password
  * (stored as a keyed HMAC; an offline code also sealed so administrators can read it back),
  * queues the email and audits `user.reset-forced` — each step one statement for the whole
  * batch, so a thousand users cost about as many round trips as one.
@@ -157,17 +154,6 @@ export class BatchTrigger {
       rows: ids.map((id) => [id, tenant.id, mode, now, options.actor.name, options.channel]),
       suffix:
         'on conflict (user_id) do update set mode = excluded.mode, requested_at = excluded.requested_at, requested_by = excluded.requested_by, reason = excluded.reason',
-    })
-    await insertRows(trx, {
-      table: 'user_claims',
-      columns: ['user_id', 'tenant_id', 'claim_uri', 'value', 'value_key'],
-      // The flag, and the mode administrators see (SCIM pendingResetMode) and may filter on.
-      rows: ids.flatMap((id) => [
-        [id, tenant.id, FORCED_RESET_CLAIM, 'true', comparisonKey('true')],
-        [id, tenant.id, PENDING_MODE_CLAIM, mode, comparisonKey(mode)],
-      ]),
-      suffix:
-        'on conflict (user_id, claim_uri) do update set value = excluded.value, value_key = excluded.value_key',
     })
     const revoked = new Map<string, number>()
     if (policy.revokeSessions) {

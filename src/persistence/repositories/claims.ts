@@ -1,14 +1,66 @@
+import { sql } from 'kysely'
 import { comparisonKey } from '../../domain/comparison-key.ts'
+import { FORCED_RESET_CLAIM, PENDING_MODE_CLAIM } from '../../domain/reset-claims.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
 
 export type Claims = Record<string, string>
 
-type ClaimRow = { user_id: string; claim_uri: string; value: string }
+/** A stored claim or, with `claim_uri` null, the user's pending reset, whose mode is `value`. */
+type ClaimRow = { user_id: string; claim_uri: string | null; value: string }
+
+// The reset's flag and mode come from the pending reset, not from claim rows (decision 0022):
+// each read takes the user's claims and pending reset in one statement.
+const pendingColumns = [
+  'user_id',
+  sql<string | null>`null`.as('claim_uri'),
+  sql<string>`mode`.as('value'),
+] as const
 
 const claimsOfUser = fixedQuery<{ userId: string }, ClaimRow>((db, p) =>
-  db.selectFrom('user_claims').select(['user_id', 'claim_uri', 'value']).where('user_id', '=', p('userId')),
+  db
+    .selectFrom('pending_resets')
+    .select(pendingColumns)
+    .where('user_id', '=', p('userId'))
+    .unionAll(
+      db
+        .selectFrom('user_claims')
+        .select(['user_id', 'claim_uri', 'value'])
+        .where('user_id', '=', p('userId')),
+    ),
 )
+
+function claimsOfUsers(db: Executor, userIds: string[]): Promise<ClaimRow[]> {
+  return db
+    .selectFrom('pending_resets')
+    .select(pendingColumns)
+    .where('user_id', 'in', userIds)
+    .unionAll(
+      db.selectFrom('user_claims').select(['user_id', 'claim_uri', 'value']).where('user_id', 'in', userIds),
+    )
+    .execute()
+}
+
+/**
+ * Adds the rows to the users' claims. A pending reset shows as the flag "true" and its mode,
+ * over whatever claim rows an earlier version of the store kept for them.
+ */
+function collect(rows: readonly ClaimRow[], result: Map<string, Claims>): void {
+  const pending: ClaimRow[] = []
+  for (const row of rows) {
+    if (row.claim_uri === null) pending.push(row)
+    else {
+      const claims = result.get(row.user_id)
+      if (claims) claims[row.claim_uri] = row.value
+    }
+  }
+  for (const row of pending) {
+    const claims = result.get(row.user_id)
+    if (!claims) continue
+    claims[FORCED_RESET_CLAIM] = 'true'
+    claims[PENDING_MODE_CLAIM] = row.value
+  }
+}
 
 const upsertClaim = fixedQuery<
   { userId: string; tenantId: string; claimUri: string; value: string; valueKey: string },
@@ -36,8 +88,9 @@ const deleteClaim = fixedQuery<{ userId: string; claimUri: string }, never>((db,
 
 export const claimsRepository = {
   async forUser(db: Executor, userId: string): Promise<Claims> {
-    const { rows } = await claimsOfUser(db, { userId })
-    return Object.fromEntries(rows.map((row) => [row.claim_uri, row.value]))
+    const claims: Claims = {}
+    collect((await claimsOfUser(db, { userId })).rows, new Map([[userId, claims]]))
+    return claims
   },
   async forUsers(db: Executor, userIds: string[]): Promise<Map<string, Claims>> {
     const result = new Map<string, Claims>(userIds.map((id) => [id, {}]))
@@ -45,15 +98,8 @@ export const claimsRepository = {
     const rows =
       userIds.length === 1
         ? (await claimsOfUser(db, { userId: userIds[0]! })).rows
-        : await db
-            .selectFrom('user_claims')
-            .select(['user_id', 'claim_uri', 'value'])
-            .where('user_id', 'in', userIds)
-            .execute()
-    for (const row of rows) {
-      const claims = result.get(row.user_id)
-      if (claims) claims[row.claim_uri] = row.value
-    }
+        : await claimsOfUsers(db, userIds)
+    collect(rows, result)
     return result
   },
   /** Sets claims; a `null` value removes the claim. */

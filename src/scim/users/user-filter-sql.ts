@@ -9,12 +9,14 @@ import type { AttributeDefinition } from '../schema/types.ts'
 import { and, anyOf, type Condition, not, or } from '../sql/condition.ts'
 import { type Leaf, translateFilter } from '../sql/filter-walk.ts'
 import { compareCondition, type Dialect, type Operand, presentCondition } from '../sql/operands.ts'
+import { claimTable } from './claim-table.ts'
 import { type AttributeMapping, mappingOf, type UserColumn } from './user-mapping.ts'
 
 /**
  * Translates a SCIM filter over Users into one SQL condition on `users as u`. Claims are
  * matched with `u.id in (select user_id from user_claims where tenant_id = … and claim_uri = …
- * and <comparison>)`, which the (tenant_id, claim_uri, value_key) index answers; nothing is
+ * and <comparison>)`, which the (tenant_id, claim_uri, value_key) index answers (the reset's
+ * flag and mode from the pending resets instead, see `claimTable`); nothing is
  * filtered in memory. The semantics are those of the in-memory evaluator in
  * `filter/evaluate.ts` (a property test holds the two together).
  */
@@ -41,7 +43,7 @@ const textOf = (prefix: string, caseExact: boolean): Operand => ({
 function withClaim(uri: string, condition: Condition, context: UserFilterContext): Condition {
   if (condition === false) return false
   const where = condition === true ? sql`` : sql` and ${condition}`
-  return sql`u.id in (select c.user_id from user_claims c where c.tenant_id = ${context.tenantId} and c.claim_uri = ${uri}${where})`
+  return sql`u.id in (select c.user_id from ${claimTable(uri)} c where c.tenant_id = ${context.tenantId} and c.claim_uri = ${uri}${where})`
 }
 
 function claimLeaf(uri: string, definition: AttributeDefinition, leaf: Leaf, context: UserFilterContext) {

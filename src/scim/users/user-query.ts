@@ -7,6 +7,7 @@ import type { AttributePath, Filter } from '../filter/ast.ts'
 import { userRegistry } from '../schema/registry.ts'
 import { type Condition, toSql } from '../sql/condition.ts'
 import { orderBy, type SortOrder } from '../sql/list-order.ts'
+import { claimTable } from './claim-table.ts'
 import { UserFilterTranslator } from './user-filter-sql.ts'
 import { mappingOf } from './user-mapping.ts'
 import { readUserRecords } from './user-reader.ts'
@@ -23,8 +24,8 @@ export interface UserListRequest {
 
 const claimKey = (uri: string, caseExact: boolean) =>
   caseExact
-    ? sql`(select c.value from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
-    : sql`(select c.value_key from user_claims c where c.user_id = u.id and c.claim_uri = ${uri})`
+    ? sql`(select c.value from ${claimTable(uri)} c where c.user_id = u.id and c.claim_uri = ${uri})`
+    : sql`(select c.value_key from ${claimTable(uri)} c where c.user_id = u.id and c.claim_uri = ${uri})`
 
 /** Sort keys that every user has: no ordering of absent values needed. */
 const alwaysPresent = new Set(['id', 'userName', 'created', 'lastModified'])
