@@ -100,12 +100,24 @@ export function projectResource(
 ): ScimResource {
   const wanted = index(projection.attributes, registry)
   const excluded = index(projection.excludedAttributes, registry)
-  const options = { ...projection, neverListed }
-  const result: ScimResource = {
-    schemas: resource.schemas,
-    ...project(registry.core.id, resource, registry.core.attributes, wanted, excluded, options),
+  // Written out, never spread: literals that spread are built in V8's slow path, and their
+  // objects outlive the request (promoted to the old generation), a cost every later request
+  // shares through longer collections.
+  const options = {
+    attributes: projection.attributes,
+    excludedAttributes: projection.excludedAttributes,
+    listing: projection.listing,
+    neverListed,
   }
   const schemas = [registry.core.id]
+  const result: ScimResource = { schemas }
+  const core = project(registry.core.id, resource, registry.core.attributes, wanted, excluded, options)
+  // meta last, as in RFC 7643's examples: readers look for the attributes first.
+  let meta: unknown
+  for (const name in core) {
+    if (name === 'meta') meta = core[name]
+    else if (name !== 'schemas') result[name] = core[name]
+  }
   for (const extension of registry.extensions) {
     const source = resource[extension.id]
     if (!source || typeof source !== 'object') continue
@@ -121,12 +133,7 @@ export function projectResource(
     result[extension.id] = projected
     schemas.push(extension.id)
   }
-  result.schemas = schemas
-  // meta last, as in RFC 7643's examples: readers look for the attributes first.
-  if ('meta' in result) {
-    const { meta, ...rest } = result
-    return { ...rest, meta }
-  }
+  if (meta !== undefined) result.meta = meta
   return result
 }
 

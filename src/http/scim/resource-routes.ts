@@ -63,7 +63,12 @@ export function resourceRoutes<Item>(config: Config, endpoint: ResourceEndpoint<
   return async (app: FastifyInstance) => {
     const projectionOf = (request: FastifyRequest) => singleProjection(request.query, maxResults, registry)
     const list = async (request: FastifyRequest, parameters: ListParameters) => {
-      const projection = { ...parameters, listing: true }
+      // Written out, not spread: see `projectResource`.
+      const projection: Projection = {
+        attributes: parameters.attributes,
+        excludedAttributes: parameters.excludedAttributes,
+        listing: true,
+      }
       const { total, records } = await endpoint.list(tenantOf(request), parameters, projection)
       const baseUrl = scimBaseUrl(config, request)
       return {
