@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config/schema.ts'
 import { type CheckpointOptions, startBackgroundCheckpoints } from './background-checkpoints.ts'
 import type { Engine } from './dialect.ts'
-import { useTransactionBatcher } from './executor.ts'
+import { useImmediateRunner, useTransactionBatcher } from './executor.ts'
 import { migrationProvider } from './migrations/index.ts'
+import { GatedSqliteDialect, GatedSqliteDriver } from './sqlite-driver.ts'
 import { withStatementCache } from './statement-cache.ts'
 import type { Database } from './tables.ts'
 import { TransactionBatcher } from './transaction-batcher.ts'
@@ -71,8 +72,10 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma(`mmap_size = ${config.storage.sqlite_mmap_mib * 1024 * 1024}`)
   // A WAL that grew under a burst of writes is cut back to this size when it starts over.
   sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  const driver = new GatedSqliteDriver(withStatementCache(sqlite))
+  const db = new Kysely<Database>({ dialect: new GatedSqliteDialect(driver) })
   useTransactionBatcher(db, new TransactionBatcher(db))
+  useImmediateRunner(db, (text, parameters) => driver.runIfFree(text, parameters))
   const checkpoints = options.backgroundCheckpoints
     ? startBackgroundCheckpoints(
         sqlite,

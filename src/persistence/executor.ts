@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, QueryResult } from 'kysely'
 import type { Database } from './tables.ts'
 import type { TransactionBatcher } from './transaction-batcher.ts'
 
@@ -10,6 +10,24 @@ const batchers = new WeakMap<Executor, TransactionBatcher>()
 
 export function useTransactionBatcher(db: Executor, batcher: TransactionBatcher): void {
   batchers.set(db, batcher)
+}
+
+/** Runs a statement at once if the store's connection is free; undefined when it is not. */
+export type ImmediateRunner = (
+  sql: string,
+  parameters: readonly unknown[],
+) => QueryResult<unknown> | undefined
+
+/** Stores that can run a statement without queueing for their connection (the embedded store). */
+const immediateRunners = new WeakMap<Executor, ImmediateRunner>()
+
+export function useImmediateRunner(db: Executor, runner: ImmediateRunner): void {
+  immediateRunners.set(db, runner)
+}
+
+/** The immediate runner of `db`, if it is a store's own handle (never a transaction) that has one. */
+export function immediateRunnerOf(db: Executor): ImmediateRunner | undefined {
+  return immediateRunners.get(db)
 }
 
 export async function inTransaction<T>(db: Executor, work: (trx: Executor) => Promise<T>): Promise<T> {

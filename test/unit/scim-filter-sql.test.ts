@@ -45,11 +45,24 @@ async function capturing<T>(db: Executor, run: (db: Executor) => Promise<T>): Pr
       return args.result
     },
   }
-  await run(db.withPlugin(plugin))
-  return seen.map(({ node, queryId }) => db.getExecutor().compileQuery(node, queryId))
+  const traced = db.withPlugin(plugin)
+  // Fixed statements arrive compiled, past the plugins: record those as they are run.
+  const compiled: CompiledQuery[] = []
+  const executeQuery = traced.executeQuery.bind(traced)
+  traced.executeQuery = ((query: CompiledQuery, queryId?: Parameters<typeof executeQuery>[1]) => {
+    compiled.push(query)
+    return executeQuery(query, queryId)
+  }) as typeof traced.executeQuery
+  await run(traced)
+  // Executed statements first: a fixed statement built during the run is also seen by the
+  // plugin once, with placeholders for its values.
+  return [...compiled, ...seen.map(({ node, queryId }) => db.getExecutor().compileQuery(node, queryId))]
 }
 
-/** The page query listUsers runs for `filter` (the one with the filter, ORDER BY and LIMIT). */
+/**
+ * The page query listUsers runs for `filter`: the one with the filter, ORDER BY and LIMIT, or for
+ * `userName eq`, the fixed look-up by name key.
+ */
 async function userPageQuery(db: Executor, tenantId: string, filter: string): Promise<CompiledQuery> {
   const queries = await capturing(db, (traced) =>
     listUsers(traced, tenantId, {
@@ -59,7 +72,11 @@ async function userPageQuery(db: Executor, tenantId: string, filter: string): Pr
       count: 10,
     }),
   )
-  const page = queries.find((query) => /from "users" as "u"/.test(query.sql) && /\blimit\b/.test(query.sql))
+  const page = queries.find(
+    (query) =>
+      (/from "users" as "u"/.test(query.sql) && /\blimit\b/.test(query.sql)) ||
+      /from "users" where .*"username_key" =/.test(query.sql),
+  )
   assert.ok(page, `no page query among:\n${queries.map((query) => query.sql).join('\n')}`)
   return page
 }
@@ -452,10 +469,10 @@ describe('SCIM filter translation (SQLite)', () => {
     it('userName eq "x" searches users_name_unique, it does not scan users', async () => {
       const details = await plan('userName eq "x"')
       assert.ok(
-        details.some((detail) => /SEARCH u USING (COVERING )?INDEX users_name_unique/.test(detail)),
+        details.some((detail) => /SEARCH (u|users) USING (COVERING )?INDEX users_name_unique/.test(detail)),
         details.join('\n'),
       )
-      assert.ok(!details.some((detail) => /^SCAN u\b/.test(detail)), details.join('\n'))
+      assert.ok(!details.some((detail) => /^SCAN (u|users)\b/.test(detail)), details.join('\n'))
     })
 
     it('userName eq "DOMAIN/x" probes the index too', async () => {
@@ -464,7 +481,7 @@ describe('SCIM filter translation (SQLite)', () => {
         details.some((detail) => /USING (COVERING )?INDEX users_name_unique/.test(detail)),
         details.join('\n'),
       )
-      assert.ok(!details.some((detail) => /^SCAN u\b/.test(detail)), details.join('\n'))
+      assert.ok(!details.some((detail) => /^SCAN (u|users)\b/.test(detail)), details.join('\n'))
     })
 
     it('externalId eq "x" searches user_claims_value_lookup (tenant_id, claim_uri, value)', async () => {
@@ -528,7 +545,7 @@ describe('SCIM filter translation: the userName look-up on PostgreSQL uses an in
       CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]),
     )
     const plan = result.rows.map((row) => row['QUERY PLAN']).join('\n')
-    assert.match(plan, /Index (Only )?Scan using users_(name_unique|tenant_name) on users u/, plan)
+    assert.match(plan, /Index (Only )?Scan using users_(name_unique|tenant_name) on users( u)?\b/, plan)
     assert.doesNotMatch(plan, /Seq Scan on users/, plan)
     const found = await listUsers(db, h.defaultTenant.id, {
       filter: parseFilter('userName eq "USER1234"'),

@@ -45,6 +45,16 @@ const userById = fixedQuery<{ tenantId: string; id: string }, UserRow>((db, p) =
   db.selectFrom('users').selectAll().where('tenant_id', '=', p('tenantId')).where('id', '=', p('id')),
 )
 
+const userByStoreAndKey = fixedQuery<{ tenantId: string; storeDomain: string; key: string }, UserRow>(
+  (db, p) =>
+    db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', p('tenantId'))
+      .where('store_domain', '=', p('storeDomain'))
+      .where('username_key', '=', p('key')),
+)
+
 export interface VersionMove {
   tenantId: string
   id: string
@@ -74,6 +84,15 @@ export const usersRepository = {
   async moveVersion(db: Executor, move: VersionMove): Promise<boolean> {
     const { numAffectedRows } = await moveUserVersion(db, move)
     return Number(numAffectedRows ?? 0) > 0
+  },
+  /** The user of a store domain whose name has the comparison key `key`: one unique-index probe. */
+  async findByKey(
+    db: Executor,
+    tenantId: string,
+    storeDomain: string,
+    key: string,
+  ): Promise<UserRow | undefined> {
+    return (await userByStoreAndKey(db, { tenantId, storeDomain, key })).rows[0]
   },
   async findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
     return (await userById(db, { tenantId, id })).rows[0]

@@ -104,18 +104,29 @@ function columnOperand(column: UserColumn): Operand {
  * "/" (NFKC folds "／" to it), so "partners/ann" is PARTNERS/ann and also the primary user
  * "partners／ann". A domain never contains "/", so only the first one can end it.
  */
-function userNameEquality(value: FilterValue): Condition | undefined {
-  if (typeof value !== 'string') return undefined
+export function userNameKeys(value: string): UserNameKeys {
   const key = comparisonKey(value)
-  const primary = sql`(u.store_domain = ${PRIMARY_STORE} and u.username_key = ${key})`
   const slash = key.indexOf('/')
   const domain = key.slice(0, slash)
   // `PRIMARY/x` is shown as `x`, so it must not match here either (the slow path says no).
-  if (slash === -1 || !isValidStoreDomain(domain) || domain.toUpperCase() === PRIMARY_STORE) return primary
-  return or(
-    primary,
-    sql`(u.store_domain = ${domain.toUpperCase()} and u.username_key = ${key.slice(slash + 1)})`,
-  )
+  if (slash === -1 || !isValidStoreDomain(domain) || domain.toUpperCase() === PRIMARY_STORE)
+    return { primaryKey: key, domain: null, domainKey: null }
+  return { primaryKey: key, domain: domain.toUpperCase(), domainKey: key.slice(slash + 1) }
+}
+
+/** The keys a rendered user name is looked up by: as a primary user's name, and in a domain. */
+export interface UserNameKeys {
+  primaryKey: string
+  domain: string | null
+  domainKey: string | null
+}
+
+function userNameEquality(value: FilterValue): Condition | undefined {
+  if (typeof value !== 'string') return undefined
+  const keys = userNameKeys(value)
+  const primary = sql`(u.store_domain = ${PRIMARY_STORE} and u.username_key = ${keys.primaryKey})`
+  if (keys.domain === null) return primary
+  return or(primary, sql`(u.store_domain = ${keys.domain} and u.username_key = ${keys.domainKey})`)
 }
 
 /** One element of a multi-valued attribute, as the sub-filter of a value path sees it. */

@@ -1,14 +1,15 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely'
+import { PRIMARY_STORE } from '../../domain/user-name.ts'
 import { isPostgres } from '../../persistence/dialect.ts'
 import type { Executor } from '../../persistence/executor.ts'
-import { displayNameKey } from '../../persistence/repositories/users.ts'
+import { displayNameKey, type UserRow, usersRepository } from '../../persistence/repositories/users.ts'
 import { scimError } from '../errors.ts'
 import type { AttributePath, Filter } from '../filter/ast.ts'
 import { userRegistry } from '../schema/registry.ts'
 import { type Condition, toSql } from '../sql/condition.ts'
 import { orderBy, type SortOrder } from '../sql/list-order.ts'
 import { claimTable } from './claim-table.ts'
-import { UserFilterTranslator } from './user-filter-sql.ts'
+import { UserFilterTranslator, userNameKeys } from './user-filter-sql.ts'
 import { mappingOf } from './user-mapping.ts'
 import { readUserRecords } from './user-reader.ts'
 import type { UserRecord } from './user-record.ts'
@@ -94,12 +95,46 @@ function keyTypeOf(path: AttributePath): 'text' | 'number' {
   return (resolved?.subAttribute ?? resolved?.attribute)?.type === 'dateTime' ? 'number' : 'text'
 }
 
+/**
+ * The name a first, unsorted page looks up by `userName eq "…"`: the provisioning clients'
+ * question before every write, asked far more often than any other.
+ */
+function userNameLookupOf(request: UserListRequest): string | undefined {
+  const { filter } = request
+  if (filter?.kind !== 'compare' || filter.operator !== 'eq' || typeof filter.value !== 'string')
+    return undefined
+  if (request.sortBy || request.startIndex !== 1 || filter.path.subAttribute !== undefined) return undefined
+  const resolved = userRegistry.resolve(filter.path)
+  const mapping = resolved && mappingOf(resolved.schema.id, resolved.attribute.name)
+  return mapping?.kind === 'column' && mapping.column === 'userName' ? filter.value : undefined
+}
+
+/**
+ * The users a rendered name denotes (a primary user's name, and possibly `DOMAIN/name`), in the
+ * list's default order: one or two unique-index probes through fixed statements, without
+ * translating and compiling the filter — the same answer as the general path.
+ */
+async function usersNamed(db: Executor, tenantId: string, name: string): Promise<UserRow[]> {
+  const keys = userNameKeys(name)
+  const found = [await usersRepository.findByKey(db, tenantId, PRIMARY_STORE, keys.primaryKey)]
+  if (keys.domain !== null && keys.domainKey !== null)
+    found.push(await usersRepository.findByKey(db, tenantId, keys.domain, keys.domainKey))
+  return found
+    .filter((row) => row !== undefined)
+    .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
 /** One page of users matching a filter, and how many match in all; filtering happens in SQL. */
 export async function listUsers(
   db: Executor,
   tenantId: string,
   request: UserListRequest,
 ): Promise<{ total: number; records: UserRecord[] }> {
+  const name = userNameLookupOf(request)
+  if (name !== undefined) {
+    const rows = await usersNamed(db, tenantId, name)
+    return { total: rows.length, records: await readUserRecords(db, rows.slice(0, request.count)) }
+  }
   const postgres = isPostgres(db)
   const condition: Condition = request.filter
     ? new UserFilterTranslator({ tenantId, postgres }).translate(request.filter)

@@ -2,7 +2,7 @@ import type { Executor } from '../../persistence/executor.ts'
 import { claimsRepository } from '../../persistence/repositories/claims.ts'
 import { credentialsRepository } from '../../persistence/repositories/credentials.ts'
 import { rolesRepository } from '../../persistence/repositories/roles.ts'
-import type { UserRow } from '../../persistence/repositories/users.ts'
+import { type UserRow, usersRepository } from '../../persistence/repositories/users.ts'
 import type { UserRecord } from './user-record.ts'
 
 /** Loads what SCIM renders for a set of users: three queries whatever the page size. */
@@ -27,12 +27,7 @@ export async function readUserRecord(
   tenantId: string,
   id: string,
 ): Promise<UserRecord | undefined> {
-  const row = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .executeTakeFirst()
+  const row = await usersRepository.findById(db, tenantId, id)
   if (!row) return undefined
   const [record] = await readUserRecords(db, [row])
   return record

@@ -1,0 +1,133 @@
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type SqliteDatabase,
+  SqliteDialect,
+} from 'kysely'
+
+/**
+ * The one SQLite connection, held by one user at a time (a transaction, a checkpoint, a
+ * statement) and handed to the next waiter in arrival order when released.
+ */
+class ConnectionGate {
+  private held = false
+  private readonly waiting: Array<() => void> = []
+
+  get isFree(): boolean {
+    return !this.held
+  }
+
+  acquire(): Promise<void> {
+    if (!this.held) {
+      this.held = true
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  release(): void {
+    const next = this.waiting.shift()
+    if (next) next()
+    else this.held = false
+  }
+}
+
+function run(database: SqliteDatabase, sql: string, parameters: readonly unknown[]): QueryResult<unknown> {
+  const statement = database.prepare(sql)
+  if (statement.reader) return { rows: statement.all(parameters) as unknown[] }
+  const { changes, lastInsertRowid } = statement.run(parameters)
+  return {
+    numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
+    insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
+    rows: [],
+  }
+}
+
+class SqliteConnection implements DatabaseConnection {
+  constructor(private readonly database: SqliteDatabase) {}
+
+  executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    return Promise.resolve(run(this.database, compiled.sql, compiled.parameters) as QueryResult<R>)
+  }
+
+  async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const statement = this.database.prepare(compiled.sql)
+    if (!statement.reader) throw new Error('only statements that return rows can be streamed')
+    for (const row of statement.iterate(compiled.parameters)) yield { rows: [row as R] }
+  }
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`
+
+/**
+ * Kysely's SQLite driver, with one addition: `runIfFree` runs a statement at once when nobody
+ * holds the connection. Kysely passes every statement through several asynchronous layers (a
+ * connection provider, a mutex, the driver): for a primary-key look-up that costs more time and
+ * garbage than SQLite's own work, and the request paths run several per request. A statement
+ * that finds the connection held (by a transaction, a checkpoint) returns undefined and takes
+ * the usual way, so it never runs inside another caller's transaction.
+ */
+export class GatedSqliteDriver implements Driver {
+  private readonly gate = new ConnectionGate()
+  private readonly connection: SqliteConnection
+
+  constructor(private readonly database: SqliteDatabase) {
+    this.connection = new SqliteConnection(database)
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.gate.acquire()
+    return this.connection
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.gate.release()
+  }
+
+  runIfFree(sql: string, parameters: readonly unknown[]): QueryResult<unknown> | undefined {
+    return this.gate.isFree ? run(this.database, sql, parameters) : undefined
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'))
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'))
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'))
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoted(name)}`))
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoted(name)}`))
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`release ${quoted(name)}`))
+  }
+
+  async destroy(): Promise<void> {
+    this.database.close()
+  }
+}
+
+/** Kysely's SQLite dialect on a given driver. */
+export class GatedSqliteDialect extends SqliteDialect {
+  constructor(private readonly driver: GatedSqliteDriver) {
+    super({ database: () => Promise.reject(new Error('the driver holds the database')) })
+  }
+
+  override createDriver(): Driver {
+    return this.driver
+  }
+}
