@@ -74,7 +74,10 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
   const driver = new GatedSqliteDriver(withStatementCache(sqlite))
   const db = new Kysely<Database>({ dialect: new GatedSqliteDialect(driver) })
-  useTransactionBatcher(db, new TransactionBatcher(db))
+  useTransactionBatcher(
+    db,
+    new TransactionBatcher(db, (text, parameters) => driver.runHeld(text, parameters)),
+  )
   useImmediateRunner(db, (text, parameters) => driver.runIfFree(text, parameters))
   const checkpoints = options.backgroundCheckpoints
     ? startBackgroundCheckpoints(

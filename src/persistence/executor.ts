@@ -1,4 +1,4 @@
-import type { Kysely, QueryResult } from 'kysely'
+import { CompiledQuery, type Kysely, type QueryResult } from 'kysely'
 import type { Database } from './tables.ts'
 import type { TransactionBatcher } from './transaction-batcher.ts'
 
@@ -28,6 +28,20 @@ export function useImmediateRunner(db: Executor, runner: ImmediateRunner): void 
 /** The immediate runner of `db`, if it is a store's own handle (never a transaction) that has one. */
 export function immediateRunnerOf(db: Executor): ImmediateRunner | undefined {
   return immediateRunners.get(db)
+}
+
+/**
+ * Runs one statement: at once through the store's immediate runner when it can (the embedded
+ * store with its connection free, or the transaction holding it), else through Kysely.
+ */
+export async function executeRaw<Row>(
+  db: Executor,
+  text: string,
+  parameters: readonly unknown[],
+): Promise<QueryResult<Row>> {
+  const immediate = immediateRunners.get(db)?.(text, parameters)
+  if (immediate) return immediate as QueryResult<Row>
+  return db.executeQuery<Row>(CompiledQuery.raw(text, parameters as unknown[]))
 }
 
 export async function inTransaction<T>(db: Executor, work: (trx: Executor) => Promise<T>): Promise<T> {

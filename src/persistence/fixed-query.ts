@@ -1,6 +1,6 @@
-import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely'
+import type { Compilable, Kysely } from 'kysely'
 import { isPostgres } from './dialect.ts'
-import { type Executor, immediateRunnerOf } from './executor.ts'
+import { type Executor, executeRaw } from './executor.ts'
 import type { Database } from './tables.ts'
 
 const PARAMETER = Symbol('fixed query parameter')
@@ -52,10 +52,7 @@ export function fixedQuery<Params extends object, Row>(
   return async (db, params) => {
     const { sql, names } = shapeFor(db)
     const values = names.map((name) => (params as Record<string, unknown>)[name])
-    // On the embedded store, straight to SQLite when nobody holds the connection.
-    const result =
-      (immediateRunnerOf(db)?.(sql, values) as QueryResult<Row> | undefined) ??
-      (await db.executeQuery<Row>(CompiledQuery.raw(sql, values)))
+    const result = await executeRaw<Row>(db, sql, values)
     return result.numAffectedRows === undefined
       ? { rows: result.rows }
       : { rows: result.rows, numAffectedRows: result.numAffectedRows }

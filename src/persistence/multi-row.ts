@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely'
 import { isPostgres } from './dialect.ts'
-import type { Executor } from './executor.ts'
+import { type Executor, executeRaw } from './executor.ts'
 
 /**
  * Set-based statements for bulk writes: one multi-row INSERT, or one `… in (…)` statement, for
@@ -77,7 +77,7 @@ export async function insertRows<Row = never>(db: Executor, insert: InsertRows):
       const plain = `insert into "${insert.table}" (${columns}) values ${values}${insert.suffix ? ` ${insert.suffix}` : ''}`
       return postgres ? numbered(plain) : plain
     })
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(text, flatten(part, width)))
+    const result = await executeRaw<Row>(db, text, flatten(part, width))
     returned.push(...result.rows)
   }
   return returned
@@ -202,7 +202,7 @@ export async function runWithList<Row = never>(
       const plain = statement.text.replace('(:list)', `(${part.map(() => '?').join(', ')})`)
       return postgres ? numbered(plain) : plain
     })
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(text, [...before, ...part, ...after]))
+    const result = await executeRaw<Row>(db, text, [...before, ...part, ...after])
     rows.push(...result.rows)
     changed += Number(result.numAffectedRows ?? 0)
   }

@@ -92,6 +92,11 @@ export class GatedSqliteDriver implements Driver {
     return this.gate.isFree ? run(this.database, sql, parameters) : undefined
   }
 
+  /** Runs a statement for the holder of the connection (an open transaction): at once. */
+  runHeld(sql: string, parameters: readonly unknown[]): QueryResult<unknown> {
+    return run(this.database, sql, parameters)
+  }
+
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin'))
   }

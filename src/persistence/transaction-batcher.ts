@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type QueryResult, sql } from 'kysely'
+import { useImmediateRunner } from './executor.ts'
 import type { Database } from './tables.ts'
 
 type Work<T> = (trx: Kysely<Database>) => Promise<T>
@@ -24,10 +25,31 @@ export class TransactionBatcher {
   private readonly queue: Pending[] = []
   private draining = false
 
+  /**
+   * `runHeld`: runs a statement on the connection an open transaction holds, at once (the
+   * embedded store's driver). Each transaction of the batcher may use it while it is open.
+   */
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly runHeld?: (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>,
     private readonly maxBatch = 32,
   ) {}
+
+  /** A transaction of the batcher, whose statements may skip Kysely's queue while it is open. */
+  private async transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    const { runHeld } = this
+    if (!runHeld) return this.db.transaction().execute(work)
+    return this.db.transaction().execute(async (trx) => {
+      let open = true
+      useImmediateRunner(trx, (text, parameters) => (open ? runHeld(text, parameters) : undefined))
+      try {
+        return await work(trx)
+      } finally {
+        // Threat: a handle kept past its transaction must not write outside one.
+        open = false
+      }
+    })
+  }
 
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -53,7 +75,7 @@ export class TransactionBatcher {
     if (batch.length === 1) {
       const [only] = batch as [Pending]
       try {
-        only.resolve(await this.db.transaction().execute(only.work))
+        only.resolve(await this.transaction(only.work))
       } catch (error) {
         only.reject(error)
       }
@@ -61,7 +83,7 @@ export class TransactionBatcher {
     }
     const outcomes: Outcome[] = []
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.transaction(async (trx) => {
         for (const item of batch) outcomes.push(await this.inSavepoint(trx, item.work))
       })
     } catch (error) {

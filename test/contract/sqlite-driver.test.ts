@@ -19,10 +19,16 @@ describe('sqlite: statements that skip the queue', () => {
   })
   after(async () => h?.close())
 
-  it('only the store handle has a runner, never a transaction or a handle with plugins', async () => {
+  it('the store handle and the open transactions of the group commit have a runner; no other handle does', async () => {
     const { db } = h.container.store
     assert.ok(immediateRunnerOf(db))
     await db.transaction().execute(async (trx) => assert.equal(immediateRunnerOf(trx), undefined))
+    const kept = await inTransaction(db, async (trx) => {
+      assert.deepEqual(immediateRunnerOf(trx)?.('select 1 as one', [])?.rows, [{ one: 1 }])
+      return trx
+    })
+    // Threat: a handle kept past its transaction must not write outside one.
+    assert.equal(immediateRunnerOf(kept)?.('select 1 as one', []), undefined)
     assert.equal(
       immediateRunnerOf(
         db.withPlugin({ transformQuery: (a) => a.node, transformResult: async (a) => a.result }),
