@@ -97,6 +97,7 @@ for (const variant of variants) {
         '009-audit-filters',
         '010-link-code-index',
         '011-users-fillfactor',
+        '012-bulk-targets-without-job-key',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

@@ -31,6 +31,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '009-audit-filters',
       '010-link-code-index',
       '011-users-fillfactor',
+      '012-bulk-targets-without-job-key',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -44,6 +45,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '009-audit-filters',
       '010-link-code-index',
       '011-users-fillfactor',
+      '012-bulk-targets-without-job-key',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

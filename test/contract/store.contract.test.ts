@@ -52,6 +52,7 @@ for (const kind of storeKinds) {
         '009-audit-filters',
         '010-link-code-index',
         '011-users-fillfactor',
+        '012-bulk-targets-without-job-key',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
@@ -99,6 +100,28 @@ for (const kind of storeKinds) {
           from pg_stat_xact_user_tables where relid = 'users'::regclass`.execute(trx)
         assert.deepEqual(rows[0], { updated: 1, hot: 1 })
       })
+    })
+
+    it('records bulk targets without a key to their job (it would re-read the job per target), keyed by job and user', async () => {
+      const db = testStore.store.db
+      const keys =
+        kind.kind === 'postgres'
+          ? (
+              await sql<{ name: string }>`
+                select conname as name from pg_constraint
+                where conrelid = to_regclass('bulk_reset_targets') and contype = 'f'`.execute(db)
+            ).rows
+          : (
+              await sql<{
+                table: string
+              }>`select "table" from pragma_foreign_key_list('bulk_reset_targets')`.execute(db)
+            ).rows
+      assert.deepEqual(keys, [])
+      await db.insertInto('bulk_reset_targets').values({ job_id: 'job-a', user_id: 'user-a' }).execute()
+      await assert.rejects(
+        db.insertInto('bulk_reset_targets').values({ job_id: 'job-a', user_id: 'user-a' }).execute(),
+      )
+      await db.deleteFrom('bulk_reset_targets').where('job_id', '=', 'job-a').execute()
     })
 
     it('keeps user names unique per tenant and store domain, case-insensitively', async () => {

@@ -10,6 +10,7 @@ import * as selfservice from './008-selfservice.ts'
 import * as auditFilters from './009-audit-filters.ts'
 import * as linkCodeIndex from './010-link-code-index.ts'
 import * as usersFillfactor from './011-users-fillfactor.ts'
+import * as bulkTargetsWithoutJobKey from './012-bulk-targets-without-job-key.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '009-audit-filters': auditFilters,
   '010-link-code-index': linkCodeIndex,
   '011-users-fillfactor': usersFillfactor,
+  '012-bulk-targets-without-job-key': bulkTargetsWithoutJobKey,
 }
 
 export const migrationProvider: MigrationProvider = {
