@@ -25,7 +25,7 @@ export function useImmediateRunner(db: Executor, runner: ImmediateRunner): void 
   immediateRunners.set(db, runner)
 }
 
-/** The immediate runner of `db`, if it is a store's own handle (never a transaction) that has one. */
+/** The immediate runner of `db`: a store's own handle, or an open transaction of its group commit. */
 export function immediateRunnerOf(db: Executor): ImmediateRunner | undefined {
   return immediateRunners.get(db)
 }

@@ -32,13 +32,18 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await rebuildSqliteTargets(db, key)
 }
 
+/**
+ * In one transaction: Kysely runs SQLite migrations without one, and a process stopped between
+ * the drop and the rename would leave no targets table and a migration that cannot run again.
+ */
 async function rebuildSqliteTargets(db: Kysely<unknown>, foreignKey: ReturnType<typeof sql>): Promise<void> {
-  await sql`create table bulk_reset_targets_rebuilt (job_id varchar(36) not null, user_id varchar(36) not null, constraint bulk_reset_targets_pk primary key (job_id, user_id)${foreignKey})`.execute(
-    db,
-  )
-  await sql`insert into bulk_reset_targets_rebuilt (job_id, user_id) select job_id, user_id from bulk_reset_targets`.execute(
-    db,
-  )
-  await sql`drop table bulk_reset_targets`.execute(db)
-  await sql`alter table bulk_reset_targets_rebuilt rename to bulk_reset_targets`.execute(db)
+  await db.transaction().execute(async (trx) => {
+    const statements = [
+      sql`create table bulk_reset_targets_rebuilt (job_id varchar(36) not null, user_id varchar(36) not null, constraint bulk_reset_targets_pk primary key (job_id, user_id)${foreignKey})`,
+      sql`insert into bulk_reset_targets_rebuilt (job_id, user_id) select job_id, user_id from bulk_reset_targets`,
+      sql`drop table bulk_reset_targets`,
+      sql`alter table bulk_reset_targets_rebuilt rename to bulk_reset_targets`,
+    ]
+    for (const statement of statements) await statement.execute(trx)
+  })
 }
