@@ -7,6 +7,9 @@ import { type Answer, call } from '../support/http.ts'
 import { snapshotStore } from '../support/store-snapshot.ts'
 import { storeKinds } from '../support/stores.ts'
 
+/** A UTF-16 surrogate without its pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 const REKEY = 'urn:rekey:params:scim:schemas:extension:2.0:User'
@@ -487,7 +490,9 @@ function requestArbitrary(danaId: string, other: string): fc.Arbitrary<ScimReque
       weight: 2,
       arbitrary: filterText.map((expression) => ({
         method: 'GET' as const,
-        url: `/scim2/Users?filter=${encodeURIComponent(expression)}`,
+        // A URL carries UTF-8: a lone surrogate cannot be encoded into one (URIError), so it goes
+        // as the replacement character, as a client's encoder would send it.
+        url: `/scim2/Users?filter=${encodeURIComponent(expression.replace(LONE_SURROGATE, '\uFFFD'))}`,
       })),
     },
     fc.tuple(anyTarget, json).map(([[method, url], body]) => ({ method, url, body })),
