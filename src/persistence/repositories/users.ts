@@ -85,31 +85,17 @@ export const usersRepository = {
     const { numAffectedRows } = await moveUserVersion(db, move)
     return Number(numAffectedRows ?? 0) > 0
   },
-  /** The user of a store domain whose name has the comparison key `key`: one unique-index probe. */
-  async findByKey(
-    db: Executor,
-    tenantId: string,
-    storeDomain: string,
-    key: string,
-  ): Promise<UserRow | undefined> {
-    return (await userByStoreAndKey(db, { tenantId, storeDomain, key })).rows[0]
-  },
   async findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
     return (await userById(db, { tenantId, id })).rows[0]
   },
-  findByName(
+  /** The user of a store domain whose name has the comparison key `nameKey`: one unique-index probe. */
+  async findByName(
     db: Executor,
     tenantId: string,
     storeDomain: string,
     nameKey: string,
   ): Promise<UserRow | undefined> {
-    return db
-      .selectFrom('users')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('store_domain', '=', storeDomain)
-      .where('username_key', '=', nameKey)
-      .executeTakeFirst()
+    return (await userByStoreAndKey(db, { tenantId, storeDomain, key: nameKey })).rows[0]
   },
   /** The sign-in read: the user and its password hash in one round trip. */
   findForLogin(db: Executor, tenantId: string, storeDomain: string, nameKey: string) {

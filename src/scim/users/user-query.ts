@@ -116,9 +116,9 @@ function userNameLookupOf(request: UserListRequest): string | undefined {
  */
 async function usersNamed(db: Executor, tenantId: string, name: string): Promise<UserRow[]> {
   const keys = userNameKeys(name)
-  const found = [await usersRepository.findByKey(db, tenantId, PRIMARY_STORE, keys.primaryKey)]
+  const found = [await usersRepository.findByName(db, tenantId, PRIMARY_STORE, keys.primaryKey)]
   if (keys.domain !== null && keys.domainKey !== null)
-    found.push(await usersRepository.findByKey(db, tenantId, keys.domain, keys.domainKey))
+    found.push(await usersRepository.findByName(db, tenantId, keys.domain, keys.domainKey))
   return found
     .filter((row) => row !== undefined)
     .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
