@@ -98,6 +98,7 @@ for (const variant of variants) {
         '010-link-code-index',
         '011-users-fillfactor',
         '012-bulk-targets-without-job-key',
+        '013-reset-rows-without-foreign-keys',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

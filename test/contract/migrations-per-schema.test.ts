@@ -32,6 +32,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '010-link-code-index',
       '011-users-fillfactor',
       '012-bulk-targets-without-job-key',
+      '013-reset-rows-without-foreign-keys',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -46,6 +47,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '010-link-code-index',
       '011-users-fillfactor',
       '012-bulk-targets-without-job-key',
+      '013-reset-rows-without-foreign-keys',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

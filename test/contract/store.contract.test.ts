@@ -3,11 +3,15 @@ import { after, before, describe, it } from 'node:test'
 import { type Kysely, sql } from 'kysely'
 import { migrateToLatest } from '../../src/persistence/database.ts'
 import * as targetsWithoutJobKey from '../../src/persistence/migrations/012-bulk-targets-without-job-key.ts'
+import * as resetRowsWithoutKeys from '../../src/persistence/migrations/013-reset-rows-without-foreign-keys.ts'
 import { apiTokensRepository } from '../../src/persistence/repositories/api-tokens.ts'
 import { auditRepository } from '../../src/persistence/repositories/audit.ts'
 import { claimsRepository } from '../../src/persistence/repositories/claims.ts'
 import { credentialsRepository } from '../../src/persistence/repositories/credentials.ts'
-import { resetCodesRepository } from '../../src/persistence/repositories/reset-codes.ts'
+import {
+  pendingResetsRepository,
+  resetCodesRepository,
+} from '../../src/persistence/repositories/reset-codes.ts'
 import { rolesRepository } from '../../src/persistence/repositories/roles.ts'
 import { sessionsRepository } from '../../src/persistence/repositories/sessions.ts'
 import { tenantsRepository } from '../../src/persistence/repositories/tenants.ts'
@@ -54,6 +58,7 @@ for (const kind of storeKinds) {
         '010-link-code-index',
         '011-users-fillfactor',
         '012-bulk-targets-without-job-key',
+        '013-reset-rows-without-foreign-keys',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
@@ -128,6 +133,105 @@ for (const kind of storeKinds) {
         db.insertInto('bulk_reset_targets').values({ job_id: 'job-a', user_id: 'user-a' }).execute(),
       )
       await db.deleteFrom('bulk_reset_targets').where('job_id', '=', 'job-a').execute()
+    })
+
+    it('writes a reset’s rows without keys (each would be checked by a query per row), and migration 013 undoes and redoes that', async () => {
+      const db = testStore.store.db
+      const keysOf = async (table: string) =>
+        kind.kind === 'postgres'
+          ? (
+              await sql<{ column: string }>`
+                select a.attname as column from pg_constraint c
+                join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey)
+                where c.conrelid = to_regclass(${table}) and c.contype = 'f'`.execute(db)
+            ).rows.map((row) => row.column)
+          : (
+              await sql<{
+                column: string
+              }>`select "from" as "column" from pragma_foreign_key_list(${table})`.execute(db)
+            ).rows.map((row) => row.column)
+      const keys = async () => ({
+        pending: await keysOf('pending_resets'),
+        codes: await keysOf('reset_codes'),
+        outbox: await keysOf('outbox_messages'),
+        attempts: await keysOf('outbox_attempts'),
+      })
+      assert.deepEqual(await keys(), { pending: [], codes: [], outbox: [], attempts: ['message_id'] })
+      // Rows survive the rebuild (on SQLite), and a message's attempts are not cascaded away by it.
+      const row = user('rebuilt-reset')
+      await usersRepository.insert(db, row)
+      await pendingResetsRepository.set(db, {
+        user_id: row.id,
+        tenant_id: tenantId,
+        mode: 'email-link',
+        requested_at: now,
+        requested_by: 'admin',
+        reason: 'admin',
+      })
+      const messageId = newId()
+      await db
+        .insertInto('outbox_messages')
+        .values({
+          id: messageId,
+          tenant_id: tenantId,
+          idempotency_key: `rebuild:${messageId}`,
+          type: 'AdminForcedPasswordReset',
+          locale: 'en',
+          recipient: 'rebuilt@example.com',
+          user_id: row.id,
+          subject: 'Reset',
+          body_sealed: null,
+          status: 'sent',
+          transport: 'smtp',
+          attempts: 1,
+          next_attempt_at: now,
+          lease_owner: null,
+          lease_expires_at: null,
+          last_error: null,
+          smtp_response: '250 ok',
+          created_at: now,
+          updated_at: now,
+          sent_at: now,
+        })
+        .execute()
+      await db
+        .insertInto('outbox_attempts')
+        .values({ message_id: messageId, attempted_at: now, worker: 'w', outcome: 'sent', detail: '250 ok' })
+        .execute()
+      await resetRowsWithoutKeys.down(db as unknown as Kysely<unknown>)
+      assert.deepEqual(await keys(), {
+        pending: ['user_id'],
+        codes: ['user_id'],
+        outbox: ['tenant_id'],
+        attempts: ['message_id'],
+      })
+      await resetRowsWithoutKeys.up(db as unknown as Kysely<unknown>)
+      assert.deepEqual(await keys(), { pending: [], codes: [], outbox: [], attempts: ['message_id'] })
+      assert.equal((await pendingResetsRepository.find(db, row.id))?.mode, 'email-link')
+      const attempts = await db
+        .selectFrom('outbox_attempts')
+        .select('outcome')
+        .where('message_id', '=', messageId)
+        .execute()
+      assert.deepEqual(attempts, [{ outcome: 'sent' }])
+      // The indexes came back with the tables: a second link with the same HMAC is refused.
+      const link = {
+        id: newId(),
+        tenant_id: tenantId,
+        user_id: row.id,
+        kind: 'link' as const,
+        secret_hmac: 'rebuilt-link',
+        sealed_secret: null,
+        created_at: now,
+        expires_at: now + 60_000,
+        used_at: null,
+        attempts: 0,
+        max_attempts: 1,
+      }
+      await resetCodesRepository.insert(db, link)
+      await assert.rejects(resetCodesRepository.insert(db, { ...link, id: newId() }), isUniqueViolation)
+      assert.equal(await usersRepository.delete(db, tenantId, row.id), true)
+      assert.equal(await pendingResetsRepository.find(db, row.id), undefined)
     })
 
     it('keeps user names unique per tenant and store domain, case-insensitively', async () => {
@@ -304,10 +408,36 @@ for (const kind of storeKinds) {
         changed_at: now,
         updated_at: now,
       })
+      // A forced reset's rows have no foreign key to cascade (migration 013): the delete removes them.
+      await pendingResetsRepository.set(db, {
+        user_id: row.id,
+        tenant_id: tenantId,
+        mode: 'email-otp',
+        requested_at: now,
+        requested_by: 'admin',
+        reason: 'admin',
+      })
+      await resetCodesRepository.insert(db, {
+        id: newId(),
+        tenant_id: tenantId,
+        user_id: row.id,
+        kind: 'otp',
+        secret_hmac: 'doomed-otp',
+        sealed_secret: null,
+        created_at: now,
+        expires_at: now + 60_000,
+        used_at: null,
+        attempts: 0,
+        max_attempts: 5,
+      })
       assert.equal(await usersRepository.delete(db, otherTenantId, row.id), false, 'delete is tenant-scoped')
+      assert.notEqual(await pendingResetsRepository.find(db, row.id), undefined)
       assert.equal(await usersRepository.delete(db, tenantId, row.id), true)
       assert.deepEqual(await claimsRepository.forUser(db, row.id), {})
       assert.equal(await credentialsRepository.find(db, row.id), undefined)
+      assert.equal(await pendingResetsRepository.find(db, row.id), undefined)
+      const codes = await db.selectFrom('reset_codes').select('id').where('user_id', '=', row.id).execute()
+      assert.deepEqual(codes, [])
     })
 
     it('stores API tokens by hash and revokes them per tenant', async () => {

@@ -3,12 +3,14 @@ import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { buildContainer } from '../../src/container.ts'
 import type { BulkResetRunner } from '../../src/flows/bulk-reset/runner.ts'
+import { BatchTrigger } from '../../src/flows/forced-reset/trigger-batch.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { openStore } from '../../src/persistence/database.ts'
-import type { Executor } from '../../src/persistence/executor.ts'
+import { type Executor, inTransaction } from '../../src/persistence/executor.ts'
 import { claimsRepository } from '../../src/persistence/repositories/claims.ts'
 import type { TenantRow } from '../../src/persistence/repositories/tenants.ts'
+import { SealedBox } from '../../src/security/sealed-box.ts'
 import { basicAuth, type Harness, openHarness } from '../support/harness.ts'
 import { type Answer, assertProblem, call } from '../support/http.ts'
 import { snapshotNotifications } from '../support/notifications.ts'
@@ -301,6 +303,55 @@ for (const kind of storeKinds) {
       assert.ok(code?.sealed_secret, 'the offline code is sealed for read-back')
       for (const name of ['lst-2', 'lst-3'])
         assert.deepEqual(await stateOf(db, ids[name]!), forcedByMail, name)
+    })
+
+    it('gives a user deleted after the batch read it nothing to orphan: skipped as not found', async () => {
+      const ids = await seed(h.defaultTenant, 'gone', 2)
+      const db = h.container.store.db
+      const { container } = h
+      const trigger = new BatchTrigger({
+        config: container.config,
+        clock: container.clock,
+        audit: container.audit,
+        notifier: container.notifier,
+        secretKey: container.secretKey,
+        offlineCodes: new SealedBox(container.secretKey, 'offline-otp'),
+      })
+      const read = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', 'in', [ids['gone-1']!, ids['gone-2']!])
+        .orderBy('id')
+        .execute()
+      // Deleted between the batch's read and its lock: the reset's rows have no foreign key to
+      // refuse them, so the trigger itself must leave this user out. Offline mode: the user's
+      // claims (gone with it) are not needed, so only the lock can tell.
+      await container.users.delete(h.defaultTenant, ids['gone-1']!, cliActor)
+      const outcome = await inTransaction(db, async (trx) =>
+        trigger.run(trx, h.defaultTenant, read, {
+          mode: 'offline-otp',
+          policy: await container.tenantPolicies.resetPolicy(h.defaultTenant, trx),
+          actor: cliActor,
+          channel: 'cli',
+        }),
+      )
+      assert.deepEqual(
+        outcome.skipped.map((skip) => [skip.user.id, skip.reason]),
+        [[ids['gone-1'], 'user.not-found']],
+      )
+      assert.deepEqual(
+        outcome.triggered.map((result) => result.userId),
+        [ids['gone-2']],
+      )
+      assert.deepEqual(await stateOf(db, ids['gone-2']!), { ...forcedByMail, messages: 0 })
+      for (const table of ['pending_resets', 'reset_codes', 'outbox_messages'] as const) {
+        const left = await db
+          .selectFrom(table)
+          .select('user_id')
+          .where('user_id', '=', ids['gone-1']!)
+          .execute()
+        assert.deepEqual(left, [], table)
+      }
     })
 
     it('refuses bad selections with a clear error, changing nothing', async () => {

@@ -326,6 +326,10 @@ export class ForcedResetService {
       actor: options.actor,
       channel: options.channel,
     })
+    if (skipped[0]?.reason === 'user.not-found')
+      throw new AppError('user.not-found', {
+        detail: `User ${displayUserName(user.store_domain, user.username)} was deleted meanwhile.`,
+      })
     if (skipped.length > 0 || !triggered[0])
       throw new AppError('reset.no-email', {
         detail: `User ${displayUserName(user.store_domain, user.username)} has no email address for the ${mode} mode; add one or use offline-otp.`,

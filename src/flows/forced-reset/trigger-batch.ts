@@ -68,7 +68,8 @@ function idCondition(column: string, range: IdRange | undefined): { text: string
 /** A user the batch left untouched, and why. */
 export interface SkippedUser {
   user: UserRow
-  reason: 'reset.no-email'
+  /** `user.not-found`: deleted by another transaction after the caller read it. */
+  reason: 'reset.no-email' | 'user.not-found'
 }
 
 export interface BatchTriggerOutcome {
@@ -128,26 +129,36 @@ export class BatchTrigger {
     const now = this.deps.clock.now()
     const claims = await this.readClaims(trx, users, options.idRange)
     const skipped: SkippedUser[] = []
-    const eligible: UserRow[] = []
+    let eligible: UserRow[] = []
     for (const user of users) {
       if (mode !== 'offline-otp' && !claims.get(user.id)?.[EMAIL_CLAIM]?.trim())
         skipped.push({ user, reason: 'reset.no-email' })
       else eligible.push(user)
     }
     if (eligible.length === 0) return { triggered: [], skipped }
-    const ids = eligible.map((user) => user.id)
 
     // Locked for reset: every sign-in path (login API, pages, HTTP Basic) refuses the old password.
     // By id alone: with the tenant in the condition, SQLite walks the tenant's index over
     // every user of the tenant instead of looking each id up.
     const byUser = idCondition('user_id', options.idRange)
     const byId = idCondition('id', options.idRange)
-    await runWithList(trx, {
-      text: `update users set status = ?, lock_reason = ?, updated_at = ?, version = version + 1 where ${byId.text}`,
+    const { rows: lockedRows } = await runWithList<{ id: string }>(trx, {
+      text: `update users set status = ?, lock_reason = ?, updated_at = ?, version = version + 1 where ${byId.text} returning id`,
       before: ['locked', RESET_LOCK_REASON, now],
-      list: ids,
+      list: eligible.map((user) => user.id),
       after: byId.after,
     })
+    // The rows below have no foreign key to their user (migration 013): only users whose row
+    // this transaction holds get them. A user deleted since the caller read it has none left
+    // to lock, and its deletion, waiting on that lock otherwise, removes what this commits.
+    if (lockedRows.length < eligible.length) {
+      const locked = new Set(lockedRows.map((row) => row.id))
+      for (const user of eligible.filter((user) => !locked.has(user.id)))
+        skipped.push({ user, reason: 'user.not-found' })
+      eligible = eligible.filter((user) => locked.has(user.id))
+      if (eligible.length === 0) return { triggered: [], skipped }
+    }
+    const ids = eligible.map((user) => user.id)
     await insertRows(trx, {
       table: 'pending_resets',
       columns: ['user_id', 'tenant_id', 'mode', 'requested_at', 'requested_by', 'reason'],

@@ -11,6 +11,7 @@ import * as auditFilters from './009-audit-filters.ts'
 import * as linkCodeIndex from './010-link-code-index.ts'
 import * as usersFillfactor from './011-users-fillfactor.ts'
 import * as bulkTargetsWithoutJobKey from './012-bulk-targets-without-job-key.ts'
+import * as resetRowsWithoutForeignKeys from './013-reset-rows-without-foreign-keys.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '010-link-code-index': linkCodeIndex,
   '011-users-fillfactor': usersFillfactor,
   '012-bulk-targets-without-job-key': bulkTargetsWithoutJobKey,
+  '013-reset-rows-without-foreign-keys': resetRowsWithoutForeignKeys,
 }
 
 export const migrationProvider: MigrationProvider = {

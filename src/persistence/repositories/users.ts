@@ -220,13 +220,22 @@ export const usersRepository = {
       .where('id', '=', id)
       .execute()
   },
+  /**
+   * Deletes the user and what a forced reset left for it: its pending reset and its codes have
+   * no foreign key to cascade (migration 013). The user's row goes first: on PostgreSQL the
+   * delete waits for a trigger that locked the row, and the deletes after it see what that
+   * trigger committed. Callers run it in a transaction.
+   */
   async delete(db: Executor, tenantId: string, id: string): Promise<boolean> {
     const result = await db
       .deleteFrom('users')
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
+    if (Number(result.numDeletedRows) === 0) return false
+    await db.deleteFrom('pending_resets').where('user_id', '=', id).execute()
+    await db.deleteFrom('reset_codes').where('user_id', '=', id).execute()
+    return true
   },
   async countInRole(db: Executor, roleId: string): Promise<number> {
     const row = await db
