@@ -2,6 +2,7 @@ import type { Clock } from '../domain/clock.ts'
 import { AppError } from '../errors/app-error.ts'
 import type { Actor, AuditLog } from '../observability/audit.ts'
 import { type Executor, inTransaction } from '../persistence/executor.ts'
+import { fixedQuery } from '../persistence/fixed-query.ts'
 import { tenantSettingsRepository } from '../persistence/repositories/tenant-settings.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import type { EmailTemplatesTable } from '../persistence/tables.ts'
@@ -49,6 +50,15 @@ export interface TemplateSummary {
 /** Compiled templates by their text: compiling is parsing, and the same text compiles alike. */
 const COMPILED_CACHE_LIMIT = 500
 
+/** A tenant's saved templates of one type, every locale: read for each message queued. */
+const templatesOfType = fixedQuery<{ tenantId: string; type: string }, EmailTemplatesTable>((db, p) =>
+  db
+    .selectFrom('email_templates')
+    .selectAll()
+    .where('tenant_id', '=', p('tenantId'))
+    .where('type', '=', p('type')),
+)
+
 /**
  * Email templates per tenant, type and locale: the shipped defaults, overridden by templates
  * an administrator saved. Saving validates (unknown or disallowed placeholders, broken syntax,
@@ -56,6 +66,11 @@ const COMPILED_CACHE_LIMIT = 500
  */
 export class TemplateService {
   private readonly compiled = new Map<string, CompiledTemplate>()
+  /** By the template object itself, which a saved row's changes never reach (rows are read anew). */
+  private readonly compiledByObject = new WeakMap<
+    EmailTemplate,
+    { type: TemplateType; compiled: CompiledTemplate }
+  >()
 
   constructor(
     private readonly db: Executor,
@@ -240,12 +255,7 @@ export class TemplateService {
     type: TemplateType,
     userLocale: string | null | undefined,
   ): Promise<{ locale: string; compiled: CompiledTemplate }> {
-    const saved = await db
-      .selectFrom('email_templates')
-      .selectAll()
-      .where('tenant_id', '=', tenant.id)
-      .where('type', '=', type)
-      .execute()
+    const { rows: saved } = await templatesOfType(db, { tenantId: tenant.id, type })
     const available = new Set([...DEFAULT_TEMPLATE_LOCALES, ...saved.map((row) => row.locale)])
     const locale = resolveLocale(available, userLocale, await this.defaultLocale(db, tenant))
     const template = saved.find((row) => row.locale === locale) ?? DEFAULT_TEMPLATES[locale]?.[type]
@@ -277,6 +287,10 @@ export class TemplateService {
   }
 
   private compile(type: TemplateType, template: EmailTemplate): CompiledTemplate {
+    // The shipped templates are the same objects every time: found without building the key,
+    // several kilobytes of text joined and hashed per message otherwise.
+    const known = this.compiledByObject.get(template)
+    if (known?.type === type) return known.compiled
     const key = `${type}\u0000${template.subject}\u0000${template.html}\u0000${template.text}`
     let compiled = this.compiled.get(key)
     if (!compiled) {
@@ -284,6 +298,7 @@ export class TemplateService {
       if (this.compiled.size >= COMPILED_CACHE_LIMIT) this.compiled.clear()
       this.compiled.set(key, compiled)
     }
+    this.compiledByObject.set(template, { type, compiled })
     return compiled
   }
 

@@ -62,6 +62,13 @@ export type AttributeMapping =
 
 const addressTypes = ['work', 'home', 'other'] as const
 const addressSubAttributes = ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country']
+/** Each address claim's URI, built once: every rendering of a user asks for all eighteen. */
+const addressClaims = new Map<string, ReadonlyMap<string, string>>(
+  addressTypes.map((type) => [
+    type,
+    new Map(addressSubAttributes.map((sub) => [sub, claim(`addresses.${type}.${sub}`)])),
+  ]),
+)
 
 /** Keyed by schema URN, then attribute name in canonical spelling. */
 export const userAttributeMappings: Readonly<Record<string, Readonly<Record<string, AttributeMapping>>>> = {
@@ -127,7 +134,8 @@ export const userAttributeMappings: Readonly<Record<string, Readonly<Record<stri
       primaryClaim: claim('addresses.primary'),
       types: addressTypes,
       subAttributes: addressSubAttributes,
-      claimOf: (type, subAttribute) => claim(`addresses.${type}.${subAttribute}`),
+      claimOf: (type, subAttribute) =>
+        addressClaims.get(type)?.get(subAttribute) ?? claim(`addresses.${type}.${subAttribute}`),
     },
     groups: { kind: 'groups' },
     x509Certificates: { kind: 'value-list', claim: claim('x509Certificates') },

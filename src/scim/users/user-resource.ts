@@ -97,11 +97,14 @@ export function addressElements(claims: Claims, mapping: TypedAddressesMapping):
   const elements: ScimResource[] = []
   for (const type of mapping.types) {
     const element: ScimResource = {}
+    let found = false
     for (const sub of mapping.subAttributes) {
       const value = claims[mapping.claimOf(type, sub)]
-      if (value !== undefined) element[sub] = value
+      if (value === undefined) continue
+      element[sub] = value
+      found = true
     }
-    if (Object.keys(element).length === 0) continue
+    if (!found) continue
     element.type = type
     if (primaryType === type) element.primary = true
     elements.push(element)
