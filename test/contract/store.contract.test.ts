@@ -18,6 +18,7 @@ import { tenantsRepository } from '../../src/persistence/repositories/tenants.ts
 import { userStoresRepository } from '../../src/persistence/repositories/user-stores.ts'
 import { type UserRow, usersRepository } from '../../src/persistence/repositories/users.ts'
 import { isUniqueViolation } from '../../src/persistence/store-errors.ts'
+import type { ResetMode } from '../../src/persistence/tables.ts'
 import { newId } from '../../src/security/tokens.ts'
 import { storeKinds, type TestStore } from '../support/stores.ts'
 
@@ -40,6 +41,27 @@ for (const kind of storeKinds) {
       created_at: now,
       updated_at: now,
       version: 1,
+    })
+    const pendingReset = (userId: string, mode: ResetMode) => ({
+      user_id: userId,
+      tenant_id: tenantId,
+      mode,
+      requested_at: now,
+      requested_by: 'admin',
+      reason: 'admin',
+    })
+    const resetCode = (userId: string, kind: 'link' | 'otp', hmac: string) => ({
+      id: newId(),
+      tenant_id: tenantId,
+      user_id: userId,
+      kind,
+      secret_hmac: hmac,
+      sealed_secret: null,
+      created_at: now,
+      expires_at: now + 60_000,
+      used_at: null,
+      attempts: 0,
+      max_attempts: kind === 'link' ? 1 : 5,
     })
 
     before(async () => {
@@ -160,14 +182,7 @@ for (const kind of storeKinds) {
       // Rows survive the rebuild (on SQLite), and a message's attempts are not cascaded away by it.
       const row = user('rebuilt-reset')
       await usersRepository.insert(db, row)
-      await pendingResetsRepository.set(db, {
-        user_id: row.id,
-        tenant_id: tenantId,
-        mode: 'email-link',
-        requested_at: now,
-        requested_by: 'admin',
-        reason: 'admin',
-      })
+      await pendingResetsRepository.set(db, pendingReset(row.id, 'email-link'))
       const messageId = newId()
       await db
         .insertInto('outbox_messages')
@@ -215,19 +230,7 @@ for (const kind of storeKinds) {
         .execute()
       assert.deepEqual(attempts, [{ outcome: 'sent' }])
       // The indexes came back with the tables: a second link with the same HMAC is refused.
-      const link = {
-        id: newId(),
-        tenant_id: tenantId,
-        user_id: row.id,
-        kind: 'link' as const,
-        secret_hmac: 'rebuilt-link',
-        sealed_secret: null,
-        created_at: now,
-        expires_at: now + 60_000,
-        used_at: null,
-        attempts: 0,
-        max_attempts: 1,
-      }
+      const link = resetCode(row.id, 'link', 'rebuilt-link')
       await resetCodesRepository.insert(db, link)
       await assert.rejects(resetCodesRepository.insert(db, { ...link, id: newId() }), isUniqueViolation)
       assert.equal(await usersRepository.delete(db, tenantId, row.id), true)
@@ -372,19 +375,7 @@ for (const kind of storeKinds) {
       const db = testStore.store.db
       const row = user('codes-user')
       await usersRepository.insert(db, row)
-      const code = (kind: 'link' | 'otp', hmac: string) => ({
-        id: newId(),
-        tenant_id: tenantId,
-        user_id: row.id,
-        kind,
-        secret_hmac: hmac,
-        sealed_secret: null,
-        created_at: now,
-        expires_at: now + 60_000,
-        used_at: null,
-        attempts: 0,
-        max_attempts: 5,
-      })
+      const code = (kind: 'link' | 'otp', hmac: string) => resetCode(row.id, kind, hmac)
       // A re-trigger may draw a six-digit code the user once had: both rows must be storable.
       await resetCodesRepository.insert(db, code('otp', 'same-otp-hmac'))
       await resetCodesRepository.insert(db, code('otp', 'same-otp-hmac'))
@@ -409,27 +400,8 @@ for (const kind of storeKinds) {
         updated_at: now,
       })
       // A forced reset's rows have no foreign key to cascade (migration 013): the delete removes them.
-      await pendingResetsRepository.set(db, {
-        user_id: row.id,
-        tenant_id: tenantId,
-        mode: 'email-otp',
-        requested_at: now,
-        requested_by: 'admin',
-        reason: 'admin',
-      })
-      await resetCodesRepository.insert(db, {
-        id: newId(),
-        tenant_id: tenantId,
-        user_id: row.id,
-        kind: 'otp',
-        secret_hmac: 'doomed-otp',
-        sealed_secret: null,
-        created_at: now,
-        expires_at: now + 60_000,
-        used_at: null,
-        attempts: 0,
-        max_attempts: 5,
-      })
+      await pendingResetsRepository.set(db, pendingReset(row.id, 'email-otp'))
+      await resetCodesRepository.insert(db, resetCode(row.id, 'otp', 'doomed-otp'))
       assert.equal(await usersRepository.delete(db, otherTenantId, row.id), false, 'delete is tenant-scoped')
       assert.notEqual(await pendingResetsRepository.find(db, row.id), undefined)
       assert.equal(await usersRepository.delete(db, tenantId, row.id), true)
