@@ -213,16 +213,41 @@ for (const kind of storeKinds) {
         .insertInto('outbox_attempts')
         .values({ message_id: messageId, attempted_at: now, worker: 'w', outcome: 'sent', detail: '250 ok' })
         .execute()
-      await resetRowsWithoutKeys.down(db as unknown as Kysely<unknown>)
+      const code = resetCode(row.id, 'otp', 'rebuilt-otp')
+      await resetCodesRepository.insert(db, code)
+      const indexes = async () =>
+        kind.kind === 'postgres'
+          ? (
+              await sql<{ definition: string }>`
+                select indexdef as definition from pg_indexes
+                where schemaname = current_schema()
+                  and tablename in ('pending_resets', 'reset_codes', 'outbox_messages')
+                order by indexname`.execute(db)
+            ).rows.map((index) => index.definition)
+          : (
+              await sql<{ definition: string | null; name: string }>`
+                select name, sql as definition from sqlite_master
+                where type = 'index' and tbl_name in ('pending_resets', 'reset_codes', 'outbox_messages')
+                order by name`.execute(db)
+            ).rows.map((index) => index.definition ?? index.name)
+      const indexesBefore = await indexes()
+      const store = db as unknown as Kysely<unknown>
+      // Each direction twice: a run stopped before Kysely recorded it runs again.
+      await resetRowsWithoutKeys.down(store)
+      await resetRowsWithoutKeys.down(store)
       assert.deepEqual(await keys(), {
         pending: ['user_id'],
         codes: ['user_id'],
         outbox: ['tenant_id'],
         attempts: ['message_id'],
       })
-      await resetRowsWithoutKeys.up(db as unknown as Kysely<unknown>)
+      await resetRowsWithoutKeys.up(store)
+      await resetRowsWithoutKeys.up(store)
       assert.deepEqual(await keys(), { pending: [], codes: [], outbox: [], attempts: ['message_id'] })
+      assert.deepEqual(await indexes(), indexesBefore, 'every index made again, partial ones as they were')
       assert.equal((await pendingResetsRepository.find(db, row.id))?.mode, 'email-link')
+      const codes = await db.selectFrom('reset_codes').selectAll().where('user_id', '=', row.id).execute()
+      assert.deepEqual(codes, [code])
       const attempts = await db
         .selectFrom('outbox_attempts')
         .select('outcome')

@@ -306,7 +306,7 @@ for (const kind of storeKinds) {
     })
 
     it('gives a user deleted after the batch read it nothing to orphan: skipped as not found', async () => {
-      const ids = await seed(h.defaultTenant, 'gone', 2)
+      const ids = await seed(h.defaultTenant, 'gone', 3)
       const db = h.container.store.db
       const { container } = h
       const trigger = new BatchTrigger({
@@ -317,41 +317,70 @@ for (const kind of storeKinds) {
         secretKey: container.secretKey,
         offlineCodes: new SealedBox(container.secretKey, 'offline-otp'),
       })
-      const read = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('id', 'in', [ids['gone-1']!, ids['gone-2']!])
-        .orderBy('id')
-        .execute()
-      // Deleted between the batch's read and its lock: the reset's rows have no foreign key to
-      // refuse them, so the trigger itself must leave this user out. Offline mode: the user's
-      // claims (gone with it) are not needed, so only the lock can tell.
-      await container.users.delete(h.defaultTenant, ids['gone-1']!, cliActor)
-      const outcome = await inTransaction(db, async (trx) =>
-        trigger.run(trx, h.defaultTenant, read, {
-          mode: 'offline-otp',
-          policy: await container.tenantPolicies.resetPolicy(h.defaultTenant, trx),
-          actor: cliActor,
-          channel: 'cli',
-        }),
-      )
+      const runWith = async (mode: 'offline-otp' | 'email-otp', names: string[]) => {
+        const read = await db
+          .selectFrom('users')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            names.map((name) => ids[name]!),
+          )
+          .orderBy('id')
+          .execute()
+        // Deleted between the batch's read and its lock: the reset's rows have no foreign key
+        // to refuse them, so the trigger itself must leave this user out.
+        await container.users.delete(h.defaultTenant, ids[names[0]!]!, cliActor)
+        return inTransaction(db, async (trx) =>
+          trigger.run(trx, h.defaultTenant, read, {
+            mode,
+            policy: await container.tenantPolicies.resetPolicy(h.defaultTenant, trx),
+            actor: cliActor,
+            channel: 'cli',
+          }),
+        )
+      }
+      const leftFor = async (name: string) => {
+        const rows: Record<string, number> = {}
+        for (const table of ['pending_resets', 'reset_codes', 'outbox_messages'] as const)
+          rows[table] = (
+            await db.selectFrom(table).select('user_id').where('user_id', '=', ids[name]!).execute()
+          ).length
+        const audits = await db
+          .selectFrom('audit_events')
+          .select('id')
+          .where('action', '=', 'user.reset-forced')
+          .where('target', '=', ids[name]!)
+          .execute()
+        return { ...rows, audits: audits.length }
+      }
+      const nothing = { pending_resets: 0, reset_codes: 0, outbox_messages: 0, audits: 0 }
+
+      // Offline mode: the claims (gone with the user) are not needed, so only the lock can tell.
+      const offline = await runWith('offline-otp', ['gone-1', 'gone-2'])
       assert.deepEqual(
-        outcome.skipped.map((skip) => [skip.user.id, skip.reason]),
+        offline.skipped.map((skip) => [skip.user.id, skip.reason]),
         [[ids['gone-1'], 'user.not-found']],
       )
       assert.deepEqual(
-        outcome.triggered.map((result) => result.userId),
+        offline.triggered.map((result) => result.userId),
         [ids['gone-2']],
       )
       assert.deepEqual(await stateOf(db, ids['gone-2']!), { ...forcedByMail, messages: 0 })
-      for (const table of ['pending_resets', 'reset_codes', 'outbox_messages'] as const) {
-        const left = await db
-          .selectFrom(table)
-          .select('user_id')
-          .where('user_id', '=', ids['gone-1']!)
-          .execute()
-        assert.deepEqual(left, [], table)
-      }
+      assert.deepEqual(await leftFor('gone-1'), nothing)
+
+      // A mailed mode reads the address first: the deleted user has none left, and is reported
+      // as gone, not as a user without an address.
+      const mailed = await runWith('email-otp', ['gone-3', 'gone-nomail'])
+      assert.deepEqual(
+        mailed.skipped.map((skip) => [skip.user.id, skip.reason]).sort(),
+        [
+          [ids['gone-3'], 'user.not-found'],
+          [ids['gone-nomail'], 'reset.no-email'],
+        ].sort(),
+      )
+      assert.deepEqual(mailed.triggered, [])
+      assert.deepEqual(await leftFor('gone-3'), nothing)
     })
 
     it('refuses bad selections with a clear error, changing nothing', async () => {

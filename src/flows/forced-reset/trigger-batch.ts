@@ -128,13 +128,13 @@ export class BatchTrigger {
     const { mode, policy } = options
     const now = this.deps.clock.now()
     const claims = await this.readClaims(trx, users, options.idRange)
-    const skipped: SkippedUser[] = []
+    const withoutEmail: UserRow[] = []
     let eligible: UserRow[] = []
     for (const user of users) {
-      if (mode !== 'offline-otp' && !claims.get(user.id)?.[EMAIL_CLAIM]?.trim())
-        skipped.push({ user, reason: 'reset.no-email' })
+      if (mode !== 'offline-otp' && !claims.get(user.id)?.[EMAIL_CLAIM]?.trim()) withoutEmail.push(user)
       else eligible.push(user)
     }
+    const skipped = await this.withoutEmailOrGone(trx, withoutEmail, options.idRange)
     if (eligible.length === 0) return { triggered: [], skipped }
 
     // Locked for reset: every sign-in path (login API, pages, HTTP Basic) refuses the old password.
@@ -286,6 +286,26 @@ export class BatchTrigger {
       if (id) revoked.set(id, (revoked.get(id) ?? 0) + 1)
     }
     return revoked
+  }
+
+  /**
+   * Why each user without an address is skipped: a user deleted since the caller read it has no
+   * claims left either, and is reported as gone rather than as lacking an address.
+   */
+  private async withoutEmailOrGone(
+    trx: Executor,
+    users: readonly UserRow[],
+    range: IdRange | undefined,
+  ): Promise<SkippedUser[]> {
+    if (users.length === 0) return []
+    const byId = idCondition('id', range)
+    const { rows } = await runWithList<{ id: string }>(trx, {
+      text: `select id from users where ${byId.text}`,
+      list: users.map((user) => user.id),
+      after: byId.after,
+    })
+    const present = new Set(rows.map((row) => row.id))
+    return users.map((user) => ({ user, reason: present.has(user.id) ? 'reset.no-email' : 'user.not-found' }))
   }
 
   /** The claims a trigger needs, for every user of the batch, in one statement. */

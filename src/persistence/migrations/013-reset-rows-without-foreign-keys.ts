@@ -43,22 +43,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     }
     return
   }
+  // A table already without its key (a run stopped before it was recorded) is left as it is.
   await rebuildSqliteTables(db, (key, create) => {
     const clause = sqliteClause(key)
-    if (!create.includes(clause)) throw new Error(`${key.table} has no key on ${key.column} to drop`)
-    return create.replace(clause, '')
+    return create.includes(clause) ? create.replace(clause, '') : undefined
   })
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   if (isPostgres(db)) {
-    for (const key of KEYS)
-      await sql`alter table ${sql.id(key.table)} add constraint ${sql.id(key.name)} foreign key (${sql.id(key.column)}) references ${sql.id(key.references)} (id) on delete cascade`.execute(
+    for (const key of KEYS) {
+      const { rows } = await sql`
+        select 1 from pg_constraint where conrelid = to_regclass(${key.table}) and conname = ${key.name}`.execute(
         db,
       )
+      if (rows.length === 0)
+        await sql`alter table ${sql.id(key.table)} add constraint ${sql.id(key.name)} foreign key (${sql.id(key.column)}) references ${sql.id(key.references)} (id) on delete cascade`.execute(
+          db,
+        )
+    }
     return
   }
   await rebuildSqliteTables(db, (key, create) => {
+    if (create.includes(sqliteClause(key))) return undefined
     const column = `"${key.column}" varchar(36)`
     const at = create.indexOf(column)
     if (at < 0) throw new Error(`${key.table} has no column ${key.column}`)
@@ -74,14 +81,16 @@ function sqliteClause(key: ForeignKey): string {
 
 /**
  * SQLite cannot add or drop a key: each table is rebuilt from its own CREATE statement, changed
- * by `change`, with its indexes. Enforcement is off meanwhile, as SQLite prescribes for such a
+ * by `change` (undefined: the table is as wanted already, and kept), with its indexes. Kysely
+ * records a SQLite migration after it ran, outside its transaction, so a stop in between runs
+ * it again: every step must find its own work done. Enforcement is off meanwhile, as SQLite prescribes for such a
  * rebuild: with it on, dropping `outbox_messages` would first delete every message and, by
  * cascade, every delivery attempt. All tables in one transaction (Kysely runs SQLite
  * migrations without one), then the whole store checked against its keys before the commit.
  */
 async function rebuildSqliteTables(
   db: Kysely<unknown>,
-  change: (key: ForeignKey, create: string) => string,
+  change: (key: ForeignKey, create: string) => string | undefined,
 ): Promise<void> {
   await sql`pragma foreign_keys = off`.execute(db)
   try {
@@ -94,12 +103,10 @@ async function rebuildSqliteTables(
           select type, sql from sqlite_master where tbl_name = ${key.table}`.execute(trx)
         const create = objects.find((object) => object.type === 'table')?.sql
         if (!create) throw new Error(`no table ${key.table}`)
+        const wanted = change(key, create)
+        if (wanted === undefined) continue
         const rebuilt = `${key.table}_rebuilt`
-        const changed = change(key, create).replace(
-          `CREATE TABLE "${key.table}"`,
-          `CREATE TABLE "${rebuilt}"`,
-        )
-        await sql.raw(changed).execute(trx)
+        await sql.raw(wanted.replace(`CREATE TABLE "${key.table}"`, `CREATE TABLE "${rebuilt}"`)).execute(trx)
         await sql`insert into ${sql.id(rebuilt)} select * from ${sql.id(key.table)}`.execute(trx)
         await sql`drop table ${sql.id(key.table)}`.execute(trx)
         await sql`alter table ${sql.id(rebuilt)} rename to ${sql.id(key.table)}`.execute(trx)
