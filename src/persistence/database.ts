@@ -8,6 +8,7 @@ import { type CheckpointOptions, startBackgroundCheckpoints } from './background
 import type { Engine } from './dialect.ts'
 import { useImmediateRunner, useTransactionBatcher } from './executor.ts'
 import { migrationProvider } from './migrations/index.ts'
+import { namePreparedStatements } from './prepared-statements.ts'
 import { GatedSqliteDialect, GatedSqliteDriver } from './sqlite-driver.ts'
 import { withStatementCache } from './statement-cache.ts'
 import type { Database } from './tables.ts'
@@ -53,6 +54,7 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
     })
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => {})
+    pool.on('connect', namePreparedStatements)
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, engine: 'postgres', describe: redactUrl(url), close: () => db.destroy() }
   }

@@ -1,6 +1,7 @@
 import type { Compilable, Kysely } from 'kysely'
 import { isPostgres } from './dialect.ts'
 import { type Executor, executeRaw } from './executor.ts'
+import { registerPrepared } from './prepared-statements.ts'
 import type { Database } from './tables.ts'
 
 const PARAMETER = Symbol('fixed query parameter')
@@ -46,6 +47,7 @@ export function fixedQuery<Params extends object, Row>(
       })
       shape = { sql: compiled.sql, names }
       shapes.set(postgres, shape)
+      if (postgres) registerPrepared(compiled.sql)
     }
     return shape
   }
