@@ -85,6 +85,12 @@ export const configSchema = Type.Object(
         env: 'REKEY_STORAGE_CONNECT_TIMEOUT_MS',
         description: 'How long to wait for a PostgreSQL connection before the store counts as unreachable.',
       }),
+      prepared_statements: Type.Boolean({
+        default: true,
+        env: 'REKEY_STORAGE_PREPARED_STATEMENTS',
+        description:
+          'PostgreSQL: run the fixed key look-ups and single-row writes as named prepared statements, planned once per connection (decision 0025). Turn off behind a connection pooler in transaction mode that does not carry prepared statements (PgBouncer before 1.21, or without `max_prepared_statements`).',
+      }),
       bulk_reset_parallel_batches: Type.Integer({
         default: 2,
         minimum: 1,

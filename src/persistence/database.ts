@@ -54,7 +54,7 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
     })
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => {})
-    pool.on('connect', namePreparedStatements)
+    if (config.storage.prepared_statements) pool.on('connect', namePreparedStatements)
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, engine: 'postgres', describe: redactUrl(url), close: () => db.destroy() }
   }

@@ -41,6 +41,19 @@ describe('postgres: prepared statements', { skip: postgresKind.skip }, () => {
     })
   })
 
+  it('prepares nothing when the configuration turns prepared statements off (poolers in transaction mode)', async () => {
+    const unprepared = await postgresKind.open({ REKEY_STORAGE_PREPARED_STATEMENTS: 'false' })
+    try {
+      await migrateToLatest(unprepared.store.db)
+      await unprepared.store.db.transaction().execute(async (trx) => {
+        assert.equal(await usersRepository.findById(trx, newId(), newId()), undefined)
+        assert.deepEqual(await prepared(trx), [])
+      })
+    } finally {
+      await unprepared.dispose()
+    }
+  })
+
   it('leaves statements built per call unnamed', async () => {
     const { db } = testStore.store
     await db.transaction().execute(async (trx) => {
