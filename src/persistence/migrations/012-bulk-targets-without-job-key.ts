@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { isPostgres } from '../dialect.ts'
+import { dropForeignKeys } from './foreign-keys.ts'
 
 /**
  * A bulk job's targets without their foreign key to the job. The key re-read (and on PostgreSQL
@@ -10,11 +11,7 @@ import { isPostgres } from '../dialect.ts'
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (isPostgres(db)) {
-    const { rows } = await sql<{ name: string }>`
-      select conname as name from pg_constraint
-      where conrelid = to_regclass('bulk_reset_targets') and contype = 'f'`.execute(db)
-    for (const { name } of rows)
-      await sql`alter table bulk_reset_targets drop constraint ${sql.id(name)}`.execute(db)
+    await dropForeignKeys(db, 'bulk_reset_targets')
     return
   }
   // SQLite cannot drop a constraint: the table is rebuilt (it only holds running jobs' targets).

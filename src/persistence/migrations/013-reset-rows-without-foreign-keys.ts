@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { isPostgres } from '../dialect.ts'
+import { dropForeignKeys } from './foreign-keys.ts'
 
 /**
  * The rows a forced reset writes for each user, without foreign keys: a pending reset and a
@@ -34,13 +35,7 @@ interface ForeignKey {
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (isPostgres(db)) {
-    for (const key of KEYS) {
-      const { rows } = await sql<{ name: string }>`
-        select conname as name from pg_constraint
-        where conrelid = to_regclass(${key.table}) and contype = 'f'`.execute(db)
-      for (const { name } of rows)
-        await sql`alter table ${sql.id(key.table)} drop constraint ${sql.id(name)}`.execute(db)
-    }
+    for (const key of KEYS) await dropForeignKeys(db, key.table)
     return
   }
   // A table already without its key (a run stopped before it was recorded) is left as it is.
@@ -83,10 +78,11 @@ function sqliteClause(key: ForeignKey): string {
  * SQLite cannot add or drop a key: each table is rebuilt from its own CREATE statement, changed
  * by `change` (undefined: the table is as wanted already, and kept), with its indexes. Kysely
  * records a SQLite migration after it ran, outside its transaction, so a stop in between runs
- * it again: every step must find its own work done. Enforcement is off meanwhile, as SQLite prescribes for such a
- * rebuild: with it on, dropping `outbox_messages` would first delete every message and, by
- * cascade, every delivery attempt. All tables in one transaction (Kysely runs SQLite
- * migrations without one), then the whole store checked against its keys before the commit.
+ * it again: every step must find its own work done. Enforcement is off meanwhile, as SQLite
+ * prescribes for such a rebuild: with it on, dropping `outbox_messages` would first delete
+ * every message and, by cascade, every delivery attempt. All tables in one transaction (Kysely
+ * runs SQLite migrations without one), then the whole store checked against its keys before
+ * the commit.
  */
 async function rebuildSqliteTables(
   db: Kysely<unknown>,
