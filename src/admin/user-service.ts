@@ -49,7 +49,7 @@ export interface UserClaimWriter {
     user: UserRow,
     changes: Readonly<Record<string, string | null>>,
     options: ClaimWriteOptions,
-  ): Promise<unknown>
+  ): Promise<{ reset: 'started' | 'cancelled' | 'unchanged' }>
 }
 
 /** Through which interface a change arrives, and the caller's permissions (absent: the CLI). */
@@ -284,8 +284,16 @@ export class UserService {
           updated_at: this.clock.now(),
           ...(parsedName ? { username: parsedName.name, username_key: userNameKey(parsedName.name) } : {}),
         })
-        if (input.claims)
-          await this.claims.writeClaimsIn(trx, tenant, row, input.claims, { actor, ...context })
+        const written = input.claims
+          ? await this.claims.writeClaimsIn(trx, tenant, row, input.claims, { actor, ...context })
+          : undefined
+        // A write that only started or cancelled a reset is audited by the reset's own event.
+        const onlyTheReset =
+          written !== undefined &&
+          written.reset !== 'unchanged' &&
+          !parsedName &&
+          Object.keys(input.claims ?? {}).length === 1
+        if (onlyTheReset) return row.id
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,

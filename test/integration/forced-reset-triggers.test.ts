@@ -250,6 +250,20 @@ for (const kind of storeKinds) {
     })
 
     it('the claim through the admin API starts and cancels; server-maintained claims are refused', async () => {
+      const events = async (action: string) =>
+        (
+          await h.container.audit.list(h.container.store.db, {
+            tenantId: h.defaultTenant.id,
+            action,
+            target: userId,
+            limit: 100,
+          })
+        ).length
+      const before = {
+        updated: await events('user.updated'),
+        forced: await events('user.reset-forced'),
+        cancelled: await events('user.reset-cancelled'),
+      }
       const started = await call(h.app, {
         method: 'PATCH',
         url: `/api/admin/users/${userId}`,
@@ -281,6 +295,10 @@ for (const kind of storeKinds) {
       assert.equal(cancelled.body.status, 'active')
       assert.equal(await pendingOf(userId), undefined)
       assert.equal((await login(OLD_PASSWORD)).status, 200, 'the old password works again')
+      // Writes of the flag alone are recorded by the reset's own events, not also as user.updated.
+      assert.equal(await events('user.reset-forced'), before.forced + 1)
+      assert.equal(await events('user.reset-cancelled'), before.cancelled + 1)
+      assert.equal(await events('user.updated'), before.updated)
 
       const nonsense = await call(h.app, {
         method: 'PATCH',

@@ -538,13 +538,10 @@ for (const kind of storeKinds) {
           assert.equal(audit.status, 200)
           return audit.body.events
         }
-        const [updated, ...moreUpdates] = await auditOf('user.updated')
-        assert.equal(moreUpdates.length, 0)
-        assert.equal(updated.actor, 'user:admin')
-        assert.equal(updated.detail.via, 'scim')
-        assert.deepEqual(updated.detail.claims, [FORCED_RESET])
+        assert.deepEqual(await auditOf('user.updated'), [], "the reset's own event is the write's record")
         const [forced, ...moreForced] = await auditOf('user.reset-forced')
         assert.equal(moreForced.length, 0)
+        assert.equal(forced.actor, 'user:admin')
         assert.equal(forced.detail.channel, 'scim')
         assert.equal(forced.detail.mode, 'email-link')
         const mail = await call(h.app, { method: 'GET', url: '/api/admin/outbox', auth: h.adminAuth })
@@ -589,6 +586,20 @@ for (const kind of storeKinds) {
         assert.deepEqual(cancelled.body[REKEY], { accountLocked: false })
         assert.equal((await adminUser(user.id)).status, 'active')
         assert.equal((await auditOf('user.reset-cancelled')).length, 1)
+        assert.deepEqual(await auditOf('user.updated'), [])
+
+        // The flag beside another change: the reset's event, and user.updated for the write.
+        const both = await patchUser(user.id, [
+          { op: 'replace', path: 'title', value: 'Reset with a new title' },
+          { op: 'replace', path: `${ENTERPRISE}:forcePasswordReset`, value: true },
+        ])
+        assert.equal(both.status, 200, JSON.stringify(both.body))
+        assert.equal((await auditOf('user.reset-forced')).length, 2)
+        const [updated, ...moreUpdates] = await auditOf('user.updated')
+        assert.equal(moreUpdates.length, 0)
+        assert.equal(updated.actor, 'user:admin')
+        assert.equal(updated.detail.via, 'scim')
+        assert.deepEqual(updated.detail.claims.sort(), [FORCED_RESET, 'http://wso2.org/claims/title'].sort())
       })
 
       it('refuses the flag without reset:force and a reset that has no email to go to, changing nothing', async () => {

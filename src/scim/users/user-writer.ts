@@ -15,7 +15,7 @@ import { scimError } from '../errors.ts'
 import { VersionConflict } from '../versioned-write.ts'
 import type { UserInput } from './user-input.ts'
 import { writableClaims } from './user-input.ts'
-import { readUserRecord } from './user-reader.ts'
+import { readUserRecord, rereadRowAndClaims } from './user-reader.ts'
 import type { UserRecord } from './user-record.ts'
 
 type ClaimWriter = Pick<ForcedResetService, 'writeClaimsIn'>
@@ -186,6 +186,16 @@ export class ScimUserWriter {
           })
           resetChanged = written.reset !== 'unchanged'
         }
+        // A write that only started or cancelled a reset is audited by the reset's own event,
+        // which names the actor and channel too: a second row would say the same.
+        const onlyTheReset =
+          resetChanged &&
+          !renamed &&
+          !prepared &&
+          status === current.row.status &&
+          lockReason === current.row.lock_reason &&
+          Object.keys(changes).length === 1
+        if (onlyTheReset) return
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,
@@ -204,9 +214,14 @@ export class ScimUserWriter {
       if (isUniqueViolation(error)) throw scimError.uniqueness(`User ${input.userName} already exists.`)
       throw error
     }
-    // A new password's time is the password writer's, a reset moves status and claims of its
-    // own: read the user back (rare paths).
-    if (prepared || resetChanged) return (await readUserRecord(this.db, tenant.id, current.row.id))!
+    // A new password's time is the password writer's: read the user back. A reset moves status
+    // and claims of its own: read those back.
+    if (prepared) return (await readUserRecord(this.db, tenant.id, current.row.id))!
+    if (resetChanged) {
+      const after = await rereadRowAndClaims(this.db, current)
+      if (after) return after
+      throw scimError.notFound(`No user with id ${current.row.id} in this tenant.`)
+    }
     // The write moved the version by exactly one from what `current` shows, so nobody else
     // changed the user in between: the stored state is `current` with these changes.
     const claims = { ...current.claims }
