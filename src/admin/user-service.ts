@@ -1,4 +1,5 @@
 import type { PasswordWriter, PreparedPassword } from '../credentials/password-writer.ts'
+import { accountState, isResetLocked, RESET_LOCK_REASON } from '../domain/account-lock.ts'
 import type { Clock } from '../domain/clock.ts'
 import { comparisonKey } from '../domain/comparison-key.ts'
 import type { Permission } from '../domain/permissions.ts'
@@ -350,10 +351,17 @@ export class UserService {
   async lock(tenant: TenantRow, idOrName: string, reason: string, actor: Actor): Promise<UserView> {
     const id = await inTransaction(this.db, async (trx) => {
       const row = await this.require(tenant, idOrName, trx)
+      // Threat: a lock that looks like a pending reset to the sign-in flow and to other
+      // administrators, or one that replaces a pending reset's lock and so can be lifted.
+      if (reason === RESET_LOCK_REASON)
+        throw new AppError('request.invalid', {
+          detail: `${RESET_LOCK_REASON} is set by forced resets only.`,
+        })
+      refuseWhileResetPending(row)
       const now = this.clock.now()
+      // A disabled account stays disabled, locked underneath.
       await usersRepository.update(trx, tenant.id, row.id, {
-        status: 'locked',
-        lock_reason: reason,
+        ...accountState(row.status !== 'disabled', reason),
         updated_at: now,
       })
       // A locked account must not keep acting through sessions opened before the lock.
@@ -373,9 +381,10 @@ export class UserService {
   async unlock(tenant: TenantRow, idOrName: string, actor: Actor): Promise<UserView> {
     const id = await inTransaction(this.db, async (trx) => {
       const row = await this.require(tenant, idOrName, trx)
+      refuseWhileResetPending(row)
+      // Unlocking does not enable a disabled account.
       await usersRepository.update(trx, tenant.id, row.id, {
-        status: 'active',
-        lock_reason: null,
+        ...accountState(row.status !== 'disabled', null),
         updated_at: this.clock.now(),
       })
       await this.audit.record(trx, { tenantId: tenant.id, actor, action: 'user.unlocked', target: row.id })
@@ -383,4 +392,16 @@ export class UserService {
     })
     return this.get(tenant, id)
   }
+}
+
+/**
+ * Threat: lifting or replacing a pending reset's lock makes the old password work again; only
+ * completing the reset or cancelling it (which needs reset:force) unlocks the account.
+ */
+function refuseWhileResetPending(row: UserRow): void {
+  if (isResetLocked(row))
+    throw new AppError('user.reset-locked', {
+      detail:
+        'The account is locked until its forced password reset is completed; cancel the reset to unlock it.',
+    })
 }

@@ -23,6 +23,7 @@ export const errorCatalog = {
   'user.not-found': { status: 404, title: 'No such user' },
   'user.exists': { status: 409, title: 'A user with this user name already exists' },
   'user.invalid-name': { status: 400, title: 'The user name is not valid' },
+  'user.reset-locked': { status: 409, title: 'The account is locked for a pending forced reset' },
   'user.self-delete': {
     status: 409,
     title: 'An administrator cannot delete the account it is signed in with',

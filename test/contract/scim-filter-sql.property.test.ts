@@ -424,7 +424,12 @@ function uniqueNames(wanted: string[]): string[] {
   })
 }
 
-function scimDocument(user: ScimUserSeed, userName: string, title = user.title): Record<string, unknown> {
+function scimDocument(
+  user: ScimUserSeed,
+  userName: string,
+  title = user.title,
+  replacing = false,
+): Record<string, unknown> {
   const enterprise: Record<string, unknown> = {}
   if (user.department !== undefined) enterprise.department = user.department
   if (user.employeeNumber !== undefined) enterprise.employeeNumber = user.employeeNumber
@@ -443,7 +448,12 @@ function scimDocument(user: ScimUserSeed, userName: string, title = user.title):
     addresses: user.addresses,
     ...(user.active !== undefined ? { active: user.active } : {}),
     [ENTERPRISE_USER]: enterprise,
-    [REKEY_USER]: user.accountLocked === undefined ? {} : { accountLocked: user.accountLocked },
+    // A pending reset's lock is lifted only by completing or cancelling it: a replacement of a
+    // user the creation forced leaves accountLocked out rather than ask to unlock.
+    [REKEY_USER]:
+      user.accountLocked === undefined || (replacing && user.forcePasswordReset === true)
+        ? {}
+        : { accountLocked: user.accountLocked },
   }
 }
 
@@ -481,7 +491,7 @@ async function seedData(h: Harness, clock: ManualClock): Promise<Seeded> {
     await h.container.scimUsers.replace(
       tenant,
       ids[index]!,
-      scimDocument(user, names[index]!, `${user.title ?? ''}z`),
+      scimDocument(user, names[index]!, `${user.title ?? ''}z`, true),
       caller,
     )
   }

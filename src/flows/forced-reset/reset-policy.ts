@@ -22,8 +22,7 @@ export interface ResetPolicySource {
   resetPolicy(tenant: TenantRow, db?: Executor): Promise<ResetPolicy>
 }
 
-/** The lock reason of an account waiting for its forced reset. */
-export const RESET_LOCK_REASON = 'reset-pending'
+export { RESET_LOCK_REASON } from '../../domain/account-lock.ts'
 
 export { FORCED_RESET_CLAIM, PENDING_MODE_CLAIM } from '../../domain/reset-claims.ts'
 

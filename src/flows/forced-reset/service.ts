@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts'
 import type { PasswordWriter } from '../../credentials/password-writer.ts'
+import { accountState, isResetLocked } from '../../domain/account-lock.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { Permission } from '../../domain/permissions.ts'
 import { displayUserName } from '../../domain/user-name.ts'
@@ -21,7 +22,6 @@ import {
   LOCALE_CLAIM,
   ONE_TIME_PASSWORD_CLAIM,
   PENDING_MODE_CLAIM,
-  RESET_LOCK_REASON,
   type ResetPolicy,
   type ResetPolicySource,
 } from './reset-policy.ts'
@@ -382,10 +382,9 @@ export class ForcedResetService {
   private async unlockAfterReset(trx: Executor, user: UserRow, now: number) {
     // Re-read: the caller's row may predate a lock set for another reason meanwhile.
     const current = await usersRepository.findById(trx, user.tenant_id, user.id)
-    if (current?.status === 'locked' && current.lock_reason === RESET_LOCK_REASON)
+    if (current && isResetLocked(current))
       await usersRepository.update(trx, current.tenant_id, user.id, {
-        status: 'active',
-        lock_reason: null,
+        ...accountState(current.status !== 'disabled', null),
         updated_at: now,
       })
   }

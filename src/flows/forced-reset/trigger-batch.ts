@@ -144,8 +144,9 @@ export class BatchTrigger {
     const byUser = idCondition('user_id', options.idRange)
     const byId = idCondition('id', options.idRange)
     const { rows: lockedRows } = await runWithList<{ id: string }>(trx, {
-      text: `update users set status = ?, lock_reason = ?, updated_at = ?, version = version + 1 where ${byId.text} returning id`,
-      before: ['locked', RESET_LOCK_REASON, now],
+      // A disabled account stays disabled, with the reset's lock under it (isLocked).
+      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = ?, updated_at = ?, version = version + 1 where ${byId.text} returning id`,
+      before: [RESET_LOCK_REASON, now],
       list: eligible.map((user) => user.id),
       after: byId.after,
     })

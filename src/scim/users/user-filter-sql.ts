@@ -75,7 +75,12 @@ function columnOperand(column: UserColumn): Operand {
     case 'active':
       return { kind: 'flag', isTrue: sql`u.status <> 'disabled'`, isPresent: true }
     case 'accountLocked':
-      return { kind: 'flag', isTrue: sql`u.status = 'locked'`, isPresent: true }
+      // A disabled account keeps its lock's reason and is locked again when enabled (isLocked).
+      return {
+        kind: 'flag',
+        isTrue: sql`(u.status = 'locked' or (u.status = 'disabled' and u.lock_reason is not null))`,
+        isPresent: true,
+      }
     case 'lockedReason':
       // Case-insensitive, as the schema says; reasons are ASCII codes, which lower() folds alike.
       return {

@@ -1,3 +1,4 @@
+import { isLocked } from '../../domain/account-lock.ts'
 import { displayUserName } from '../../domain/user-name.ts'
 import type { Claims } from '../../persistence/repositories/claims.ts'
 import { versionTag } from '../etag.ts'
@@ -66,7 +67,7 @@ function columnValue(record: UserRecord, column: UserColumn): unknown {
     case 'lastModified':
       return iso(row.updated_at)
     case 'accountLocked':
-      return row.status === 'locked'
+      return isLocked(row)
     case 'lockedReason':
       return row.lock_reason ?? undefined
     case 'passwordLastChanged':

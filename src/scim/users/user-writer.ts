@@ -1,5 +1,12 @@
 import type { UserService } from '../../admin/user-service.ts'
 import type { PasswordWriter, PreparedPassword } from '../../credentials/password-writer.ts'
+import {
+  type AccountState,
+  accountState,
+  isLocked,
+  isResetLocked,
+  RESET_LOCK_REASON,
+} from '../../domain/account-lock.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { Permission } from '../../domain/permissions.ts'
 import { parseUserName, userNameKey } from '../../domain/user-name.ts'
@@ -26,6 +33,9 @@ export interface ScimCaller {
   permissions: ReadonlySet<Permission>
 }
 
+/** The forced-reset flag's attribute, as clients name it. */
+const ENTERPRISE_FORCE_PATH = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:forcePasswordReset'
+
 /** The lock reason of an account locked through SCIM's `accountLocked`. */
 export const SCIM_LOCK_REASON = 'admin'
 
@@ -33,22 +43,21 @@ type Status = UserRow['status']
 
 function statusOf(
   input: UserInput,
-  current: Pick<UserRow, 'status' | 'lock_reason'>,
+  current: AccountState,
 ): {
   status: Status
   lockReason: string | null
 } {
-  const active = input.active ?? current.status !== 'disabled'
-  const locked = input.accountLocked ?? current.status === 'locked'
-  if (!active)
-    return { status: 'disabled', lockReason: current.status === 'disabled' ? current.lock_reason : null }
-  if (locked)
-    return {
-      status: 'locked',
-      lockReason: current.status === 'locked' ? current.lock_reason : SCIM_LOCK_REASON,
-    }
-  return { status: 'active', lockReason: null }
+  const enabled = input.active ?? current.status !== 'disabled'
+  const wasLocked = isLocked(current)
+  const locked = input.accountLocked ?? wasLocked
+  const lockReason = !locked ? null : wasLocked ? (current.lock_reason ?? SCIM_LOCK_REASON) : SCIM_LOCK_REASON
+  return { status: accountState(enabled, lockReason).status, lockReason }
 }
+
+/** "false" in any case: the flag written to cancel a reset (SCIM booleans arrive as text). */
+const cancelsReset = (changes: Readonly<Record<string, string | null>>) =>
+  changes[FORCED_RESET_CLAIM]?.trim().toLowerCase() === 'false'
 
 /** The claim changes that turn `current` into the input's claims (null removes). */
 function claimChanges(current: Record<string, string>, wanted: Record<string, string>) {
@@ -137,6 +146,13 @@ export class ScimUserWriter {
     // absent forcePasswordReset must not cancel a reset an administrator forced (which would
     // make the leaked old password work again). Only an explicit false cancels.
     if (changes[FORCED_RESET_CLAIM] === null) delete changes[FORCED_RESET_CLAIM]
+    // Threat: a caller allowed to edit profiles (users:write) but not to cancel resets lifting
+    // a pending reset's lock, which makes the old password work again. Only completing the
+    // reset, or cancelling it in the same write (which needs reset:force), unlocks.
+    if (isResetLocked(current.row) && lockReason !== RESET_LOCK_REASON && !cancelsReset(changes))
+      throw scimError.mutability(
+        `The account is locked until its forced password reset is completed; cancel the reset (${ENTERPRISE_FORCE_PATH} false) to unlock it.`,
+      )
     const unchanged =
       !renamed &&
       !prepared &&
