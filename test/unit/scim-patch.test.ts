@@ -510,6 +510,15 @@ describe('replace (rule 6)', () => {
     ])
   })
 
+  it('answers noTarget when an unmatched filter looks an element up by what it holds', () => {
+    const document = { ...user(), emails: [{ value: 'a@x.org', type: 'work' }] }
+    for (const path of [
+      'emails[value eq "nope@x.org"].type',
+      'emails[type eq "home" and value eq "q@x.org"].primary',
+    ])
+      rejects(body({ op: 'replace', path, value: 'other' }), 'noTarget', /only a filter of eq/, document)
+  })
+
   it('answers noTarget when a filter that describes no element matches nothing', () => {
     rejects(
       body({ op: 'replace', path: 'emails[type ne "work"].value', value: 'x' }),

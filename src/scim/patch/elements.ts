@@ -73,6 +73,9 @@ function holds(element: JsonRecord, { name, literal }: ExactCondition): boolean 
   return value === literal || (Array.isArray(value) && value.includes(literal))
 }
 
+/** The sub-attributes a filter looks an element up by: what the element holds, not its kind. */
+const LOOKED_UP: ReadonlySet<string> = new Set(['value', 'display', '$ref'])
+
 /**
  * The element a filter of `eq` comparisons joined by `and` describes (`type eq "work"` gives
  * `{"type": "work"}`), or undefined when the filter is anything else: only then is it clear
@@ -86,6 +89,9 @@ export function elementFromFilter(filter: Filter, attribute: AttributeDefinition
     const sub = findSubAttribute(attribute, part.path.attribute)
     // The server fills readOnly sub-attributes; a client cannot create them through a filter.
     if (!sub || sub.mutability === 'readOnly' || part.path.subAttribute !== undefined) return false
+    // A filter on what an element holds (`value eq "a@x.org"`) looks up an element that is not
+    // there (RFC 7644 noTarget): creating one would store a value lifted from a search.
+    if (LOOKED_UP.has(sub.name)) return false
     const earlier = getProp(element, sub.name)
     // `type eq "work" and type eq "home"` describes no element.
     if (earlier !== undefined && earlier !== part.value) return false

@@ -166,7 +166,7 @@ function createElement(target: Target, value: unknown): JsonRecord {
   if (!element)
     throw scimError.noTarget(
       filter
-        ? `${label}: no element of ${attribute.name} matches the filter, and only a filter of eq comparisons joined by "and" describes one to create`
+        ? `${label}: no element of ${attribute.name} matches the filter, and only a filter of eq comparisons joined by "and", none of them on value, display or $ref, describes one to create`
         : `${label}: ${attribute.name} has no elements to set ${sub?.name ?? 'this'} on`,
     )
   if (sub) {
