@@ -26,6 +26,17 @@ const key = (schemaId: string, name: string) => `${schemaId.toLowerCase()}|${nam
 function index(paths: readonly AttributePath[] | undefined, registry: SchemaRegistry): Map<string, Wanted> {
   const result = new Map<string, Wanted>()
   for (const path of paths ?? []) {
+    // A schema URN alone names all of that schema's attributes (RFC 7644 §3.10: an extension
+    // is a complex attribute named by its URN); it reads as an attribute of a shorter URN.
+    const schema =
+      path.schema && !path.subAttribute ? registry.schema(`${path.schema}:${path.attribute}`) : undefined
+    if (schema) {
+      // Not those returned only on request (the one-time password): they must be named.
+      for (const attribute of schema.attributes)
+        if (attribute.returned !== 'request')
+          result.set(key(schema.id, attribute.name), { whole: true, subAttributes: new Set<string>() })
+      continue
+    }
     // Names that resolve to nothing are ignored: asking for an attribute the server lacks
     // returns the resource without it, as for an attribute without a value.
     const resolved = registry.resolve(path)

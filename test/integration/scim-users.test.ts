@@ -986,6 +986,17 @@ for (const kind of storeKinds) {
           [ENTERPRISE]: { employeeNumber: '100' },
         })
         assert.deepEqual(extension.body.Resources[3], { schemas: [CORE], id: cohort.d!.id })
+        // A schema URN alone names the whole schema (RFC 7644 §3.10), in any case.
+        const whole = await scim('GET', `/scim2/Users/${a!.id}?attributes=${ENTERPRISE.toLowerCase()}`)
+        assert.deepEqual(whole.body, { schemas: [CORE, ENTERPRISE], id: a!.id, [ENTERPRISE]: a![ENTERPRISE] })
+        const core = await scim('GET', `/scim2/Users/${a!.id}?attributes=${CORE}`)
+        assert.equal(core.body.userName, 'F-Alice')
+        assert.equal(core.body[ENTERPRISE], undefined)
+        const withoutExtension = await scim('GET', `/scim2/Users/${a!.id}?excludedAttributes=${ENTERPRISE}`)
+        assert.equal(withoutExtension.body[ENTERPRISE], undefined)
+        assert.deepEqual(withoutExtension.body.schemas, [CORE, REKEY])
+        const rekey = await scim('GET', `/scim2/Users/${a!.id}?attributes=${REKEY}`)
+        assert.equal(rekey.body[REKEY].oneTimePassword, undefined, 'returned only when named')
         const excluded = await list(
           `${cohortOnly}&sortBy=userName&excludedAttributes=emails,meta,id,schemas,name`,
         )
