@@ -1149,6 +1149,30 @@ for (const kind of storeKinds) {
         assert.equal((await adminUser(pat.id)).status, 'active')
       })
 
+      it('takes a bare manager id in POST and PUT as in PATCH', async () => {
+        const created = await scim('POST', '/scim2/Users', {
+          schemas: [CORE, ENTERPRISE],
+          userName: 'managed-one',
+          [ENTERPRISE]: { manager: 'm-1' },
+        })
+        assert.equal(created.status, 201, JSON.stringify(created.body))
+        assert.equal(created.body[ENTERPRISE].manager.value, 'm-1')
+        const replaced = await scim('PUT', `/scim2/Users/${created.body.id}`, {
+          schemas: [CORE, ENTERPRISE],
+          userName: 'managed-one',
+          [ENTERPRISE]: { manager: 'm-2' },
+        })
+        assert.equal(replaced.status, 200, JSON.stringify(replaced.body))
+        assert.equal(replaced.body[ENTERPRISE].manager.value, 'm-2')
+        const refused = await scim('PUT', `/scim2/Users/${created.body.id}`, {
+          schemas: [CORE, ENTERPRISE],
+          userName: 'managed-one',
+          [ENTERPRISE]: { manager: ['m-3'] },
+        })
+        assertScimError(refused, 400, 'invalidValue')
+        assert.equal((await scim('DELETE', `/scim2/Users/${created.body.id}`)).status, 204)
+      })
+
       it('takes Okta style operations: a path-less replace with id and active', async () => {
         let user = await patched(pat.id, [{ op: 'replace', value: { id: pat.id, active: false } }])
         assert.equal(user.id, pat.id)

@@ -139,12 +139,16 @@ function complexValue(
   claims: Record<string, string>,
 ) {
   if (value === null || value === undefined) return
-  if (typeof value !== 'object' || Array.isArray(value))
+  // A bare id stands for the `value` sub-attribute, as in PATCH: Entra ID sends `manager` so.
+  const valueSub = definition.subAttributes?.find((sub) => sub.name === 'value')
+  const given =
+    (typeof value === 'string' || typeof value === 'number') && valueSub ? { [valueSub.name]: value } : value
+  if (typeof given !== 'object' || Array.isArray(given))
     throw scimError.invalidValue(`${name} must be an object.`)
   for (const sub of definition.subAttributes ?? []) {
     const uri = subClaims[sub.name]
     if (!uri || sub.mutability === 'readOnly') continue
-    const text = textOf(field(value as Record<string, unknown>, sub.name), `${name}.${sub.name}`)
+    const text = textOf(field(given as Record<string, unknown>, sub.name), `${name}.${sub.name}`)
     if (text !== undefined) claims[uri] = text
   }
 }
