@@ -184,6 +184,16 @@ for (const kind of storeKinds) {
       }
     })
 
+    it('refuses a filter on the discovery lists with 403 (RFC 7644 §4)', async () => {
+      for (const path of ['/scim2/ResourceTypes?filter=id eq "User"', '/scim2/Schemas?Filter=id pr']) {
+        const refused = await get(encodeURI(path))
+        assert.equal(refused.status, 403, path)
+        assertScimJson(refused)
+        assert.deepEqual(refused.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])
+        assert.equal(refused.body.status, '403')
+      }
+    })
+
     it('lists the resource types, with the User extensions', async () => {
       const list = await get('/scim2/ResourceTypes')
       assert.equal(list.status, 200)

@@ -3,9 +3,19 @@ import type { Config } from '../../config/schema.ts'
 import { resourceTypes } from '../../scim/discovery/resource-types.ts'
 import { schemaResources } from '../../scim/discovery/schemas-resource.ts'
 import { serviceProviderConfig } from '../../scim/discovery/service-provider-config.ts'
-import { scimError } from '../../scim/errors.ts'
+import { ScimError, scimError } from '../../scim/errors.ts'
 import { LIST_RESPONSE } from './list-request.ts'
 import { scimBaseUrl, sendScim } from './replies.ts'
+
+/**
+ * RFC 7644 §4: discovery lists are not filtered, and a client that sends a filter must not take
+ * the whole list for the matches; it is told so (403, as the RFC advises).
+ */
+function refuseFilter(request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown> | undefined
+  if (query && Object.keys(query).some((name) => name.toLowerCase() === 'filter'))
+    throw new ScimError(undefined, 'Discovery lists are not filtered: read the whole list.', 403)
+}
 
 const listOf = (resources: unknown[]) => ({
   schemas: [LIST_RESPONSE],
@@ -35,9 +45,10 @@ export function discoveryRoutes(config: Config) {
         }),
       ),
     )
-    app.get('/ResourceTypes', hide, async (request, reply) =>
-      sendScim(reply, 200, listOf(resourceTypes(base(request)))),
-    )
+    app.get('/ResourceTypes', hide, async (request, reply) => {
+      refuseFilter(request)
+      return sendScim(reply, 200, listOf(resourceTypes(base(request))))
+    })
     app.get(
       '/ResourceTypes/:id',
       hide,
@@ -50,9 +61,10 @@ export function discoveryRoutes(config: Config) {
         return sendScim(reply, 200, found)
       },
     )
-    app.get('/Schemas', hide, async (request, reply) =>
-      sendScim(reply, 200, listOf(schemaResources(base(request)))),
-    )
+    app.get('/Schemas', hide, async (request, reply) => {
+      refuseFilter(request)
+      return sendScim(reply, 200, listOf(schemaResources(base(request))))
+    })
     app.get('/Schemas/:id', hide, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
       const found = schemaResources(base(request)).find(
         (schema) => schema.id.toLowerCase() === request.params.id.toLowerCase(),
