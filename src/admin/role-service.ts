@@ -100,6 +100,7 @@ export class RoleService {
       name,
       name_key: roleNameKey(name),
       builtin: builtin ? 1 : 0,
+      external_id: null,
       created_at: now,
       updated_at: now,
       version: 1,

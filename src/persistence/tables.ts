@@ -60,6 +60,8 @@ export interface RolesTable {
   name: string
   name_key: string
   builtin: number
+  /** The SCIM client's own identifier of the group (`externalId`), compared exactly. */
+  external_id: string | null
   created_at: number
   updated_at: number
   /** Increments on every change of the role or its members (SCIM ETag). */

@@ -99,6 +99,7 @@ for (const variant of variants) {
         '011-users-fillfactor',
         '012-bulk-targets-without-job-key',
         '013-reset-rows-without-foreign-keys',
+        '014-group-external-ids',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

@@ -33,6 +33,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '011-users-fillfactor',
       '012-bulk-targets-without-job-key',
       '013-reset-rows-without-foreign-keys',
+      '014-group-external-ids',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -48,6 +49,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '011-users-fillfactor',
       '012-bulk-targets-without-job-key',
       '013-reset-rows-without-foreign-keys',
+      '014-group-external-ids',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

@@ -81,6 +81,7 @@ for (const kind of storeKinds) {
         '011-users-fillfactor',
         '012-bulk-targets-without-job-key',
         '013-reset-rows-without-foreign-keys',
+        '014-group-external-ids',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
@@ -352,6 +353,7 @@ for (const kind of storeKinds) {
           name: `Role ${index}`,
           name_key: `role ${index}`,
           builtin: 0,
+          external_id: null,
           created_at: now,
           updated_at: now,
           version: 1,

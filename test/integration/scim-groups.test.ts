@@ -306,6 +306,35 @@ for (const kind of storeKinds) {
       assert.deepEqual(await read(id), replaced.body, 'the refused writes changed nothing')
     })
 
+    it("keeps the client's externalId: written, filtered on exactly, patched, cleared by PUT", async () => {
+      const created = await scim('POST', '/scim2/Groups', {
+        schemas: [GROUP],
+        displayName: 'External Ones',
+        externalId: 'Ext-77',
+      })
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      assert.equal(created.body.externalId, 'Ext-77')
+      const id = created.body.id
+      assert.deepEqual(await filtered('externalId eq "Ext-77"'), ['External Ones'])
+      assert.deepEqual(await filtered('externalId eq "ext-77"'), [], 'caseExact')
+      assert.ok((await filtered('externalId pr')).includes('External Ones'))
+      const patched = await patch(id, [{ op: 'replace', path: 'externalId', value: 'ext-78' }])
+      assert.equal(patched.status, 200, JSON.stringify(patched.body))
+      assert.equal(patched.body.externalId, 'ext-78')
+      assert.notEqual(patched.headers.etag, created.headers.etag, 'the version moved')
+      assertScimError(
+        await patch(id, [{ op: 'replace', path: 'externalId', value: 42 }]),
+        400,
+        'invalidValue',
+      )
+      assert.equal((await read(id)).externalId, 'ext-78', 'nothing of the refused write was stored')
+      const put = await scim('PUT', `/scim2/Groups/${id}`, { schemas: [GROUP], displayName: 'External Ones' })
+      assert.equal(put.status, 200, JSON.stringify(put.body))
+      assert.equal(put.body.externalId, undefined, 'a PUT without it clears it')
+      assert.deepEqual(await filtered('externalId eq "ext-78"'), [])
+      assert.equal((await scim('DELETE', `/scim2/Groups/${id}`)).status, 204)
+    })
+
     it('patches members as RFC 7644 §3.5.2 and Entra ID do', async () => {
       const id = (await createGroup('Patchers')).body.id
       const step = async (operations: unknown[]) => {

@@ -12,6 +12,7 @@ import * as linkCodeIndex from './010-link-code-index.ts'
 import * as usersFillfactor from './011-users-fillfactor.ts'
 import * as bulkTargetsWithoutJobKey from './012-bulk-targets-without-job-key.ts'
 import * as resetRowsWithoutForeignKeys from './013-reset-rows-without-foreign-keys.ts'
+import * as groupExternalIds from './014-group-external-ids.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '011-users-fillfactor': usersFillfactor,
   '012-bulk-targets-without-job-key': bulkTargetsWithoutJobKey,
   '013-reset-rows-without-foreign-keys': resetRowsWithoutForeignKeys,
+  '014-group-external-ids': groupExternalIds,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -9,13 +9,11 @@ import { compareCondition, type Dialect, type Operand, presentCondition } from '
 /**
  * Translates a SCIM filter over Groups (Rekey roles) into SQL on `roles as r`. Members are
  * matched with `r.id in (select role_id from user_roles … )`. Same semantics as the in-memory
- * evaluator; attributes Rekey does not store for groups (externalId) never have a value.
+ * evaluator.
  */
 export interface GroupFilterContext extends Dialect {
   tenantId: string
 }
-
-const absent: Operand = { kind: 'constant', value: undefined }
 
 function groupOperand(attribute: string, subAttribute: string | undefined): Operand | undefined {
   switch (attribute) {
@@ -25,7 +23,14 @@ function groupOperand(attribute: string, subAttribute: string | undefined): Oper
       // Role names are keyed lower-case by the role service: that is their comparison key.
       return { kind: 'text', raw: sql`r.name`, key: sql`r.name_key`, caseExact: false, nullable: false }
     case 'externalId':
-      return absent
+      // caseExact, as the schema says: the client's identifier is compared as written.
+      return {
+        kind: 'text',
+        raw: sql`r.external_id`,
+        key: sql`r.external_id`,
+        caseExact: true,
+        nullable: true,
+      }
     case 'meta':
       if (subAttribute === 'created') return { kind: 'instant', expr: sql`r.created_at`, nullable: false }
       if (subAttribute === 'lastModified')

@@ -6,6 +6,8 @@ import { GROUP_SCHEMA_URN } from '../schema/group.ts'
 /** What a SCIM Group document asks for. */
 export interface GroupInput {
   displayName: string
+  /** The client's own identifier of the group; null: none. */
+  externalId: string | null
   /** User ids, in order, without repeats. */
   members: string[]
 }
@@ -18,6 +20,12 @@ export function groupInputOf(document: unknown, options: { requireSchemas: boole
   const displayName = field(body, 'displayname')
   if (typeof displayName !== 'string' || displayName.trim() === '')
     throw scimError.invalidValue('displayName is required and must be a non-empty string.')
+  const externalId = field(body, 'externalid') ?? null
+  if (externalId !== null && (typeof externalId !== 'string' || externalId.length > 255))
+    throw scimError.invalidValue('externalId must be a string of at most 255 characters.')
+  // PostgreSQL text cannot hold NUL; no client identifier has one.
+  if (externalId?.includes('\u0000'))
+    throw scimError.invalidValue('externalId must not contain NUL (\\u0000).')
   const rawMembers = field(body, 'members') ?? []
   const list = Array.isArray(rawMembers) ? rawMembers : [rawMembers]
   if (list.length > MAX_MEMBERS_PER_WRITE)
@@ -42,5 +50,5 @@ export function groupInputOf(document: unknown, options: { requireSchemas: boole
       members.push(id)
     }
   }
-  return { displayName, members }
+  return { displayName, externalId: externalId === '' ? null : externalId, members }
 }

@@ -10,6 +10,7 @@ export function renderGroup(record: GroupRecord, baseUrl: string): ScimResource 
   return {
     schemas: [GROUP_SCHEMA_URN],
     id: row.id,
+    ...(row.external_id !== null ? { externalId: row.external_id } : {}),
     displayName: row.name,
     ...(members && members.length > 0
       ? {

@@ -113,6 +113,8 @@ export class ScimGroupWriter {
         await this.roles.create(tenant, input.displayName, [], principal.actor, false, trx)
         const row = await rolesRepository.findByName(trx, tenant.id, roleNameKey(input.displayName))
         id = row!.id
+        if (input.externalId !== null)
+          await trx.updateTable('roles').set({ external_id: input.externalId }).where('id', '=', id).execute()
         await this.changeMembers(trx, tenant, row!, [...input.members].sort(), [], principal)
       })
     } catch (error) {
@@ -135,6 +137,7 @@ export class ScimGroupWriter {
     this.checkName(input.displayName)
     const role = current.row
     const renamed = input.displayName !== role.name
+    const externalIdChanged = input.externalId !== role.external_id
     if (renamed && role.builtin === 1)
       throw scimError.mutability('The built-in administrator group cannot be renamed.')
     const existing = new Set((current.members ?? []).map((member) => member.id))
@@ -143,7 +146,7 @@ export class ScimGroupWriter {
     // order for every writer means two group writes sharing members cannot deadlock.
     const add = input.members.filter((id) => !existing.has(id)).sort()
     const remove = [...existing].filter((id) => !wanted.has(id)).sort()
-    if (!renamed && add.length === 0 && remove.length === 0) return current
+    if (!renamed && !externalIdChanged && add.length === 0 && remove.length === 0) return current
     try {
       await inTransaction(this.db, async (trx) => {
         const now = this.clock.now()
@@ -153,6 +156,7 @@ export class ScimGroupWriter {
             version: eb('version', '+', 1),
             updated_at: now,
             ...(renamed ? { name: input.displayName, name_key: roleNameKey(input.displayName) } : {}),
+            ...(externalIdChanged ? { external_id: input.externalId } : {}),
           }))
           .where('tenant_id', '=', tenant.id)
           .where('id', '=', role.id)
