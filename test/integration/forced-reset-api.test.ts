@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { cliActor } from '../../src/observability/audit.ts'
+import { freshUser } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -25,21 +26,12 @@ for (const kind of storeKinds) {
     after(async () => h?.close())
 
     beforeEach(async () => {
-      const existing = await h.container.users.find(h.defaultTenant, 'alex')
-      if (existing) await h.container.users.delete(h.defaultTenant, existing.id, cliActor)
-      const created = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/users',
-        auth: h.adminAuth,
-        payload: {
-          username: 'alex',
-          password: OLD_PASSWORD,
-          roles: ['staff'],
-          claims: { [EMAIL]: 'alex@example.com' },
-        },
+      alexId = await freshUser(h, {
+        username: 'alex',
+        password: OLD_PASSWORD,
+        roles: ['staff'],
+        claims: { [EMAIL]: 'alex@example.com' },
       })
-      assert.equal(created.status, 201, JSON.stringify(created.body))
-      alexId = created.body.id
     })
 
     const login = (password: string) =>

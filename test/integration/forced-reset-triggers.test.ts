@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test'
 import { AppError } from '../../src/errors/app-error.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
+import { freshUser } from '../support/fresh-user.ts'
 import { basicAuth, type Harness, ManualClock, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -40,21 +41,12 @@ for (const kind of storeKinds) {
     after(async () => h?.close())
 
     beforeEach(async () => {
-      const existing = await h.container.users.find(h.defaultTenant, 'kim')
-      if (existing) await h.container.users.delete(h.defaultTenant, existing.id, cliActor)
-      const created = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/users',
-        auth: h.adminAuth,
-        payload: {
-          username: 'kim',
-          password: OLD_PASSWORD,
-          roles: ['staff'],
-          claims: { [EMAIL]: 'kim@example.com' },
-        },
+      userId = await freshUser(h, {
+        username: 'kim',
+        password: OLD_PASSWORD,
+        roles: ['staff'],
+        claims: { [EMAIL]: 'kim@example.com' },
       })
-      assert.equal(created.status, 201, JSON.stringify(created.body))
-      userId = created.body.id
     })
 
     const login = (password: string) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import { cliActor } from '../../src/observability/audit.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
+import { freshUser } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -43,21 +43,12 @@ for (const kind of storeKinds) {
     after(async () => h?.close())
 
     beforeEach(async () => {
-      const existing = await h.container.users.find(h.defaultTenant, 'lee')
-      if (existing) await h.container.users.delete(h.defaultTenant, existing.id, cliActor)
-      const created = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/users',
-        auth: h.adminAuth,
-        payload: {
-          username: 'lee',
-          password: OLD_PASSWORD,
-          roles: ['staff'],
-          claims: { [EMAIL]: 'lee@example.com' },
-        },
+      userId = await freshUser(h, {
+        username: 'lee',
+        password: OLD_PASSWORD,
+        roles: ['staff'],
+        claims: { [EMAIL]: 'lee@example.com' },
       })
-      assert.equal(created.status, 201, JSON.stringify(created.body))
-      userId = created.body.id
     })
 
     const login = () =>
