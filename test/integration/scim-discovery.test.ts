@@ -91,6 +91,10 @@ for (const kind of storeKinds) {
         headers: { 'content-type': 'application/scim+json' },
         payload: JSON.stringify({ schemas: [SEARCH], ...body }),
       })
+    const userNamesOf = (answer: Answer): string[] =>
+      answer.body.Resources.map((resource: { userName?: string; displayName?: string }) =>
+        resource.userName ? `user ${resource.userName}` : `group ${resource.displayName}`,
+      )
     const write = (
       method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
       url: string,
@@ -455,6 +459,19 @@ for (const kind of storeKinds) {
         ['Vendors', 'admin'],
         'a filter only groups understand finds groups only',
       )
+      // RFC 7644 §3.4.2.1: an attribute a type lacks has no value there.
+      const either = await search({ filter: 'displayName eq "Vendors" or userName eq "ursula"' })
+      assert.deepEqual(userNamesOf(either), ['user ursula', 'group Vendors'])
+      const notUsers = await search({ filter: 'not (userName pr)' })
+      assert.deepEqual(userNamesOf(notUsers).sort(), ['group Ushers', 'group Vendors', 'group admin'])
+      const allButUrsula = await search({ filter: 'userName ne "ursula"' })
+      assert.deepEqual(userNamesOf(allButUrsula).sort(), [
+        'group Ushers',
+        'group Vendors',
+        'group admin',
+        'user admin',
+        'user victor',
+      ])
       const projected = await search({ filter: 'displayName sw "u"', attributes: ['displayName'] })
       assert.deepEqual(
         projected.body.Resources.map((resource: object) => Object.keys(resource).sort()),
@@ -463,10 +480,7 @@ for (const kind of storeKinds) {
           ['displayName', 'id', 'schemas'],
         ],
       )
-      const userNames = (answer: Answer) =>
-        answer.body.Resources.map((resource: { userName?: string; displayName?: string }) =>
-          resource.userName ? `user ${resource.userName}` : `group ${resource.displayName}`,
-        )
+      const userNames = userNamesOf
       const byUser = await search({ sortBy: 'userName', filter: 'not (displayName eq "admin")' })
       assert.equal(byUser.status, 200, JSON.stringify(byUser.body))
       assert.deepEqual(userNames(byUser), [

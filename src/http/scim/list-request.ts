@@ -3,6 +3,7 @@ import type { AttributePath, Filter } from '../../scim/filter/ast.ts'
 import { validateFilter } from '../../scim/filter/evaluate.ts'
 import { parseFilter } from '../../scim/filter/parser.ts'
 import { parseAttributePath } from '../../scim/filter/path.ts'
+import { attributeKnownToNone, restrictToType } from '../../scim/filter/restrict.ts'
 import type { SchemaRegistry } from '../../scim/schema/types.ts'
 import type { SortOrder } from '../../scim/sql/list-order.ts'
 
@@ -18,7 +19,15 @@ export interface ListParameters {
   count: number
   attributes?: AttributePath[] | undefined
   excludedAttributes?: AttributePath[] | undefined
+  /** The filter can match nothing of this resource type (a search across types). */
+  matchesNone?: boolean | undefined
 }
+
+/** How attributes the resource type lacks are read: invalid (one type) or absent (/.search). */
+export type ListOptions =
+  | { foreignAttributes: 'invalid' }
+  /** `knownTo`: the types searched together; an attribute none of them has is invalid. */
+  | { foreignAttributes: 'absent'; knownTo: readonly SchemaRegistry[] }
 
 /** Parameter names are matched case-insensitively (clients vary); repeated ones must agree. */
 function pick(source: Record<string, unknown>, name: string): unknown {
@@ -67,13 +76,26 @@ export function listParametersOf(
   source: Record<string, unknown>,
   registry: SchemaRegistry,
   maxResults: number,
+  options: ListOptions = { foreignAttributes: 'invalid' },
 ): ListParameters {
   const filterText = pick(source, 'filter')
   let filter: Filter | undefined
+  let matchesNone = false
   if (filterText !== undefined && filterText !== '') {
     if (typeof filterText !== 'string') throw scimError.invalidFilter('filter must be a string.')
-    filter = parseFilter(filterText)
-    validateFilter(filter, registry)
+    const parsed = parseFilter(filterText)
+    let restricted: Filter | boolean = parsed
+    if (options.foreignAttributes === 'absent') {
+      const unknown = attributeKnownToNone(parsed, options.knownTo)
+      if (unknown)
+        throw scimError.invalidFilter(`No resource type searched here has an attribute ${unknown}.`)
+      restricted = restrictToType(parsed, registry)
+    }
+    if (restricted === false) matchesNone = true
+    else if (restricted !== true) {
+      validateFilter(restricted, registry)
+      filter = restricted
+    }
   }
   const sortByText = pick(source, 'sortBy')
   let sortBy: AttributePath | undefined
@@ -109,6 +131,7 @@ export function listParametersOf(
     count,
     attributes,
     excludedAttributes,
+    ...(matchesNone ? { matchesNone } : {}),
   }
 }
 
@@ -117,6 +140,7 @@ export function searchParametersOf(
   body: unknown,
   registry: SchemaRegistry,
   maxResults: number,
+  options?: ListOptions,
 ): ListParameters {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw scimError.invalidSyntax('The search request must be a JSON object.')
@@ -125,5 +149,5 @@ export function searchParametersOf(
   if (!Array.isArray(schemas) || !schemas.includes(SEARCH_REQUEST))
     throw scimError.invalidSyntax(`schemas must contain ${SEARCH_REQUEST}.`)
   const { schemas: _, ...rest } = request
-  return listParametersOf(rest, registry, maxResults)
+  return listParametersOf(rest, registry, maxResults, options)
 }

@@ -10,15 +10,19 @@ import { scimBaseUrl, sendScim } from './replies.ts'
 import { userResponse } from './users.ts'
 
 /**
- * POST /.search across Users then Groups (RFC 7644 §3.4.3). A filter that names attributes
- * only one resource type has selects from that type alone; paging runs over Users first.
+ * POST /.search across Users then Groups (RFC 7644 §3.4.3). An attribute one resource type
+ * lacks has no value there (RFC 7644 §3.4.2.1): `userName pr` selects no group, `not (userName
+ * pr)` every group. Paging runs over Users first.
  */
+/** Attributes of one type have no value in the other; an attribute of neither is an error. */
+const ACROSS_TYPES = { foreignAttributes: 'absent', knownTo: [userRegistry, groupRegistry] } as const
+
 export function rootSearchRoutes(container: Container) {
   const { config, scimUsers, scimGroups } = container
   const maxResults = config.scim.max_results
   const parametersFor = (body: unknown, registry: SchemaRegistry): ListParameters | undefined => {
     try {
-      return searchParametersOf(body, registry, maxResults)
+      return searchParametersOf(body, registry, maxResults, ACROSS_TYPES)
     } catch (error) {
       if (isScimError(error) && error.scimType === 'invalidFilter') return undefined
       throw error
@@ -42,17 +46,21 @@ export function rootSearchRoutes(container: Container) {
         const tenant = tenantOf(request)
         const baseUrl = scimBaseUrl(config, request)
         const first = (forUsers ?? forGroups)!
-        const users = forUsers ? await scimUsers.list(tenant, forUsers) : { total: 0, records: [] }
+        const users =
+          forUsers && !forUsers.matchesNone
+            ? await scimUsers.list(tenant, forUsers)
+            : { total: 0, records: [] }
         const groupStart = Math.max(1, first.startIndex - users.total)
         const groupCount = Math.max(0, first.count - users.records.length)
-        const groups = forGroups
-          ? await scimGroups.list(tenant, {
-              ...forGroups,
-              startIndex: groupStart,
-              count: first.startIndex > users.total || users.records.length < first.count ? groupCount : 0,
-              withMembers: showsMembers({ ...forGroups, listing: true }),
-            })
-          : { total: 0, records: [] }
+        const groups =
+          forGroups && !forGroups.matchesNone
+            ? await scimGroups.list(tenant, {
+                ...forGroups,
+                startIndex: groupStart,
+                count: first.startIndex > users.total || users.records.length < first.count ? groupCount : 0,
+                withMembers: showsMembers({ ...forGroups, listing: true }),
+              })
+            : { total: 0, records: [] }
         if (!forUsers && !forGroups)
           throw scimError.invalidFilter('The filter fits neither Users nor Groups.')
         const resources = [

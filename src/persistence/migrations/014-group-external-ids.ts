@@ -7,7 +7,11 @@ import type { Kysely } from 'kysely'
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('roles').addColumn('external_id', 'varchar(255)').execute()
-  await db.schema.createIndex('roles_tenant_external_id').on('roles').columns(['tenant_id', 'external_id']).execute()
+  await db.schema
+    .createIndex('roles_tenant_external_id')
+    .on('roles')
+    .columns(['tenant_id', 'external_id'])
+    .execute()
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
