@@ -70,8 +70,13 @@ export class AdminAuthenticator {
       await this.recordFailure(tenant, username, 'bad-credentials')
       throw new AppError('auth.failed')
     }
-    if (user.status !== 'active' || tenant.status !== 'active') {
-      await this.recordFailure(tenant, username, `status:${user.status}`)
+    // A pending reset refuses the password whatever the status says (see findForLogin).
+    if (user.status !== 'active' || tenant.status !== 'active' || user.pending_reset_mode !== null) {
+      await this.recordFailure(
+        tenant,
+        username,
+        user.pending_reset_mode !== null ? 'reset-pending' : `status:${user.status}`,
+      )
       throw new AppError('auth.failed')
     }
     const permissions = toPermissions(await rolesRepository.permissionsOfUser(this.db, user.id))

@@ -181,6 +181,17 @@ export class UserService {
     return usersRepository.findByName(db, tenant.id, parsed.storeDomain, userNameKey(parsed.name))
   }
 
+  /**
+   * The user with its row held until the transaction ends: a status decided on what it shows
+   * (reset-locked, disabled) must not be undone by a trigger or SCIM write committing meanwhile.
+   */
+  private async requireLocked(tenant: TenantRow, idOrName: string, trx: Executor): Promise<UserRow> {
+    const found = await this.require(tenant, idOrName, trx)
+    const row = await usersRepository.findForUpdate(trx, tenant.id, found.id)
+    if (!row) throw new AppError('user.not-found')
+    return row
+  }
+
   async require(tenant: TenantRow, idOrName: string, db: Executor = this.db): Promise<UserRow> {
     const row = await this.find(tenant, idOrName, db)
     if (!row) throw new AppError('user.not-found')
@@ -350,7 +361,7 @@ export class UserService {
 
   async lock(tenant: TenantRow, idOrName: string, reason: string, actor: Actor): Promise<UserView> {
     const id = await inTransaction(this.db, async (trx) => {
-      const row = await this.require(tenant, idOrName, trx)
+      const row = await this.requireLocked(tenant, idOrName, trx)
       // Threat: a lock that looks like a pending reset to the sign-in flow and to other
       // administrators, or one that replaces a pending reset's lock and so can be lifted.
       if (reason === RESET_LOCK_REASON)
@@ -380,7 +391,7 @@ export class UserService {
 
   async unlock(tenant: TenantRow, idOrName: string, actor: Actor): Promise<UserView> {
     const id = await inTransaction(this.db, async (trx) => {
-      const row = await this.require(tenant, idOrName, trx)
+      const row = await this.requireLocked(tenant, idOrName, trx)
       refuseWhileResetPending(row)
       // Unlocking does not enable a disabled account.
       await usersRepository.update(trx, tenant.id, row.id, {

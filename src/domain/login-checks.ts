@@ -6,6 +6,8 @@ export interface LoginSubject {
   tenantStatus: 'active' | 'disabled'
   userStatus: 'active' | 'locked' | 'disabled'
   lockReason: string | null
+  /** A forced reset is pending: the password is refused until it is replaced. */
+  resetPending: boolean
   permissions: ReadonlySet<Permission>
   passwordChangedAt: number
   now: number
@@ -51,6 +53,15 @@ export const accountLockedCheck: LoginCheck = {
       : allow,
 }
 
+/** The lock of a pending reset, checked on its own: no status write can lift it. */
+export const resetPendingCheck: LoginCheck = {
+  name: 'resetPending',
+  evaluate: (subject) =>
+    subject.resetPending
+      ? { kind: 'deny', code: 'auth.failed', reason: 'account-locked:reset-pending' }
+      : allow,
+}
+
 export const loginPermissionCheck: LoginCheck = {
   name: 'loginPermission',
   evaluate: (subject) =>
@@ -64,6 +75,7 @@ export const defaultLoginChecks: readonly LoginCheck[] = [
   tenantDisabledCheck,
   accountDisabledCheck,
   accountLockedCheck,
+  resetPendingCheck,
   loginPermissionCheck,
 ]
 

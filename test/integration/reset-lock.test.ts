@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
+import { cliActor } from '../../src/observability/audit.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
 import { freshUser } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
@@ -75,6 +76,27 @@ for (const kind of storeKinds) {
     const stored = async () => {
       const user = await h.container.users.get(h.defaultTenant, userId)
       return { status: user.status, lockReason: user.lockReason ?? null }
+    }
+    const latestLinkToken = async () => {
+      await h.container.outboxWorker.drain()
+      const [latest] = await h.container.outbox.mailbox(h.defaultTenant, {
+        limit: 1,
+        recipient: 'lee@example.com',
+      })
+      assert.ok(latest, 'a message to lee')
+      const { text } = await h.container.outbox.readMailbox(h.defaultTenant, latest.id, cliActor)
+      const match = /reset-password\?token=([A-Za-z0-9_%-]+)/.exec(text)
+      assert.ok(match, text)
+      return decodeURIComponent(match[1]!)
+    }
+    const adminLock = async (reason: string) => {
+      const locked = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/lock`,
+        auth: h.adminAuth,
+        payload: { reason },
+      })
+      assert.equal(locked.status, 200, JSON.stringify(locked.body))
     }
     const etag = async () =>
       (await call(h.app, { method: 'GET', url: `/scim2/Users/${userId}`, auth: h.adminAuth })).headers.etag
@@ -213,6 +235,126 @@ for (const kind of storeKinds) {
       ])
       assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body))
       assert.deepEqual(await stored(), { status: 'disabled', lockReason: null })
+    })
+
+    it('a pending reset refuses the password whatever the status says', async () => {
+      await force()
+      // However it came about (an older version, a write outside Rekey), an active status beside
+      // a pending reset does not bring the old password back, on any sign-in path.
+      await h.container.store.db
+        .updateTable('users')
+        .set({ status: 'active', lock_reason: null })
+        .where('id', '=', userId)
+        .execute()
+      const refused = await login()
+      assertProblem(refused, 401, 'auth.failed')
+      const basic = await call(h.app, {
+        method: 'GET',
+        url: '/api/admin/users',
+        auth: `Basic ${Buffer.from(`lee:${OLD_PASSWORD}`).toString('base64')}`,
+      })
+      assertProblem(basic, 401, 'auth.failed')
+    })
+
+    it('SCIM create that forces a reset keeps its lock under active false and accountLocked', async () => {
+      const existing = await h.container.users.find(h.defaultTenant, 'newbie')
+      if (existing) await h.container.users.delete(h.defaultTenant, existing.id, cliActor)
+      const created = await call(h.app, {
+        method: 'POST',
+        url: '/scim2/Users',
+        auth: h.adminAuth,
+        headers: { 'content-type': 'application/scim+json' },
+        payload: {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+          userName: 'newbie',
+          password: OLD_PASSWORD,
+          active: false,
+          emails: [{ value: 'newbie@example.com' }],
+          [ENTERPRISE]: { forcePasswordReset: true },
+        },
+      })
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      const id = created.body.id
+      const row = async () => {
+        const user = await h.container.users.get(h.defaultTenant, id)
+        return { status: user.status, lockReason: user.lockReason ?? null }
+      }
+      assert.deepEqual(await row(), { status: 'disabled', lockReason: 'reset-pending' })
+      const enabled = await call(h.app, {
+        method: 'PATCH',
+        url: `/scim2/Users/${id}`,
+        auth: editor,
+        headers: { 'content-type': 'application/scim+json' },
+        payload: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] },
+      })
+      assert.equal(enabled.status, 200, JSON.stringify(enabled.body))
+      assert.deepEqual(await row(), { status: 'locked', lockReason: 'reset-pending' })
+      const signIn = await call(h.app, {
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'newbie', password: OLD_PASSWORD },
+      })
+      assertProblem(signIn, 401, 'auth.failed')
+      await h.container.users.delete(h.defaultTenant, id, cliActor)
+    })
+
+    it("a reset keeps an administrator's lock: completing or cancelling it leaves the account locked", async () => {
+      await adminLock('compromised')
+      await force()
+      assert.deepEqual(await stored(), { status: 'locked', lockReason: 'compromised' })
+      const cancelled = await patch(h.adminAuth, [
+        { op: 'replace', path: `${ENTERPRISE}:forcePasswordReset`, value: false },
+      ])
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body))
+      assert.deepEqual(await stored(), { status: 'locked', lockReason: 'compromised' })
+      assertProblem(await login(), 401, 'auth.failed')
+
+      await force()
+      await h.container.forcedResets.completeWithLink(
+        h.defaultTenant,
+        await latestLinkToken(),
+        'Willow-Harbor-9182',
+      )
+      assert.deepEqual(await stored(), { status: 'locked', lockReason: 'compromised' }, 'still locked')
+      // Unlocked by the administrator after the reset: only the new password works.
+      const unlocked = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/unlock`,
+        auth: h.adminAuth,
+      })
+      assert.equal(unlocked.status, 200)
+      assertProblem(await login(), 401, 'auth.failed')
+      const fresh = await call(h.app, {
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'lee', password: 'Willow-Harbor-9182' },
+      })
+      assert.equal(fresh.status, 200, JSON.stringify(fresh.body))
+    })
+
+    it('an administrator unlock beside a pending reset leaves the old password refused', async () => {
+      await adminLock('left-company')
+      await force()
+      const unlocked = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/unlock`,
+        auth: h.adminAuth,
+      })
+      assert.equal(unlocked.status, 200, "the lock was the administrator's, not the reset's")
+      assert.deepEqual(await stored(), { status: 'active', lockReason: null })
+      assertProblem(await login(), 401, 'auth.failed')
+    })
+
+    it('a disabled account cannot spend its reset link', async () => {
+      await adminLock('audit')
+      assert.equal((await patch(editor, [{ op: 'replace', path: 'active', value: false }])).status, 200)
+      await force()
+      const token = await latestLinkToken()
+      assert.equal(await h.container.forcedResets.inspectLink(h.defaultTenant, token), undefined)
+      await assert.rejects(
+        h.container.forcedResets.completeWithLink(h.defaultTenant, token, 'Willow-Harbor-9182'),
+        (error: unknown) => error instanceof Error && 'code' in error && error.code === 'reset.link-invalid',
+      )
     })
   })
 }

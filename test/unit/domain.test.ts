@@ -42,6 +42,7 @@ describe('login checks', () => {
     tenantStatus: 'active',
     userStatus: 'active',
     lockReason: null,
+    resetPending: false,
     permissions: new Set(['login']),
     passwordChangedAt: 0,
     now: 1,
@@ -62,6 +63,16 @@ describe('login checks', () => {
       code: 'auth.failed',
       reason: 'account-locked:admin',
       check: 'accountLocked',
+    })
+  })
+
+  it('refuses the password of an account with a pending reset whatever its status', () => {
+    const decision = runLoginChecks(defaultLoginChecks, { ...subject, resetPending: true })
+    assert.deepEqual(decision, {
+      kind: 'deny',
+      code: 'auth.failed',
+      reason: 'account-locked:reset-pending',
+      check: 'resetPending',
     })
   })
 

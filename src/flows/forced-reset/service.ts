@@ -183,7 +183,9 @@ export class ForcedResetService {
     const code = await resetCodesRepository.findLiveLink(this.db, this.linkHmac(token), this.clock.now())
     if (!code || code.tenant_id !== tenant.id) return undefined
     const user = await usersRepository.findById(this.db, tenant.id, code.user_id)
-    if (!user) return undefined
+    // Threat: someone who left (the account disabled) setting a password that works the day
+    // the account is enabled again. The link reads as invalid, like any link that cannot be used.
+    if (!user || user.status === 'disabled') return undefined
     return {
       userId: user.id,
       userName: displayUserName(user.store_domain, user.username),
@@ -207,6 +209,9 @@ export class ForcedResetService {
     await inTransaction(this.db, async (trx) => {
       const spent = await resetCodesRepository.consumeLink(trx, this.linkHmac(token), this.clock.now())
       if (!spent || spent.tenant_id !== tenant.id || spent.user_id !== found.userId)
+        throw new AppError('reset.link-invalid')
+      // Disabled between the look and the post: the spent link rolls back with this refusal.
+      if ((await usersRepository.findForUpdate(trx, tenant.id, found.userId))?.status === 'disabled')
         throw new AppError('reset.link-invalid')
       await this.passwords.write(trx, prepared, {
         tenantId: tenant.id,

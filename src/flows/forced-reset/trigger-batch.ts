@@ -144,8 +144,10 @@ export class BatchTrigger {
     const byUser = idCondition('user_id', options.idRange)
     const byId = idCondition('id', options.idRange)
     const { rows: lockedRows } = await runWithList<{ id: string }>(trx, {
-      // A disabled account stays disabled, with the reset's lock under it (isLocked).
-      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = ?, updated_at = ?, version = version + 1 where ${byId.text} returning id`,
+      // A disabled account stays disabled, with the reset's lock under it (isLocked); a lock an
+      // administrator set stays, reason and all, and outlives the reset (unlockAfterReset lifts
+      // only the reset's). Sign-in refuses the old password for the pending reset either way.
+      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text} returning id`,
       before: [RESET_LOCK_REASON, now],
       list: eligible.map((user) => user.id),
       after: byId.after,

@@ -1,4 +1,5 @@
 import type { ClientInfo, SessionService } from '../../admin/session-service.ts'
+import { RESET_LOCK_REASON } from '../../domain/account-lock.ts'
 import type { Clock } from '../../domain/clock.ts'
 import { type LoginCheck, runLoginChecks } from '../../domain/login-checks.ts'
 import { isPermission, type Permission } from '../../domain/permissions.ts'
@@ -94,6 +95,7 @@ export class LoginService {
       tenantStatus: tenant.status,
       userStatus: user.status,
       lockReason: user.lock_reason,
+      resetPending: user.pending_reset_mode !== null,
       permissions: new Set(granted.filter(isPermission) as Permission[]),
       passwordChangedAt: user.changed_at ?? 0,
       now: this.clock.now(),
@@ -102,7 +104,7 @@ export class LoginService {
       await this.recordFailure(request, user.id, `${decision.check}:${decision.reason}`)
       // The right old password of an account waiting for its forced reset: the reference
       // server's 17006. Only a caller who knew the password learns that a reset is pending.
-      if (user.status === 'locked' && user.lock_reason === 'reset-pending')
+      if (awaitsItsReset(user))
         throw new AppError(decision.code, {
           reason: 'reset.pending',
           legacyCode: legacyCodes['reset.pending'],
@@ -134,7 +136,7 @@ export class LoginService {
     if (!this.otpSignIn) return undefined
     const { tenant, username } = request
     const user = await this.verifier.findUser(tenant, username)
-    if (user?.status !== 'locked' || user.lock_reason !== 'reset-pending') return undefined
+    if (!user || !awaitsItsReset(user)) return undefined
     const outcome = await this.otpSignIn.tryOtpSignIn(tenant, user.id, request.password)
     if (outcome === 'invalid') {
       // The audit log always tells a wrong one-time password from a wrong password; the
@@ -165,4 +167,17 @@ export class LoginService {
       client: request.client,
     })
   }
+}
+
+/**
+ * Waiting for its forced reset and for nothing else: a reset is pending and the account is
+ * either active or locked by that reset alone. Only then may a one-time password open the way to
+ * a new password, and only then does the right old password learn that a reset is pending; a
+ * disabled account, or one an administrator locked, stays shut.
+ */
+function awaitsItsReset(user: LoginUser): boolean {
+  return (
+    user.pending_reset_mode !== null &&
+    (user.status === 'active' || (user.status === 'locked' && user.lock_reason === RESET_LOCK_REASON))
+  )
 }

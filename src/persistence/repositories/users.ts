@@ -88,6 +88,15 @@ export const usersRepository = {
   async findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
     return (await userById(db, { tenantId, id })).rows[0]
   },
+  /**
+   * The user, its row locked until the caller's transaction ends (PostgreSQL: FOR UPDATE; SQLite
+   * runs one write transaction at a time). For a decision on the row's current state that must
+   * still hold when the write lands (a lock or unlock beside a forced reset, say).
+   */
+  async findForUpdate(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
+    const query = db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id)
+    return (isPostgres(db) ? query.forUpdate() : query).executeTakeFirst()
+  },
   /** The user of a store domain whose name has the comparison key `nameKey`: one unique-index probe. */
   async findByName(
     db: Executor,
@@ -97,11 +106,17 @@ export const usersRepository = {
   ): Promise<UserRow | undefined> {
     return (await userByStoreAndKey(db, { tenantId, storeDomain, key: nameKey })).rows[0]
   },
-  /** The sign-in read: the user and its password hash in one round trip. */
+  /**
+   * The sign-in read: the user, its password hash and its pending forced reset's mode (null:
+   * none) in one round trip. Threat: a pending reset means the password may be known to
+   * someone else; sign-in refuses it whatever the account's status says, so no status write
+   * (an unlock, an enable) can bring the old password back.
+   */
   findForLogin(db: Executor, tenantId: string, storeDomain: string, nameKey: string) {
     return db
       .selectFrom('users')
       .leftJoin('password_credentials', 'password_credentials.user_id', 'users.id')
+      .leftJoin('pending_resets', 'pending_resets.user_id', 'users.id')
       .select([
         'users.id',
         'users.tenant_id',
@@ -111,6 +126,7 @@ export const usersRepository = {
         'users.lock_reason',
         'password_credentials.hash',
         'password_credentials.changed_at',
+        'pending_resets.mode as pending_reset_mode',
       ])
       .where('users.tenant_id', '=', tenantId)
       .where('users.store_domain', '=', storeDomain)

@@ -105,14 +105,23 @@ export class ScimUserWriter {
         trx,
         { channel: 'scim', permissions: caller.permissions },
       )
-      const { status, lockReason } = statusOf(input, { status: 'active', lock_reason: null })
-      if (status !== 'active') {
-        await trx
-          .updateTable('users')
-          .set({ status, lock_reason: lockReason })
-          .where('tenant_id', '=', tenant.id)
-          .where('id', '=', view.id)
-          .execute()
+      // On the account as created: a forcePasswordReset among the claims has locked it for the
+      // reset already, and that lock stays under whatever the document asks (the flag asked
+      // for it in the same breath).
+      if (input.active === false || input.accountLocked === true) {
+        const created = await usersRepository.findById(trx, tenant.id, view.id)
+        if (created) {
+          const asked = statusOf(input, created)
+          const lockReason = isResetLocked(created) ? RESET_LOCK_REASON : asked.lockReason
+          const status = accountState(asked.status !== 'disabled', lockReason).status
+          if (status !== created.status || lockReason !== created.lock_reason)
+            await trx
+              .updateTable('users')
+              .set({ status, lock_reason: lockReason })
+              .where('tenant_id', '=', tenant.id)
+              .where('id', '=', view.id)
+              .execute()
+        }
       }
       return view.id
     })
@@ -182,7 +191,7 @@ export class ScimUserWriter {
             .where('id', '=', current.row.id)
             .execute()
         // Threat: a disabled or locked account acting on through sessions opened before.
-        const restricted = status !== 'active' && current.row.status === 'active'
+        const restricted = status !== 'active' && status !== current.row.status
         const revoked = restricted ? await sessionsRepository.revokeAllForUser(trx, current.row.id, now) : 0
         if (prepared) {
           await this.passwords.write(trx, prepared, {
@@ -222,6 +231,8 @@ export class ScimUserWriter {
             claims: Object.keys(changes),
             renamed,
             ...(status !== current.row.status ? { status, sessionsRevoked: revoked } : {}),
+            // A lock set or lifted under a disabled account changes no status: say so anyway.
+            ...(lockReason !== current.row.lock_reason ? { lockReason } : {}),
             passwordSet: prepared !== undefined,
           },
         })

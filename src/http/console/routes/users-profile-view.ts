@@ -107,7 +107,9 @@ export function profileRenderer(container: Container, kit: ConsoleKit) {
                 ? `Locked ${lockReasonText(user.lockReason)}`
                 : user.status === 'active'
                   ? 'Active'
-                  : 'Disabled',
+                  : user.lockReason !== null
+                    ? `Disabled, and locked ${lockReasonText(user.lockReason)}`
+                    : 'Disabled',
             field: 'user-status',
           },
           { label: 'Created', value: formatInstant(user.createdAt), field: 'user-created' },

@@ -33,6 +33,12 @@ export function statusBadges(user: {
   if (user.status === 'active') return [{ kind: 'ok', text: 'Active' }]
   if (user.status === 'locked')
     return [{ kind: 'bad', text: 'Locked', note: lockReasonText(user.lockReason) }]
+  // A disabled account keeps its lock's reason, and is locked again when enabled.
+  if (user.lockReason !== null)
+    return [
+      { kind: 'neutral', text: 'Disabled' },
+      { kind: 'bad', text: 'Locked', note: lockReasonText(user.lockReason) },
+    ]
   return [{ kind: 'neutral', text: 'Disabled' }]
 }
 
