@@ -311,7 +311,11 @@ export class UserService {
           actor,
           action: 'user.updated',
           target: row.id,
-          detail: { claims: Object.keys(input.claims ?? {}), renamed: parsedName !== undefined },
+          detail: {
+            via: context.channel,
+            claims: Object.keys(input.claims ?? {}),
+            renamed: parsedName !== undefined,
+          },
         })
         return row.id
       })

@@ -249,6 +249,7 @@ for (const kind of storeKinds) {
     })
 
     it('other claims change with the flag in one transaction: all applied, or none', async () => {
+      const version = (await userView('tom')).version
       const both = await soap(
         setProfile('tom', { [GIVEN_NAME]: 'Thomas &amp; Co', [EMAIL]: 'thomas@example.com' }),
       )
@@ -256,6 +257,11 @@ for (const kind of storeKinds) {
       const tom = await userView('tom')
       assert.equal(tom.claims[GIVEN_NAME], 'Thomas & Co')
       assert.equal(tom.claims[EMAIL], 'thomas@example.com')
+      assert.ok(tom.version > version, 'the write moves the version (SCIM ETags)')
+      const [updated] = (await audit('user.updated')).filter((event) => event.target === tom.id)
+      assert.ok(updated, 'the write is audited')
+      assert.equal(updated.detail.via, 'soap')
+      assert.deepEqual(updated.detail.claims, [GIVEN_NAME, EMAIL])
 
       // The email address sent with the flag is the one the reset mails.
       const withAddress = await soap(setProfile('nomail', { [EMAIL]: 'found@example.com', [FORCED]: 'TRUE' }))

@@ -4,7 +4,6 @@ import type { Container } from '../../container.ts'
 import type { Permission } from '../../domain/permissions.ts'
 import { AppError } from '../../errors/app-error.ts'
 import { FORCED_RESET_CLAIM, ONE_TIME_PASSWORD_CLAIM } from '../../flows/forced-reset/reset-policy.ts'
-import { inTransaction } from '../../persistence/executor.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { internalStoreFields, userProfileFields } from '../../soap/profile-fields.ts'
 import { type ProfileRequest, profileResponse, setProfileResponse } from '../../soap/profile-messages.ts'
@@ -21,7 +20,7 @@ export function requiredPermissions(request: ProfileRequest): Permission[] {
 
 /** The operations of UserProfileMgtService over Rekey's services; each returns the answer's body XML. */
 export function profileOperations(container: Container) {
-  const { users, forcedResets, store } = container
+  const { users, forcedResets } = container
 
   async function getUserProfile(tenant: TenantRow, principal: Principal, username: string) {
     const user = await users.require(tenant, username)
@@ -42,14 +41,13 @@ export function profileOperations(container: Container) {
     changes: Record<string, string | null>,
   ) {
     validateClaims(changes, true)
-    // One transaction: every claim and the reset it asks for are applied, or none is.
-    await inTransaction(store.db, async (trx) => {
-      const user = await users.require(tenant, username, trx)
-      await forcedResets.writeClaimsIn(trx, tenant, user, changes, {
-        actor: principal.actor,
-        channel: 'soap',
-        permissions: principal.permissions,
-      })
+    // The users service's write, as the admin API's and the console's: one transaction in which
+    // every claim and the reset it asks for are applied or none is, the user's version moves
+    // (SCIM ETags see the change) and the write is audited.
+    const user = await users.require(tenant, username)
+    await users.update(tenant, user.id, { claims: changes }, principal.actor, {
+      channel: 'soap',
+      permissions: principal.permissions,
     })
     return setProfileResponse()
   }
