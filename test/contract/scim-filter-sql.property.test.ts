@@ -451,7 +451,8 @@ function scimDocument(
     // A pending reset's lock is lifted only by completing or cancelling it: a replacement of a
     // user the creation forced leaves accountLocked out rather than ask to unlock.
     [REKEY_USER]:
-      user.accountLocked === undefined || (replacing && String(user.forcePasswordReset).toLowerCase() === 'true')
+      user.accountLocked === undefined ||
+      (replacing && String(user.forcePasswordReset).toLowerCase() === 'true')
         ? {}
         : { accountLocked: user.accountLocked },
   }
