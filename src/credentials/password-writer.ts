@@ -12,6 +12,7 @@ import { credentialsRepository } from '../persistence/repositories/credentials.t
 import { passwordHistoryRepository } from '../persistence/repositories/password-history.ts'
 import { sessionsRepository } from '../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
+import { usersRepository } from '../persistence/repositories/users.ts'
 import type { BasicAuthCache } from '../security/basic-auth-cache.ts'
 import { isSupportedImportedHash } from '../security/imported-hashes.ts'
 import { isArgon2id, type PasswordHasher } from '../security/password-hasher.ts'
@@ -135,6 +136,9 @@ export class PasswordWriter {
   async write(db: Executor, prepared: PreparedPassword, write: PasswordWrite): Promise<void> {
     const now = this.clock.now()
     if (!write.isNewUser) {
+      // The user's row first, as the forced-reset trigger takes it: with one lock order a
+      // password write beside a trigger waits on PostgreSQL instead of deadlocking.
+      await usersRepository.findForUpdate(db, write.tenantId, write.userId)
       const previous = await credentialsRepository.find(db, write.userId)
       if (previous)
         await passwordHistoryRepository.remember(db, {

@@ -256,7 +256,7 @@ for (const kind of storeKinds) {
       assertProblem(basic, 401, 'auth.failed')
     })
 
-    it('SCIM create that forces a reset keeps its lock under active false and accountLocked', async () => {
+    it('SCIM create that forces a reset keeps its lock under active false', async () => {
       const existing = await h.container.users.find(h.defaultTenant, 'newbie')
       if (existing) await h.container.users.delete(h.defaultTenant, existing.id, cliActor)
       const created = await call(h.app, {
@@ -355,6 +355,63 @@ for (const kind of storeKinds) {
         h.container.forcedResets.completeWithLink(h.defaultTenant, token, 'Willow-Harbor-9182'),
         (error: unknown) => error instanceof Error && 'code' in error && error.code === 'reset.link-invalid',
       )
+    })
+
+    const forceOffline = async () => {
+      const forced = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/force-password-reset`,
+        auth: h.adminAuth,
+        payload: { mode: 'offline-otp' },
+      })
+      assert.ok(forced.status < 300, JSON.stringify(forced.body))
+      const read = await call(h.app, {
+        method: 'GET',
+        url: `/api/admin/users/${userId}/one-time-password`,
+        auth: h.adminAuth,
+      })
+      return read.body.oneTimePassword as string
+    }
+    const signIn = (password: string) =>
+      call(h.app, { method: 'POST', url: '/api/auth/login', payload: { username: 'lee', password } })
+
+    it('an account waiting for its reset alone, even active, takes the one-time password; the old one learns 17006', async () => {
+      await adminLock('left-company')
+      const otp = await forceOffline()
+      assertProblem(await signIn(otp), 401, 'auth.failed')
+      assert.equal(
+        (await signIn(OLD_PASSWORD)).body.reason,
+        undefined,
+        'an administrator lock reveals nothing',
+      )
+      const unlocked = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${userId}/unlock`,
+        auth: h.adminAuth,
+      })
+      assert.equal(unlocked.status, 200)
+      const old = await signIn(OLD_PASSWORD)
+      assertProblem(old, 401, 'auth.failed')
+      assert.equal(old.body.reason, 'reset.pending')
+      assert.equal(old.body.legacyCode, 17006)
+      const restricted = await signIn(otp)
+      assert.equal(restricted.status, 200, JSON.stringify(restricted.body))
+      assert.equal(restricted.body.requiredAction, 'set-password')
+    })
+
+    it('SCIM disabling an account locked for its reset ends the one-time-password session, which can set nothing', async () => {
+      const otp = await forceOffline()
+      const restricted = await signIn(otp)
+      assert.equal(restricted.status, 200, JSON.stringify(restricted.body))
+      assert.equal((await patch(editor, [{ op: 'replace', path: 'active', value: false }])).status, 200)
+      const set = await call(h.app, {
+        method: 'POST',
+        url: '/api/auth/password',
+        auth: bearer(restricted.body.token),
+        payload: { newPassword: 'Willow-Harbor-9182' },
+      })
+      assert.equal(set.status, 401, JSON.stringify(set.body))
+      assert.deepEqual(await stored(), { status: 'disabled', lockReason: 'reset-pending' })
     })
   })
 }

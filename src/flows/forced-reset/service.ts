@@ -1,6 +1,5 @@
 import type { Config } from '../../config/schema.ts'
 import type { PasswordWriter } from '../../credentials/password-writer.ts'
-import { accountState, isResetLocked } from '../../domain/account-lock.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { Permission } from '../../domain/permissions.ts'
 import { displayUserName } from '../../domain/user-name.ts'
@@ -10,7 +9,7 @@ import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { claimsRepository } from '../../persistence/repositories/claims.ts'
 import { pendingResetsRepository, resetCodesRepository } from '../../persistence/repositories/reset-codes.ts'
-import type { SessionRow } from '../../persistence/repositories/sessions.ts'
+import { type SessionRow, sessionsRepository } from '../../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { type UserRow, usersRepository } from '../../persistence/repositories/users.ts'
 import type { ResetMode } from '../../persistence/tables.ts'
@@ -157,6 +156,9 @@ export class ForcedResetService {
     { actor, channel }: Omit<TriggerOptions, 'mode'>,
   ): Promise<boolean> {
     const now = this.clock.now()
+    // The user's row first, as the trigger and every password write take it: one order, so a
+    // cancel beside a trigger waits instead of deadlocking on PostgreSQL.
+    await usersRepository.findForUpdate(trx, user.tenant_id, user.id)
     const wasPending = await pendingResetsRepository.clear(trx, user.id)
     const voided = await resetCodesRepository.voidForUser(trx, user.id)
     await this.unlockAfterReset(trx, user, now)
@@ -207,11 +209,12 @@ export class ForcedResetService {
       userName: found.userName,
     })
     await inTransaction(this.db, async (trx) => {
+      // The user's row first (one lock order with the trigger), and as it is now: an account
+      // disabled since the page was shown cannot spend the link either.
+      const holder = await usersRepository.findForUpdate(trx, tenant.id, found.userId)
+      if (!holder || holder.status === 'disabled') throw new AppError('reset.link-invalid')
       const spent = await resetCodesRepository.consumeLink(trx, this.linkHmac(token), this.clock.now())
       if (!spent || spent.tenant_id !== tenant.id || spent.user_id !== found.userId)
-        throw new AppError('reset.link-invalid')
-      // Disabled between the look and the post: the spent link rolls back with this refusal.
-      if ((await usersRepository.findForUpdate(trx, tenant.id, found.userId))?.status === 'disabled')
         throw new AppError('reset.link-invalid')
       await this.passwords.write(trx, prepared, {
         tenantId: tenant.id,
@@ -284,10 +287,13 @@ export class ForcedResetService {
       userName: displayUserName(owner.store_domain, owner.username),
     })
     await inTransaction(this.db, async (trx) => {
-      const user = await usersRepository.findById(trx, tenant.id, session.user_id)
+      // Held, and read as it is now: the hash took a while, and meanwhile the reset may have been
+      // cancelled or completed, the session ended, or the account disabled (threat: someone who
+      // left choosing the password that works the day it is enabled again).
+      const user = await usersRepository.findForUpdate(trx, tenant.id, session.user_id)
       const pending = await pendingResetsRepository.find(trx, session.user_id)
-      // The reset may have been cancelled or completed meanwhile: the session's power is gone.
-      if (!user || !pending) throw new AppError('auth.required')
+      const live = await sessionsRepository.isLive(trx, session.id, this.clock.now())
+      if (!user || !pending || !live || user.status === 'disabled') throw new AppError('auth.required')
       await this.passwords.write(trx, prepared, {
         tenantId: tenant.id,
         userId: user.id,
@@ -385,13 +391,7 @@ export class ForcedResetService {
 
   /** Unlocks an account locked for reset; an account locked for another reason stays locked. */
   private async unlockAfterReset(trx: Executor, user: UserRow, now: number) {
-    // Re-read: the caller's row may predate a lock set for another reason meanwhile.
-    const current = await usersRepository.findById(trx, user.tenant_id, user.id)
-    if (current && isResetLocked(current))
-      await usersRepository.update(trx, current.tenant_id, user.id, {
-        ...accountState(current.status !== 'disabled', null),
-        updated_at: now,
-      })
+    await usersRepository.liftResetLock(trx, user.tenant_id, user.id, now)
   }
 }
 

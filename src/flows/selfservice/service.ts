@@ -10,6 +10,7 @@ import type { AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { selfServiceRepository } from '../../persistence/repositories/selfservice.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
+import { usersRepository } from '../../persistence/repositories/users.ts'
 import { newId } from '../../security/tokens.ts'
 import { EMAIL_CLAIM, LOCALE_CLAIM } from '../forced-reset/reset-policy.ts'
 import { recipientValues } from '../forced-reset/trigger-batch.ts'
@@ -310,6 +311,13 @@ export class SelfServiceResetService {
       userName,
     })
     await inTransaction(this.deps.db, async (trx) => {
+      // Again on the row held, as it is now: the hash took a while, and an account disabled or
+      // locked meanwhile must not take a password it would sign in with once opened again.
+      await usersRepository.findForUpdate(trx, tenant.id, account.user.id)
+      if (!(await eligibleAccount(trx, tenant.id, account.user.id)))
+        throw new AppError('selfservice.invalid-token', {
+          detail: 'This account can no longer be reset. Start again.',
+        })
       const flow = { id: state.fid, tenantId: tenant.id, expiresAt: this.expiry() }
       if (!(await selfServiceRepository.end(trx, flow, 'completed')))
         throw new AppError('selfservice.invalid-token', {

@@ -26,6 +26,17 @@ export const sessionsRepository = {
       .orderBy('created_at', 'desc')
       .execute()
   },
+  /** True while the session is neither revoked nor expired. */
+  async isLive(db: Executor, id: string, now: number): Promise<boolean> {
+    const row = await db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return row !== undefined
+  },
   async revoke(db: Executor, id: string, now: number): Promise<boolean> {
     const result = await db
       .updateTable('sessions')

@@ -89,6 +89,26 @@ export const usersRepository = {
     return (await userById(db, { tenantId, id })).rows[0]
   },
   /**
+   * Lifts a forced reset's lock, and only that lock, in one statement that PostgreSQL re-checks
+   * against the row as committed: a status written meanwhile (a SCIM disable, an administrator's
+   * lock) is kept, never overwritten from an earlier read. A disabled account stays disabled.
+   */
+  async liftResetLock(db: Executor, tenantId: string, id: string, now: number): Promise<void> {
+    await db
+      .updateTable('users')
+      .set((eb) => ({
+        status: sql<UserRow['status']>`case when status = 'disabled' then 'disabled' else 'active' end`,
+        lock_reason: null,
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('lock_reason', '=', 'reset-pending')
+      .where('status', '<>', 'active')
+      .execute()
+  },
+  /**
    * The user, its row locked until the caller's transaction ends (PostgreSQL: FOR UPDATE; SQLite
    * runs one write transaction at a time). For a decision on the row's current state that must
    * still hold when the write lands (a lock or unlock beside a forced reset, say).
