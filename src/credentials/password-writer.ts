@@ -138,7 +138,7 @@ export class PasswordWriter {
     if (!write.isNewUser) {
       // The user's row first, as the forced-reset trigger takes it: with one lock order a
       // password write beside a trigger waits on PostgreSQL instead of deadlocking.
-      await usersRepository.findForUpdate(db, write.tenantId, write.userId)
+      await usersRepository.lockRow(db, write.tenantId, write.userId)
       const previous = await credentialsRepository.find(db, write.userId)
       if (previous)
         await passwordHistoryRepository.remember(db, {

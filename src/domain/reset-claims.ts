@@ -9,3 +9,11 @@ export const FORCED_RESET_CLAIM = 'http://wso2.org/claims/identity/adminForcedPa
 
 /** Shows how a pending reset is to be completed (`email-otp`, …); maintained by the server. */
 export const PENDING_MODE_CLAIM = 'http://wso2.org/claims/identity/pendingResetMode'
+
+/** Clients send "true", "True", "TRUE" (and SCIM booleans arrive here as text). */
+export function resetFlagValue(value: string): boolean | undefined {
+  const normalized = value.trim().toLowerCase()
+  if (normalized === 'true') return true
+  if (normalized === 'false' || normalized === '') return false
+  return undefined
+}

@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema.ts'
 import type { PasswordWriter } from '../../credentials/password-writer.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { Permission } from '../../domain/permissions.ts'
+import { resetFlagValue } from '../../domain/reset-claims.ts'
 import { displayUserName } from '../../domain/user-name.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Notifier } from '../../notifications/notifier.ts'
@@ -114,7 +115,7 @@ export class ForcedResetService {
     // flag back as it found it needs no reset power and must not touch the reset state.
     const flag =
       requested !== undefined &&
-      (requested === null || booleanClaim(requested) === false) &&
+      (requested === null || resetFlagValue(requested) === false) &&
       !(await pendingResetsRepository.find(trx, user.id))
         ? undefined
         : requested
@@ -135,7 +136,7 @@ export class ForcedResetService {
       requested !== undefined && flag === undefined ? { ...others, [FORCED_RESET_CLAIM]: requested } : others
     if (Object.keys(stored).length > 0) await claimsRepository.apply(trx, tenant.id, user.id, stored)
     if (flag === undefined) return { reset: 'unchanged' }
-    const wanted = flag === null ? false : booleanClaim(flag)
+    const wanted = flag === null ? false : resetFlagValue(flag)
     if (wanted === undefined)
       throw new AppError('request.invalid', {
         detail: `${FORCED_RESET_CLAIM} must be "true" or "false".`,
@@ -158,7 +159,7 @@ export class ForcedResetService {
     const now = this.clock.now()
     // The user's row first, as the trigger and every password write take it: one order, so a
     // cancel beside a trigger waits instead of deadlocking on PostgreSQL.
-    await usersRepository.findForUpdate(trx, user.tenant_id, user.id)
+    await usersRepository.lockRow(trx, user.tenant_id, user.id)
     const wasPending = await pendingResetsRepository.clear(trx, user.id)
     const voided = await resetCodesRepository.voidForUser(trx, user.id)
     await this.unlockAfterReset(trx, user, now)
@@ -404,11 +405,3 @@ const SERVER_MAINTAINED_CLAIMS: ReadonlySet<string> = new Set([ONE_TIME_PASSWORD
  * (decision 0022); the mode's claim row is removed for stores that kept one before that.
  */
 const resetClaimsCleared = { [FORCED_RESET_CLAIM]: 'false', [PENDING_MODE_CLAIM]: null }
-
-/** Clients send "true", "True", "TRUE" (and SCIM booleans arrive here as text). */
-function booleanClaim(value: string): boolean | undefined {
-  const normalized = value.trim().toLowerCase()
-  if (normalized === 'true') return true
-  if (normalized === 'false' || normalized === '') return false
-  return undefined
-}

@@ -313,7 +313,7 @@ export class SelfServiceResetService {
     await inTransaction(this.deps.db, async (trx) => {
       // Again on the row held, as it is now: the hash took a while, and an account disabled or
       // locked meanwhile must not take a password it would sign in with once opened again.
-      await usersRepository.findForUpdate(trx, tenant.id, account.user.id)
+      await usersRepository.lockRow(trx, tenant.id, account.user.id)
       if (!(await eligibleAccount(trx, tenant.id, account.user.id)))
         throw new AppError('selfservice.invalid-token', {
           detail: 'This account can no longer be reset. Start again.',

@@ -89,6 +89,21 @@ export const usersRepository = {
     return (await userById(db, { tenantId, id })).rows[0]
   },
   /**
+   * Holds the user's row until the caller's transaction ends, for a write that must take it
+   * before anything else (one lock order with the forced-reset trigger). PostgreSQL only: SQLite
+   * runs one write transaction at a time, and a read there would be work for nothing.
+   */
+  async lockRow(db: Executor, tenantId: string, id: string): Promise<void> {
+    if (!isPostgres(db)) return
+    await db
+      .selectFrom('users')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .forUpdate()
+      .execute()
+  },
+  /**
    * Lifts a forced reset's lock, and only that lock, in one statement that PostgreSQL re-checks
    * against the row as committed: a status written meanwhile (a SCIM disable, an administrator's
    * lock) is kept, never overwritten from an earlier read. A disabled account stays disabled.

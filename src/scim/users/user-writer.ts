@@ -9,6 +9,7 @@ import {
 } from '../../domain/account-lock.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { Permission } from '../../domain/permissions.ts'
+import { resetFlagValue } from '../../domain/reset-claims.ts'
 import { parseUserName, userNameKey } from '../../domain/user-name.ts'
 import { FORCED_RESET_CLAIM } from '../../flows/forced-reset/reset-policy.ts'
 import type { ForcedResetService } from '../../flows/forced-reset/service.ts'
@@ -55,9 +56,11 @@ function statusOf(
   return { status: accountState(enabled, lockReason).status, lockReason }
 }
 
-/** "false" in any case: the flag written to cancel a reset (SCIM booleans arrive as text). */
-const cancelsReset = (changes: Readonly<Record<string, string | null>>) =>
-  changes[FORCED_RESET_CLAIM]?.trim().toLowerCase() === 'false'
+/** The flag written to cancel a reset (SCIM booleans arrive as text). */
+const cancelsReset = (changes: Readonly<Record<string, string | null>>) => {
+  const flag = changes[FORCED_RESET_CLAIM]
+  return typeof flag === 'string' && resetFlagValue(flag) === false
+}
 
 /** The claim changes that turn `current` into the input's claims (null removes). */
 function claimChanges(current: Record<string, string>, wanted: Record<string, string>) {
