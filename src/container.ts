@@ -129,7 +129,6 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
   const passwords = new PasswordWriter(db, hasher, tenantPolicies, clock, audit, basicAuthCache)
   const metrics = new Metrics()
   const templates = new TemplateService(db, clock, audit)
-  const notifier = new Notifier(config, clock, templates, new SealedBox(secretKey, 'outbox-body'), metrics)
   const smtpSecrets = new SealedBox(secretKey, 'tenant-smtp-url')
   const deliveryRouter = new DeliveryRouter(
     db,
@@ -137,6 +136,15 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     clock,
     smtpSecrets,
     logger.child({ component: 'mail' }),
+  )
+  const notifier = new Notifier(
+    config,
+    clock,
+    templates,
+    new SealedBox(secretKey, 'outbox-body'),
+    metrics,
+    deliveryRouter,
+    logger.child({ component: 'outbox' }),
   )
   const outbox = new OutboxService(db, clock, audit, notifier, deliveryRouter)
   const tenantSmtp = new TenantSmtpService(

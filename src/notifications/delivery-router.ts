@@ -35,11 +35,16 @@ export class DeliveryRouter {
     private readonly logger: Logger,
   ) {}
 
-  async routeFor(tenantId: string): Promise<Route> {
+  /**
+   * `db` reads the tenant's settings when they are not cached: a caller inside a transaction
+   * passes it, since on the embedded store a read of the server's own would wait for that
+   * transaction to end.
+   */
+  async routeFor(tenantId: string, db: Executor = this.db): Promise<Route> {
     const now = this.clock.now()
     const cached = this.tenants.get(tenantId)
     if (cached && now - cached.checkedAt < TENANT_SETTINGS_MS) return cached.route
-    const row = await this.db
+    const row = await db
       .selectFrom('tenant_smtp_settings')
       .selectAll()
       .where('tenant_id', '=', tenantId)

@@ -25,7 +25,7 @@ import {
   type ResetPolicy,
   type ResetPolicySource,
 } from './reset-policy.ts'
-import { BatchTrigger, recipientValues } from './trigger-batch.ts'
+import { type AccountAfterReset, BatchTrigger, recipientValues } from './trigger-batch.ts'
 
 export interface TriggerOptions {
   /** Overrides the tenant's mode for this request. */
@@ -41,6 +41,21 @@ export interface ClaimWriteOptions {
   channel: string
   permissions?: ReadonlySet<Permission> | undefined
 }
+
+/**
+ * What a claim write did to the user's reset. A reset started or cancelled also says what it
+ * left, so a caller can show the user without reading it again: the claims the reset's state
+ * reads as (`resetClaims`, null for one removed) and the account fields the reset's statement
+ * wrote (undefined when it wrote none: a cancel of a reset whose lock an administrator's had
+ * replaced).
+ */
+export type ClaimWriteOutcome =
+  | { reset: 'unchanged' }
+  | {
+      reset: 'started' | 'cancelled'
+      resetClaims: Readonly<Record<string, string | null>>
+      account: AccountAfterReset | undefined
+    }
 
 export interface TriggerResult {
   userId: string
@@ -85,7 +100,7 @@ export class ForcedResetService {
   }
 
   async trigger(tenant: TenantRow, user: UserRow, options: TriggerOptions, db: Executor = this.db) {
-    return inTransaction(db, (trx) => this.triggerIn(trx, tenant, user, options))
+    return inTransaction(db, async (trx) => (await this.triggerIn(trx, tenant, user, options)).result)
   }
 
   async cancel(
@@ -94,7 +109,7 @@ export class ForcedResetService {
     options: Omit<TriggerOptions, 'mode'>,
     db: Executor = this.db,
   ): Promise<boolean> {
-    return inTransaction(db, (trx) => this.cancelIn(trx, tenant, user, options))
+    return inTransaction(db, async (trx) => (await this.cancelIn(trx, tenant, user, options)).wasPending)
   }
 
   /**
@@ -109,7 +124,7 @@ export class ForcedResetService {
     user: UserRow,
     changes: Readonly<Record<string, string | null>>,
     options: ClaimWriteOptions,
-  ): Promise<{ reset: 'started' | 'cancelled' | 'unchanged' }> {
+  ): Promise<ClaimWriteOutcome> {
     const { [FORCED_RESET_CLAIM]: requested, ...others } = changes
     // "false" or removal with no reset pending changes nothing: a profile write that carries the
     // flag back as it found it needs no reset power and must not touch the reset state.
@@ -144,10 +159,13 @@ export class ForcedResetService {
       })
     if (wanted) {
       // Claims applied above (a new email address, say) are what the trigger reads.
-      await this.triggerIn(trx, tenant, user, options)
-      return { reset: 'started' }
+      const { result, account } = await this.triggerIn(trx, tenant, user, options)
+      return { reset: 'started', resetClaims: pendingResetClaims(result.mode), account }
     }
-    return (await this.cancelIn(trx, tenant, user, options)) ? { reset: 'cancelled' } : { reset: 'unchanged' }
+    const cancelled = await this.cancelIn(trx, tenant, user, options)
+    return cancelled.wasPending
+      ? { reset: 'cancelled', resetClaims: resetClaimsCleared, account: cancelled.account }
+      : { reset: 'unchanged' }
   }
 
   private async cancelIn(
@@ -155,14 +173,14 @@ export class ForcedResetService {
     tenant: TenantRow,
     user: UserRow,
     { actor, channel }: Omit<TriggerOptions, 'mode'>,
-  ): Promise<boolean> {
+  ): Promise<{ wasPending: boolean; account: AccountAfterReset | undefined }> {
     const now = this.clock.now()
     // The user's row first, as the trigger and every password write take it: one order, so a
     // cancel beside a trigger waits instead of deadlocking on PostgreSQL.
     await usersRepository.lockRow(trx, user.tenant_id, user.id)
     const wasPending = await pendingResetsRepository.clear(trx, user.id)
     const voided = await resetCodesRepository.voidForUser(trx, user.id)
-    await this.unlockAfterReset(trx, user, now)
+    const account = await this.unlockAfterReset(trx, user, now)
     await claimsRepository.apply(trx, tenant.id, user.id, resetClaimsCleared)
     if (wasPending)
       await this.audit.record(trx, {
@@ -172,7 +190,7 @@ export class ForcedResetService {
         target: user.id,
         detail: { channel, codesVoided: voided },
       })
-    return wasPending
+    return { wasPending, account }
   }
 
   /**
@@ -328,25 +346,28 @@ export class ForcedResetService {
     tenant: TenantRow,
     user: UserRow,
     options: TriggerOptions,
-  ): Promise<TriggerResult> {
+  ): Promise<{ result: TriggerResult; account: AccountAfterReset }> {
     const policy = await this.policy(tenant, trx)
     const mode = options.mode ?? policy.mode
     // One trigger implementation for one user and for bulk jobs: this is a batch of one.
-    const { triggered, skipped } = await this.batch.run(trx, tenant, [user], {
+    const { triggered, skipped, accounts } = await this.batch.run(trx, tenant, [user], {
       mode,
       policy,
       actor: options.actor,
       channel: options.channel,
+      mailboxNow: true,
     })
     if (skipped[0]?.reason === 'user.not-found')
       throw new AppError('user.not-found', {
         detail: `User ${displayUserName(user.store_domain, user.username)} was deleted meanwhile.`,
       })
-    if (skipped.length > 0 || !triggered[0])
+    const result = triggered[0]
+    const account = accounts.get(user.id)
+    if (skipped.length > 0 || !result || !account)
       throw new AppError('reset.no-email', {
         detail: `User ${displayUserName(user.store_domain, user.username)} has no email address for the ${mode} mode; add one or use offline-otp.`,
       })
-    return triggered[0]
+    return { result, account }
   }
 
   private batchTrigger: BatchTrigger | undefined
@@ -391,8 +412,8 @@ export class ForcedResetService {
   }
 
   /** Unlocks an account locked for reset; an account locked for another reason stays locked. */
-  private async unlockAfterReset(trx: Executor, user: UserRow, now: number) {
-    await usersRepository.liftResetLock(trx, user.tenant_id, user.id, now)
+  private unlockAfterReset(trx: Executor, user: UserRow, now: number) {
+    return usersRepository.liftResetLock(trx, user.tenant_id, user.id, now)
   }
 }
 
@@ -405,3 +426,6 @@ const SERVER_MAINTAINED_CLAIMS: ReadonlySet<string> = new Set([ONE_TIME_PASSWORD
  * (decision 0022); the mode's claim row is removed for stores that kept one before that.
  */
 const resetClaimsCleared = { [FORCED_RESET_CLAIM]: 'false', [PENDING_MODE_CLAIM]: null }
+
+/** How a pending reset reads among the user's claims (claimsRepository: decision 0022). */
+const pendingResetClaims = (mode: ResetMode) => ({ [FORCED_RESET_CLAIM]: 'true', [PENDING_MODE_CLAIM]: mode })

@@ -51,6 +51,8 @@ export interface BatchTriggerOptions {
    * prefers for a list of a thousand ids.
    */
   idRange?: IdRange | undefined
+  /** Mail to the built-in mailbox is delivered in this transaction (Notifier's `mailboxNow`). */
+  mailboxNow?: boolean
 }
 
 export interface IdRange {
@@ -72,10 +74,15 @@ export interface SkippedUser {
   reason: 'reset.no-email' | 'user.not-found'
 }
 
+/** A user's account as the trigger left it: what a caller shows without reading it again. */
+export type AccountAfterReset = Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'>
+
 export interface BatchTriggerOutcome {
   /** In the order of the users given. */
   triggered: TriggerResult[]
   skipped: SkippedUser[]
+  /** The triggered users' accounts, by id, as the trigger's update returned them. */
+  accounts: ReadonlyMap<string, AccountAfterReset>
 }
 
 /** The claims a trigger reads: where to mail, in which language, and the greeting. */
@@ -121,7 +128,7 @@ export class BatchTrigger {
     users: readonly UserRow[],
     options: BatchTriggerOptions,
   ): Promise<BatchTriggerOutcome> {
-    if (users.length === 0) return { triggered: [], skipped: [] }
+    if (users.length === 0) return { triggered: [], skipped: [], accounts: new Map() }
     // The statements below name users by id alone (see the update of users): every user must
     // be one of this tenant's, as read by the caller.
     const foreign = users.find((user) => user.tenant_id !== tenant.id)
@@ -136,18 +143,18 @@ export class BatchTrigger {
       else eligible.push(user)
     }
     const skipped = await this.withoutEmailOrGone(trx, withoutEmail, options.idRange)
-    if (eligible.length === 0) return { triggered: [], skipped }
+    if (eligible.length === 0) return { triggered: [], skipped, accounts: new Map() }
 
     // Locked for reset: every sign-in path (login API, pages, HTTP Basic) refuses the old password.
     // By id alone: with the tenant in the condition, SQLite walks the tenant's index over
     // every user of the tenant instead of looking each id up.
     const byUser = idCondition('user_id', options.idRange)
     const byId = idCondition('id', options.idRange)
-    const { rows: lockedRows } = await runWithList<{ id: string }>(trx, {
+    const { rows: lockedRows } = await runWithList<AccountAfterReset & { id: string }>(trx, {
       // A disabled account stays disabled, with the reset's lock under it (isLocked); a lock an
       // administrator set stays, reason and all, and outlives the reset (unlockAfterReset lifts
       // only the reset's). Sign-in refuses the old password for the pending reset either way.
-      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text} returning id`,
+      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text} returning id, status, lock_reason, version, updated_at`,
       before: [RESET_LOCK_REASON, now],
       list: eligible.map((user) => user.id),
       after: byId.after,
@@ -160,8 +167,14 @@ export class BatchTrigger {
       for (const user of eligible.filter((user) => !locked.has(user.id)))
         skipped.push({ user, reason: 'user.not-found' })
       eligible = eligible.filter((user) => locked.has(user.id))
-      if (eligible.length === 0) return { triggered: [], skipped }
+      if (eligible.length === 0) return { triggered: [], skipped, accounts: new Map() }
     }
+    const accounts = new Map<string, AccountAfterReset>(
+      lockedRows.map(({ id, status, lock_reason, version, updated_at }) => [
+        id,
+        { status, lock_reason, version, updated_at },
+      ]),
+    )
     const ids = eligible.map((user) => user.id)
     await insertRows(trx, {
       table: 'pending_resets',
@@ -236,7 +249,9 @@ export class BatchTrigger {
       columns: CODE_COLUMNS,
       rows: codes.map((code) => CODE_COLUMNS.map((column) => code[column])),
     })
-    const queued = await this.deps.notifier.enqueueMany(trx, messages)
+    const queued = await this.deps.notifier.enqueueMany(trx, messages, {
+      mailboxNow: options.mailboxNow === true,
+    })
 
     const events: AuditEvent[] = eligible.map((user) => ({
       tenantId: tenant.id,
@@ -262,6 +277,7 @@ export class BatchTrigger {
         messageId: mode === 'offline-otp' ? null : queued[index]!.id,
       })),
       skipped,
+      accounts,
     }
   }
 

@@ -16,6 +16,7 @@ import type { DeliveryRouter } from '../delivery-router.ts'
 import type { BodyOpener, Notifier } from '../notifier.ts'
 import type { SendOutcome } from '../smtp/index.ts'
 import type { DeliveryPriority } from './delivery-priority.ts'
+import { MAILBOX_LOG_MESSAGE, MAILBOX_RESPONSE } from './mailbox.ts'
 import { retryDelayMs } from './retry-delay.ts'
 import type { MessageBody } from './stored-body.ts'
 
@@ -41,8 +42,6 @@ const NUDGE_LINGER_MS = 25
  * them busy.
  */
 const LANES = 2
-
-const MAILBOX_RESPONSE = 'delivered to the built-in mailbox'
 
 /** The mailbox keeps the body it delivered, rendered (see stored-body.ts). */
 type Delivery = SendOutcome | { kind: 'mailbox'; body: MessageBody }
@@ -251,7 +250,7 @@ export class OutboxWorker {
       // The log says who and what, never the body: it holds the link or the code.
       this.logger.info(
         { messageId: message.id, to: message.recipient, subject: message.subject },
-        'mail delivered to the built-in mailbox (no SMTP server configured)',
+        MAILBOX_LOG_MESSAGE,
       )
       return { kind: 'mailbox', body }
     }

@@ -135,6 +135,28 @@ export function queuedRow(content: MessageContent, now: number): OutboxRow {
   }
 }
 
+/**
+ * A message the built-in mailbox took at `now`, as it is written: sent, with the one attempt
+ * that delivered it and the mailbox's answer (see Notifier's `mailboxNow`).
+ */
+export function deliveredToMailboxRow(content: MessageContent, now: number, response: string): OutboxRow {
+  const row = queuedRow(content, now)
+  row.status = 'sent'
+  row.transport = 'mailbox'
+  row.attempts = 1
+  row.smtp_response = response
+  row.sent_at = now
+  return row
+}
+
+const ATTEMPT_COLUMNS: ReadonlyArray<keyof AttemptRecord> = [
+  'message_id',
+  'attempted_at',
+  'worker',
+  'outcome',
+  'detail',
+]
+
 /** Every column of a message, for the multi-row insert. */
 const OUTBOX_COLUMNS: ReadonlyArray<keyof OutboxRow> = [
   'id',
@@ -277,10 +299,13 @@ export const outboxRepository = {
   async recordAttempt(db: Executor, attempt: AttemptRecord): Promise<void> {
     await insertAttempt(db, attempt)
   },
-  /** `recordAttempt` for many, one statement per ROWS_PER_STATEMENT attempts. */
+  /** `recordAttempt` for many, in as few statements as the engine's limits allow. */
   async recordAttempts(db: Executor, attempts: readonly AttemptRecord[]): Promise<void> {
-    for (const chunk of chunks(attempts, ROWS_PER_STATEMENT))
-      await db.insertInto('outbox_attempts').values(chunk).execute()
+    await insertRows(db, {
+      table: 'outbox_attempts',
+      columns: ATTEMPT_COLUMNS,
+      rows: attempts.map((attempt) => ATTEMPT_COLUMNS.map((column) => attempt[column])),
+    })
   },
 
   find(db: Executor, tenantId: string, id: string): Promise<OutboxRow | undefined> {

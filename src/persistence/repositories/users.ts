@@ -108,8 +108,13 @@ export const usersRepository = {
    * against the row as committed: a status written meanwhile (a SCIM disable, an administrator's
    * lock) is kept, never overwritten from an earlier read. A disabled account stays disabled.
    */
-  async liftResetLock(db: Executor, tenantId: string, id: string, now: number): Promise<void> {
-    await db
+  async liftResetLock(
+    db: Executor,
+    tenantId: string,
+    id: string,
+    now: number,
+  ): Promise<Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'> | undefined> {
+    return db
       .updateTable('users')
       .set((eb) => ({
         status: sql<UserRow['status']>`case when status = 'disabled' then 'disabled' else 'active' end`,
@@ -121,7 +126,8 @@ export const usersRepository = {
       .where('id', '=', id)
       .where('lock_reason', '=', 'reset-pending')
       .where('status', '<>', 'active')
-      .execute()
+      .returning(['status', 'lock_reason', 'version', 'updated_at'])
+      .executeTakeFirst()
   },
   /**
    * The user, its row locked until the caller's transaction ends (PostgreSQL: FOR UPDATE; SQLite

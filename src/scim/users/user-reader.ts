@@ -32,23 +32,3 @@ export async function readUserRecord(
   const [record] = await readUserRecords(db, [row])
   return record
 }
-
-/**
- * The user after a write that changed only its row and claims (a reset started or cancelled):
- * the password time and the groups are the ones `before` was read with, as no such write
- * touches them.
- */
-export async function rereadRowAndClaims(db: Executor, before: UserRecord): Promise<UserRecord | undefined> {
-  const { id, tenant_id: tenantId } = before.row
-  const [row, claims] = await Promise.all([
-    usersRepository.findById(db, tenantId, id),
-    claimsRepository.forUsers(db, [id]),
-  ])
-  if (!row) return undefined
-  return {
-    row,
-    claims: claims.get(id) ?? {},
-    passwordChangedAt: before.passwordChangedAt,
-    groups: before.groups,
-  }
-}

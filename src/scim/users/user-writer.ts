@@ -12,7 +12,7 @@ import type { Permission } from '../../domain/permissions.ts'
 import { resetFlagValue } from '../../domain/reset-claims.ts'
 import { parseUserName, userNameKey } from '../../domain/user-name.ts'
 import { FORCED_RESET_CLAIM } from '../../flows/forced-reset/reset-policy.ts'
-import type { ForcedResetService } from '../../flows/forced-reset/service.ts'
+import type { ClaimWriteOutcome, ForcedResetService } from '../../flows/forced-reset/service.ts'
 import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { sessionsRepository } from '../../persistence/repositories/sessions.ts'
@@ -23,7 +23,7 @@ import { scimError } from '../errors.ts'
 import { VersionConflict } from '../versioned-write.ts'
 import type { UserInput } from './user-input.ts'
 import { writableClaims } from './user-input.ts'
-import { readUserRecord, rereadRowAndClaims } from './user-reader.ts'
+import { readUserRecord } from './user-reader.ts'
 import type { UserRecord } from './user-record.ts'
 
 type ClaimWriter = Pick<ForcedResetService, 'writeClaimsIn'>
@@ -60,6 +60,12 @@ function statusOf(
 const cancelsReset = (changes: Readonly<Record<string, string | null>>) => {
   const flag = changes[FORCED_RESET_CLAIM]
   return typeof flag === 'string' && resetFlagValue(flag) === false
+}
+
+/** Sets a claim, or removes it for null. */
+function setClaim(claims: Record<string, string>, uri: string, value: string | null): void {
+  if (value === null) delete claims[uri]
+  else claims[uri] = value
 }
 
 /** The claim changes that turn `current` into the input's claims (null removes). */
@@ -174,7 +180,8 @@ export class ScimUserWriter {
     // Nothing to store: the version stays, so clients' ETags stay valid.
     if (unchanged) return current
     const now = this.clock.now()
-    let resetChanged = false
+    // Assigned in the transaction below (a cast: TypeScript would keep the initial value's narrowing).
+    let written = { reset: 'unchanged' } as ClaimWriteOutcome
     try {
       await inTransaction(this.db, async (trx) => {
         const moved = await usersRepository.moveVersion(trx, {
@@ -207,13 +214,13 @@ export class ScimUserWriter {
         // After the password: a forced-reset flag set in the same request starts the reset of
         // the account as it now is (a password set alongside does not complete it).
         if (Object.keys(changes).length > 0) {
-          const written = await this.claims.writeClaimsIn(trx, tenant, current.row, changes, {
+          written = await this.claims.writeClaimsIn(trx, tenant, current.row, changes, {
             actor,
             channel: 'scim',
             permissions: caller.permissions,
           })
-          resetChanged = written.reset !== 'unchanged'
         }
+        const resetChanged = written.reset !== 'unchanged'
         // A write that only started or cancelled a reset is audited by the reset's own event,
         // which names the actor and channel too: a second row would say the same.
         const onlyTheReset =
@@ -244,21 +251,19 @@ export class ScimUserWriter {
       if (isUniqueViolation(error)) throw scimError.uniqueness(`User ${input.userName} already exists.`)
       throw error
     }
-    // A new password's time is the password writer's: read the user back. A reset moves status
-    // and claims of its own: read those back.
+    // A new password's time is the password writer's: read the user back.
     if (prepared) return (await readUserRecord(this.db, tenant.id, current.row.id))!
-    if (resetChanged) {
-      const after = await rereadRowAndClaims(this.db, current)
-      if (after) return after
-      throw scimError.notFound(`No user with id ${current.row.id} in this tenant.`)
-    }
     // The write moved the version by exactly one from what `current` shows, so nobody else
-    // changed the user in between: the stored state is `current` with these changes.
+    // changed the user in between, and held the row to the end: the stored state is `current`
+    // with these changes, and a reset's own, as its statements wrote them.
     const claims = { ...current.claims }
+    const reset = written.reset === 'unchanged' ? undefined : written
     for (const [uri, value] of Object.entries(changes)) {
-      if (value === null) delete claims[uri]
-      else claims[uri] = value
+      // The flag of a reset started or cancelled reads as the reset left it, not as sent.
+      if (reset && uri === FORCED_RESET_CLAIM) continue
+      setClaim(claims, uri, value)
     }
+    if (reset) for (const [uri, value] of Object.entries(reset.resetClaims)) setClaim(claims, uri, value)
     return {
       row: {
         ...current.row,
@@ -267,6 +272,7 @@ export class ScimUserWriter {
         status,
         lock_reason: lockReason,
         ...(renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : {}),
+        ...reset?.account,
       },
       claims,
       passwordChangedAt: current.passwordChangedAt,

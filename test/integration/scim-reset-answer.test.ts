@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { freshUser } from '../support/fresh-user.ts'
+import { type Harness, openHarness } from '../support/harness.ts'
+import { call } from '../support/http.ts'
+import { storeKinds } from '../support/stores.ts'
+
+const EMAIL = 'http://wso2.org/claims/emailaddress'
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+const FORCE_PATH = `${ENTERPRISE}:forcePasswordReset`
+
+type Operation = { op: string; path?: string; value?: unknown }
+
+/**
+ * A SCIM write that starts or cancels a reset answers the user as stored, without reading it
+ * again: the answer, its ETag, and a GET right after must agree in every attribute.
+ */
+for (const kind of storeKinds) {
+  describe(`${kind.kind}: the answer of a SCIM write that starts or cancels a reset`, {
+    skip: kind.skip,
+  }, () => {
+    let h: Harness
+    let sequence = 0
+
+    before(async () => {
+      h = await openHarness(kind)
+      await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/roles',
+        auth: h.adminAuth,
+        payload: { name: 'staff', permissions: ['login'] },
+      })
+    })
+    after(async () => h?.close())
+
+    const user = async (claims: Record<string, string> = {}) => {
+      const name = `answer-${++sequence}`
+      return freshUser(h, {
+        username: name,
+        password: 'Harbour-Lantern-73',
+        roles: ['staff'],
+        claims: { [EMAIL]: `${name}@example.com`, ...claims },
+      })
+    }
+    const patch = (id: string, operations: Operation[]) =>
+      call(h.app, {
+        method: 'PATCH',
+        url: `/scim2/Users/${id}`,
+        auth: h.adminAuth,
+        payload: { schemas: [PATCH_OP], Operations: operations },
+      })
+    /** The PATCH's answer equals the user read back, ETag included; the answer's body. */
+    const patchAgreesWithGet = async (id: string, operations: Operation[]) => {
+      const answer = await patch(id, operations)
+      assert.equal(answer.status, 200, JSON.stringify(answer.body))
+      const read = await call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })
+      assert.equal(read.status, 200)
+      assert.deepEqual(answer.body, read.body)
+      assert.equal(answer.headers.etag, read.headers.etag)
+      return answer.body as Record<string, Record<string, unknown>>
+    }
+    const rekeyOf = (body: Record<string, Record<string, unknown>>) =>
+      body['urn:rekey:params:scim:schemas:extension:2.0:User']!
+
+    it('a start and a cancel, alone or with a profile change', async () => {
+      const id = await user()
+      const started = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: true }])
+      assert.equal(started[ENTERPRISE]!.forcePasswordReset, true)
+      assert.equal(rekeyOf(started).accountLocked, true)
+      assert.equal(rekeyOf(started).lockedReason, 'reset-pending')
+      assert.equal(rekeyOf(started).pendingResetMode, 'email-link')
+
+      // Forced again, with a new title in the same request.
+      const again = await patchAgreesWithGet(id, [
+        { op: 'replace', path: 'title', value: 'Engineer' },
+        { op: 'replace', path: FORCE_PATH, value: 'True' },
+      ])
+      assert.equal(again.title, 'Engineer')
+      assert.equal(Number((again.meta as { version?: string }).version?.replace(/\D/g, '')) > 0, true)
+
+      const cancelled = await patchAgreesWithGet(id, [
+        { op: 'replace', path: 'title', value: 'Lead' },
+        { op: 'replace', path: FORCE_PATH, value: false },
+      ])
+      assert.equal(cancelled.title, 'Lead')
+      assert.equal(cancelled[ENTERPRISE]?.forcePasswordReset, false)
+      assert.equal(rekeyOf(cancelled).accountLocked, false)
+      assert.equal(rekeyOf(cancelled).pendingResetMode, undefined)
+    })
+
+    it('a disabled account: the reset locks it under the disabled status, and the cancel keeps it disabled', async () => {
+      const id = await user()
+      await patchAgreesWithGet(id, [{ op: 'replace', path: 'active', value: false }])
+      const started = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: true }])
+      assert.equal(started.active, false)
+      assert.equal(rekeyOf(started).accountLocked, true)
+      assert.equal(rekeyOf(started).lockedReason, 'reset-pending')
+      const cancelled = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: false }])
+      assert.equal(cancelled.active, false)
+      assert.equal(rekeyOf(cancelled).accountLocked, false)
+    })
+
+    it("an administrator's lock stays through the reset and its cancel", async () => {
+      const id = await user()
+      const locked = await patchAgreesWithGet(id, [
+        {
+          op: 'replace',
+          path: 'urn:rekey:params:scim:schemas:extension:2.0:User:accountLocked',
+          value: true,
+        },
+      ])
+      assert.equal(rekeyOf(locked).lockedReason, 'admin')
+      const started = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: true }])
+      assert.equal(rekeyOf(started).lockedReason, 'admin')
+      assert.equal(started[ENTERPRISE]!.forcePasswordReset, true)
+      const cancelled = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: false }])
+      assert.equal(rekeyOf(cancelled).accountLocked, true)
+      assert.equal(rekeyOf(cancelled).lockedReason, 'admin')
+    })
+
+    it('a PUT that starts the reset answers as a GET does', async () => {
+      const id = await user()
+      const read = await call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })
+      const document = { ...(read.body as Record<string, unknown>) }
+      document[ENTERPRISE] = { ...((document[ENTERPRISE] as object) ?? {}), forcePasswordReset: true }
+      const put = await call(h.app, {
+        method: 'PUT',
+        url: `/scim2/Users/${id}`,
+        auth: h.adminAuth,
+        payload: document,
+      })
+      assert.equal(put.status, 200, JSON.stringify(put.body))
+      const after = await call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })
+      assert.deepEqual(put.body, after.body)
+      assert.equal(put.headers.etag, after.headers.etag)
+    })
+  })
+}
