@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../executor.ts'
+import { fixedQuery } from '../fixed-query.ts'
 import type { PendingResetsTable, ResetCodesTable } from '../tables.ts'
 
 export type ResetCodeRow = ResetCodesTable
@@ -12,6 +13,17 @@ export type OtpAttempt =
   /** No live code: none issued, expired, used, or out of attempts. Nothing was counted. */
   | { outcome: 'no-code' }
 
+// Fixed queries (compiled once): a SCIM write that cancels a reset runs each of these.
+const unusedCodesVoided = fixedQuery<{ userId: string }, never>((db, p) =>
+  db.deleteFrom('reset_codes').where('user_id', '=', p('userId')).where('used_at', 'is', sql<null>`null`),
+)
+const pendingResetCleared = fixedQuery<{ userId: string }, never>((db, p) =>
+  db.deleteFrom('pending_resets').where('user_id', '=', p('userId')),
+)
+const pendingResetOf = fixedQuery<{ userId: string }, PendingResetRow>((db, p) =>
+  db.selectFrom('pending_resets').selectAll().where('user_id', '=', p('userId')),
+)
+
 export const resetCodesRepository = {
   async insert(db: Executor, row: ResetCodeRow): Promise<void> {
     await db.insertInto('reset_codes').values(row).execute()
@@ -19,12 +31,7 @@ export const resetCodesRepository = {
 
   /** Removes the user's unused codes: a new trigger replaces them, a cancel voids them. */
   async voidForUser(db: Executor, userId: string): Promise<number> {
-    const result = await db
-      .deleteFrom('reset_codes')
-      .where('user_id', '=', userId)
-      .where('used_at', 'is', null)
-      .executeTakeFirst()
-    return Number(result.numDeletedRows)
+    return Number((await unusedCodesVoided(db, { userId })).numAffectedRows ?? 0)
   },
 
   /**
@@ -117,11 +124,10 @@ export const pendingResetsRepository = {
       .execute()
   },
   async clear(db: Executor, userId: string): Promise<boolean> {
-    const result = await db.deleteFrom('pending_resets').where('user_id', '=', userId).executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
+    return Number((await pendingResetCleared(db, { userId })).numAffectedRows ?? 0) > 0
   },
-  find(db: Executor, userId: string): Promise<PendingResetRow | undefined> {
-    return db.selectFrom('pending_resets').selectAll().where('user_id', '=', userId).executeTakeFirst()
+  async find(db: Executor, userId: string): Promise<PendingResetRow | undefined> {
+    return (await pendingResetOf(db, { userId })).rows[0]
   },
   /** The pending resets among some of a tenant's users (a page of a list): one statement. */
   async findForUsers(db: Executor, tenantId: string, userIds: readonly string[]): Promise<PendingResetRow[]> {

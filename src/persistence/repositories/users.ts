@@ -79,6 +79,25 @@ const moveUserVersion = fixedQuery<VersionMove, never>((db, p) =>
     .where('version', '=', p('expectedVersion')),
 )
 
+const liftUserResetLock = fixedQuery<
+  { tenantId: string; id: string; now: number },
+  Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'>
+>((db, p) =>
+  db
+    .updateTable('users')
+    .set({
+      status: sql<UserRow['status']>`case when status = 'disabled' then 'disabled' else 'active' end`,
+      lock_reason: sql<null>`null`,
+      updated_at: p('now'),
+      version: sql<number>`version + 1`,
+    })
+    .where('tenant_id', '=', p('tenantId'))
+    .where('id', '=', p('id'))
+    .where('lock_reason', '=', sql<string>`'reset-pending'`)
+    .where('status', '<>', sql<UserRow['status']>`'active'`)
+    .returning(['status', 'lock_reason', 'version', 'updated_at']),
+)
+
 export const usersRepository = {
   /** Moves the version by one and sets the status; false when the version was not the expected one. */
   async moveVersion(db: Executor, move: VersionMove): Promise<boolean> {
@@ -114,20 +133,7 @@ export const usersRepository = {
     id: string,
     now: number,
   ): Promise<Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'> | undefined> {
-    return db
-      .updateTable('users')
-      .set((eb) => ({
-        status: sql<UserRow['status']>`case when status = 'disabled' then 'disabled' else 'active' end`,
-        lock_reason: null,
-        updated_at: now,
-        version: eb('version', '+', 1),
-      }))
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('lock_reason', '=', 'reset-pending')
-      .where('status', '<>', 'active')
-      .returning(['status', 'lock_reason', 'version', 'updated_at'])
-      .executeTakeFirst()
+    return (await liftUserResetLock(db, { tenantId, id, now })).rows[0]
   },
   /**
    * The user, its row locked until the caller's transaction ends (PostgreSQL: FOR UPDATE; SQLite
