@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import pg from 'pg'
+import { AppError } from '../../src/errors/app-error.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { postgresUrl } from '../support/cli-stores.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
@@ -13,6 +14,7 @@ import { postgresKind } from '../support/stores.ts'
 const EMAIL = 'http://wso2.org/claims/emailaddress'
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 const OLD_PASSWORD = 'Harbour-Lantern-73'
+const NEW_PASSWORD = 'Willow-Compass-6142'
 
 /**
  * Writes that race a forced reset on PostgreSQL, where transactions run side by side (SQLite runs
@@ -93,14 +95,18 @@ describe('postgres: status writes racing a forced reset', { skip: postgresKind.s
     throw new Error(`no statement like ${pattern} waited for a lock`)
   }
   /** Runs `first` until it stops at its audit row (the user's row held), then `second`, then lets go. */
-  const race = async <A, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> => {
+  const race = async <A, B>(
+    first: () => Promise<A>,
+    second: () => Promise<B>,
+    secondWaitsAt = '%"users"%',
+  ): Promise<[A, B]> => {
     await blocker.query('begin')
     try {
       await blocker.query('lock table audit_events in exclusive mode')
       const one = first()
       await waitForLockWait('%audit_events%')
       const two = second()
-      await waitForLockWait('%"users"%')
+      await waitForLockWait(secondWaitsAt)
       await blocker.query('commit')
       return await Promise.all([one, two])
     } catch (error) {
@@ -166,5 +172,114 @@ describe('postgres: status writes racing a forced reset', { skip: postgresKind.s
     assert.equal(unlocked.statusCode, 200, unlocked.body)
     assert.deepEqual(await stored(), { status: 'active', lockReason: null, pending: true })
     assertProblem(await signIn(), 401, 'auth.failed')
+  })
+  /** The link of the latest message to the user, as the built-in mailbox shows it. */
+  const mailedLink = async () => {
+    const [latest] = await h.container.outbox.mailbox(h.defaultTenant, {
+      limit: 1,
+      recipient: 'lee@example.com',
+    })
+    assert.ok(latest, 'a message to lee')
+    const { text } = await h.container.outbox.readMailbox(h.defaultTenant, latest.id, cliActor)
+    const token = /reset-password\?token=([A-Za-z0-9_%-]+)/.exec(text)?.[1]
+    assert.ok(token, text)
+    return decodeURIComponent(token)
+  }
+  const completeWithLink = (token: string, password = NEW_PASSWORD) =>
+    h.container.forcedResets.completeWithLink(h.defaultTenant, token, password).then(
+      () => 'completed',
+      (error: unknown) => (error instanceof AppError ? error.code : Promise.reject(error)),
+    )
+  const enable = async () => {
+    const enabled = await h.app.inject({
+      method: 'PATCH',
+      url: `/scim2/Users/${userId}`,
+      headers: { authorization: h.adminAuth, 'content-type': 'application/scim+json' },
+      payload: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] },
+    })
+    assert.equal(enabled.statusCode, 200, enabled.body)
+  }
+  const signInWith = (password: string) =>
+    call(h.app, { method: 'POST', url: '/api/auth/login', payload: { username: 'lee', password } })
+
+  it('a link completion beside a SCIM disable is refused, and the reset stays pending', async () => {
+    await force()
+    const token = await mailedLink()
+    const [disabled, completed] = await race(disable, () => completeWithLink(token))
+    assert.equal(disabled.statusCode, 200, disabled.body)
+    assert.equal(completed, 'reset.link-invalid')
+    assert.deepEqual(await stored(), { status: 'disabled', lockReason: 'reset-pending', pending: true })
+    // Enabled again, the account still waits for its reset: neither password works.
+    await enable()
+    assertProblem(await signInWith(NEW_PASSWORD), 401, 'auth.failed')
+    assertProblem(await signIn(), 401, 'auth.failed')
+  })
+
+  it('a one-time-password completion beside a SCIM disable is refused, and the reset stays pending', async () => {
+    const forced = await call(h.app, {
+      method: 'POST',
+      url: `/api/admin/users/${userId}/force-password-reset`,
+      auth: h.adminAuth,
+      payload: { mode: 'offline-otp' },
+    })
+    assert.equal(forced.status, 200, JSON.stringify(forced.body))
+    const user = (await h.container.users.find(h.defaultTenant, userId))!
+    const otp = await h.container.forcedResets.readOfflineOtp(h.defaultTenant, user, cliActor)
+    const restricted = await signInWith(otp!)
+    assert.equal(restricted.status, 200, JSON.stringify(restricted.body))
+    const [disabled, set] = await race(disable, () =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/auth/password',
+        headers: { cookie: `rekey_session=${restricted.body.token}`, 'content-type': 'application/json' },
+        payload: { newPassword: NEW_PASSWORD },
+      }),
+    )
+    assert.equal(disabled.statusCode, 200, disabled.body)
+    assert.equal(set.statusCode, 401, set.body)
+    assert.deepEqual(await stored(), { status: 'disabled', lockReason: 'reset-pending', pending: true })
+    await enable()
+    assertProblem(await signInWith(NEW_PASSWORD), 401, 'auth.failed')
+  })
+
+  it('a link completion and a new trigger, in either order, wait for each other instead of deadlocking', async () => {
+    // The completion first: the trigger that follows starts a new reset.
+    await force()
+    const first = await mailedLink()
+    const [completed, retriggered] = await race(
+      () => completeWithLink(first),
+      () =>
+        h.app.inject({
+          method: 'POST',
+          url: `/api/admin/users/${userId}/force-password-reset`,
+          headers: { authorization: h.adminAuth },
+        }),
+      // The trigger's update of the user's row, which the completion holds.
+      '%update users set status%',
+    )
+    assert.equal(completed, 'completed')
+    assert.equal(retriggered.statusCode, 200, retriggered.body)
+    assert.deepEqual(await stored(), { status: 'locked', lockReason: 'reset-pending', pending: true })
+
+    // The trigger first: the link it replaced can no longer be spent.
+    const second = await mailedLink()
+    assert.notEqual(second, first)
+    const [triggered, late] = await race(
+      () =>
+        h.app.inject({
+          method: 'POST',
+          url: `/api/admin/users/${userId}/force-password-reset`,
+          headers: { authorization: h.adminAuth },
+        }),
+      // Another password: the history refuses the one just set before any row is touched.
+      () => completeWithLink(second, 'Juniper-Lattice-2093'),
+    )
+    assert.equal(triggered.statusCode, 200, triggered.body)
+    assert.equal(late, 'reset.link-invalid')
+    assert.deepEqual(await stored(), { status: 'locked', lockReason: 'reset-pending', pending: true })
+    const third = await mailedLink()
+    assert.equal(await completeWithLink(third, 'Juniper-Lattice-2093'), 'completed')
+    assert.deepEqual(await stored(), { status: 'active', lockReason: null, pending: false })
+    assert.equal((await signInWith('Juniper-Lattice-2093')).status, 200)
   })
 })
