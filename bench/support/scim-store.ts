@@ -37,8 +37,12 @@ const RESET_MODE = 'email-link'
 const LINK_LIFETIME_MS = 24 * 60 * 60 * 1000
 /** The claims a reset reads to address its message. */
 const MAIL_CLAIMS = [EMAIL_CLAIM, LOCALE_CLAIM, GIVEN_NAME_CLAIM, LAST_NAME_CLAIM]
-/** A queued message's sealed template values are about this long. */
-const SEALED_VALUES_LENGTH = 300
+/**
+ * A reset message's rendered body, sealed, is about this long: what the built-in mailbox keeps
+ * of a message delivered in the trigger's transaction (decision 0027).
+ */
+const SEALED_BODY_LENGTH = 4264
+const MAILBOX_RESPONSE = 'delivered to the built-in mailbox'
 
 /**
  * The raw work of one request, without HTTP, authentication, parsing or rendering: the
@@ -49,8 +53,8 @@ export interface RawStore {
   lookup(name: string): Promise<boolean>
   /**
    * What setting `forcePasswordReset` must store, in one transaction: to true, a forced reset
-   * (lock, pending record, claims, sessions and tokens revoked, a new code, a queued message,
-   * an audit event); to false, its cancellation (unlock, pending record and codes removed,
+   * (lock, pending record, claims, sessions and tokens revoked, a new code, its message
+   * delivered to the built-in mailbox with its attempt, an audit event); to false, its cancellation (unlock, pending record and codes removed,
    * claims cleared, an audit event). True when the user was there.
    */
   forceReset(userId: string, force: boolean): Promise<boolean>
@@ -153,8 +157,10 @@ function statements(pageSize: number) {
     voidCodes: 'delete from reset_codes where used_at is null and user_id = ?',
     insertCode:
       'insert into reset_codes (id, tenant_id, user_id, kind, secret_hmac, sealed_secret, created_at, expires_at, used_at, attempts, max_attempts) values (?, ?, ?, ?, ?, null, ?, ?, null, 0, 1)',
-    queueMessage:
-      "insert into outbox_messages (id, tenant_id, idempotency_key, type, locale, recipient, user_id, subject, body_sealed, status, transport, attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, smtp_response, created_at, updated_at, sent_at) values (?, ?, ?, 'AdminForcedPasswordReset', 'en_US', ?, ?, 'Reset your password', ?, 'queued', null, 0, ?, null, null, null, null, ?, ?, null)",
+    deliverMessage:
+      "insert into outbox_messages (id, tenant_id, idempotency_key, type, locale, recipient, user_id, subject, body_sealed, status, transport, attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, smtp_response, created_at, updated_at, sent_at) values (?, ?, ?, 'AdminForcedPasswordReset', 'en_US', ?, ?, 'Reset your password', ?, 'sent', 'mailbox', 1, ?, null, null, null, ?, ?, ?, ?) on conflict (tenant_id, idempotency_key) do nothing returning id",
+    recordAttempt:
+      "insert into outbox_attempts (message_id, attempted_at, worker, outcome, detail) values (?, ?, 'bench', 'mailbox', ?)",
     audit:
       "insert into audit_events (tenant_id, occurred_at, actor, action, target, outcome, detail) values (?, ?, ?, ?, ?, 'success', ?)",
     pageSize,
@@ -213,19 +219,22 @@ function* forcedResetWork(
   ]
   const messageId = timeOrderedId(now)
   yield [
-    text.queueMessage,
+    text.deliverMessage,
     [
       messageId,
       tenantId,
       `forced-reset:${codeId}`,
       email,
       userId,
-      randomBytes(SEALED_VALUES_LENGTH / 2).toString('hex'),
+      randomBytes(SEALED_BODY_LENGTH / 2).toString('hex'),
+      now,
+      MAILBOX_RESPONSE,
       now,
       now,
       now,
     ],
   ]
+  yield [text.recordAttempt, [messageId, now, MAILBOX_RESPONSE]]
   yield [
     text.audit,
     [
