@@ -11,6 +11,7 @@ import { type Executor, inTransaction } from '../../src/persistence/executor.ts'
 import { claimsRepository } from '../../src/persistence/repositories/claims.ts'
 import type { TenantRow } from '../../src/persistence/repositories/tenants.ts'
 import { SealedBox } from '../../src/security/sealed-box.ts'
+import { staffRole } from '../support/fresh-user.ts'
 import { basicAuth, type Harness, openHarness } from '../support/harness.ts'
 import { type Answer, assertProblem, call } from '../support/http.ts'
 import { snapshotNotifications } from '../support/notifications.ts'
@@ -138,13 +139,7 @@ for (const kind of storeKinds) {
 
     before(async () => {
       h = await openHarness(kind)
-      const role = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
-      assert.equal(role.status, 201)
+      await staffRole(h)
       const tenant = await call(h.app, {
         method: 'POST',
         url: '/api/admin/tenants',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { cliActor } from '../../src/observability/audit.ts'
-import { freshUser } from '../support/fresh-user.ts'
+import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -16,12 +16,7 @@ for (const kind of storeKinds) {
 
     before(async () => {
       h = await openHarness(kind)
-      await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
+      await staffRole(h)
     })
     after(async () => h?.close())
 

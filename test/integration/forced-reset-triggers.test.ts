@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test'
 import { AppError } from '../../src/errors/app-error.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
-import { freshUser } from '../support/fresh-user.ts'
+import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { basicAuth, type Harness, ManualClock, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -31,12 +31,7 @@ for (const kind of storeKinds) {
     before(async () => {
       clock = new ManualClock(Date.now())
       h = await openHarness(kind, { env: { ...shippedPasswordPolicy }, clock })
-      await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
+      await staffRole(h)
     })
     after(async () => h?.close())
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { cliActor } from '../../src/observability/audit.ts'
 import { inTransaction } from '../../src/persistence/executor.ts'
 import { usersRepository } from '../../src/persistence/repositories/users.ts'
-import { freshUser } from '../support/fresh-user.ts'
+import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { call } from '../support/http.ts'
 import { SmtpSink } from '../support/smtp-sink.ts'
@@ -58,12 +58,7 @@ for (const kind of storeKinds) {
         env: { REKEY_SMTP_URL: '' },
         logDestination: { write: (line) => lines.push(line) },
       })
-      await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
+      await staffRole(h)
     })
     after(async () => h?.close())
 
@@ -181,12 +176,7 @@ for (const kind of storeKinds) {
     before(async () => {
       sink = await SmtpSink.start()
       h = await openHarness(kind, { env: { REKEY_SMTP_URL: sink.url() } })
-      await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
+      await staffRole(h)
     })
     after(async () => {
       await h?.close()

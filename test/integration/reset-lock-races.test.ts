@@ -6,7 +6,7 @@ import { AppError } from '../../src/errors/app-error.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { postgresUrl } from '../support/cli-stores.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
-import { freshUser } from '../support/fresh-user.ts'
+import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { assertProblem, call } from '../support/http.ts'
 import { postgresKind } from '../support/stores.ts'
@@ -29,12 +29,7 @@ describe('postgres: status writes racing a forced reset', { skip: postgresKind.s
 
   before(async () => {
     h = await openHarness(postgresKind, { env: { ...shippedPasswordPolicy } })
-    await call(h.app, {
-      method: 'POST',
-      url: '/api/admin/roles',
-      auth: h.adminAuth,
-      payload: { name: 'staff', permissions: ['login'] },
-    })
+    await staffRole(h)
     const { rows } = await sql<{ search_path: string }>`show search_path`.execute(h.container.store.db)
     const schema = rows[0]!.search_path.split(',')[0]!.trim()
     blocker = new pg.Client({ connectionString: postgresUrl })

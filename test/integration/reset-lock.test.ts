@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
 import { cliActor } from '../../src/observability/audit.ts'
 import { shippedPasswordPolicy } from '../support/config.ts'
-import { freshUser } from '../support/fresh-user.ts'
+import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -26,12 +26,7 @@ for (const kind of storeKinds) {
 
     before(async () => {
       h = await openHarness(kind, { env: { ...shippedPasswordPolicy } })
-      await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
+      await staffRole(h)
       const token = await call(h.app, {
         method: 'POST',
         url: '/api/admin/tokens',

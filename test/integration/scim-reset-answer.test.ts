@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { freshUser } from '../support/fresh-user.ts'
+import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -25,12 +25,7 @@ for (const kind of storeKinds) {
 
     before(async () => {
       h = await openHarness(kind)
-      await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
+      await staffRole(h)
     })
     after(async () => h?.close())
 

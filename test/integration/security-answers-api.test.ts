@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { defaultSecurityQuestions } from '../../src/flows/security-questions/default-questions.ts'
+import { staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -38,12 +39,7 @@ for (const kind of storeKinds) {
 
     before(async () => {
       h = await openHarness(kind)
-      await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'staff', permissions: ['login'] },
-      })
+      await staffRole(h)
       const user = await call(h.app, {
         method: 'POST',
         url: '/api/admin/users',

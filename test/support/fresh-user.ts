@@ -22,3 +22,14 @@ export async function freshUser(
   assert.equal(created.status, 201, JSON.stringify(created.body))
   return created.body.id
 }
+
+/** Creates the role `staff` (may sign in) in the default tenant through the admin API. */
+export async function staffRole(h: Harness): Promise<void> {
+  const created = await call(h.app, {
+    method: 'POST',
+    url: '/api/admin/roles',
+    auth: h.adminAuth,
+    payload: { name: 'staff', permissions: ['login'] },
+  })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+}
