@@ -172,7 +172,13 @@ export class Notifier {
   ): Promise<boolean> {
     let mailbox = known.get(tenantId)
     if (mailbox === undefined) {
-      mailbox = (await this.routes.routeFor(tenantId, trx)).kind === 'mailbox'
+      mailbox = await this.routes.routeFor(tenantId, trx).then(
+        (route) => route.kind === 'mailbox',
+        // Threat: a relay that cannot be built (an unreadable CA file, saved settings no longer
+        // valid) failing the trigger, which would leave a compromised account's old password
+        // working. The message is queued instead; the worker records why it cannot go out.
+        () => false,
+      )
       known.set(tenantId, mailbox)
     }
     return mailbox

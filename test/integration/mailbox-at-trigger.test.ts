@@ -211,4 +211,41 @@ for (const kind of storeKinds) {
       )
     })
   })
+  describe(`${kind.kind}: a forced reset whose relay cannot be built`, { skip: kind.skip, ...suite }, () => {
+    let h: Harness
+
+    before(async () => {
+      // Valid as configuration; the CA file is read only when a transport is built.
+      h = await openHarness(kind, {
+        env: { REKEY_SMTP_URL: 'smtp://127.0.0.1:2525?tls_ca_file=/nonexistent/rekey-ca.pem' },
+      })
+      await staffRole(h)
+    })
+    after(async () => h?.close())
+
+    it('still locks the account and queues the mail for the worker to report', async () => {
+      const userId = await freshUser(h, {
+        username: 'omar',
+        password: 'Harbour-Lantern-73',
+        roles: ['staff'],
+        claims: { [EMAIL]: 'omar@example.com' },
+      })
+      const forced = await forceReset(h, userId)
+      assert.equal(forced.status, 200, JSON.stringify(forced.body))
+      const user = await h.container.users.get(h.defaultTenant, userId)
+      assert.equal(user.lockReason, 'reset-pending')
+      const { messages, attempts } = await mailTo(h, 'omar@example.com')
+      assert.deepEqual(
+        messages.map((message) => [message.status, message.attempts]),
+        [['queued', 0]],
+      )
+      assert.equal(attempts.length, 0)
+      const login = await call(h.app, {
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'omar', password: 'Harbour-Lantern-73' },
+      })
+      assert.equal(login.status, 401)
+    })
+  })
 }

@@ -114,6 +114,55 @@ for (const kind of storeKinds) {
       assert.equal(rekeyOf(cancelled).lockedReason, 'admin')
     })
 
+    it("a reset ended through another interface under an administrator's lock moves the ETag", async () => {
+      const id = await user()
+      await patchAgreesWithGet(id, [
+        {
+          op: 'replace',
+          path: 'urn:rekey:params:scim:schemas:extension:2.0:User:accountLocked',
+          value: true,
+        },
+      ])
+      const read = () => call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })
+      const end = async (work: () => Promise<{ status: number }>) => {
+        const before = await read()
+        assert.equal(before.body[ENTERPRISE].forcePasswordReset, true)
+        const ended = await work()
+        assert.ok(ended.status < 300, JSON.stringify(ended))
+        const after = await read()
+        assert.equal(after.body[ENTERPRISE].forcePasswordReset, false)
+        assert.equal(rekeyOf(after.body).lockedReason, 'admin', 'the administrator’s lock stays')
+        assert.notEqual(after.headers.etag, before.headers.etag)
+        // A client revalidating with the old ETag gets the new state, not 304.
+        const revalidated = await h.app.inject({
+          method: 'GET',
+          url: `/scim2/Users/${id}`,
+          headers: { authorization: h.adminAuth, 'if-none-match': String(before.headers.etag) },
+        })
+        assert.equal(revalidated.statusCode, 200)
+      }
+      const force = () => patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: true }])
+      // Cancelled through the admin API.
+      await force()
+      await end(() =>
+        call(h.app, {
+          method: 'DELETE',
+          url: `/api/admin/users/${id}/force-password-reset`,
+          auth: h.adminAuth,
+        }),
+      )
+      // Completed by a password an administrator sets.
+      await force()
+      await end(() =>
+        call(h.app, {
+          method: 'POST',
+          url: `/api/admin/users/${id}/password`,
+          auth: h.adminAuth,
+          payload: { password: `Meadow-Compass-${++sequence}58` },
+        }),
+      )
+    })
+
     it('a PUT that starts the reset answers as a GET does', async () => {
       const id = await user()
       const read = await call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })

@@ -180,7 +180,7 @@ export class ForcedResetService {
     await usersRepository.lockRow(trx, user.tenant_id, user.id)
     const wasPending = await pendingResetsRepository.clear(trx, user.id)
     const voided = await resetCodesRepository.voidForUser(trx, user.id)
-    const account = await this.unlockAfterReset(trx, user, now)
+    const account = await this.endResetOfRow(trx, user, now, wasPending)
     await claimsRepository.apply(trx, tenant.id, user.id, resetClaimsCleared)
     if (wasPending)
       await this.audit.record(trx, {
@@ -260,7 +260,7 @@ export class ForcedResetService {
     const user = await usersRepository.findById(trx, tenantId, userId)
     if (!user) return false
     await resetCodesRepository.voidForUser(trx, userId)
-    await this.unlockAfterReset(trx, user, this.clock.now())
+    await this.endResetOfRow(trx, user, this.clock.now(), true)
     await claimsRepository.apply(trx, tenantId, userId, resetClaimsCleared)
     const tenant = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst()
     if (tenant && (await this.policy(tenant, trx)).sendConfirmation)
@@ -412,8 +412,15 @@ export class ForcedResetService {
   }
 
   /** Unlocks an account locked for reset; an account locked for another reason stays locked. */
-  private unlockAfterReset(trx: Executor, user: UserRow, now: number) {
-    return usersRepository.liftResetLock(trx, user.tenant_id, user.id, now)
+  /**
+   * The user's row at the end of a reset: the reset's lock lifted (a lock an administrator set
+   * stays), and, when a pending reset ended, the version moved either way, since the flag and
+   * mode the user reads as change with it. Returns the row's fields as written, if any.
+   */
+  private async endResetOfRow(trx: Executor, user: UserRow, now: number, pendingEnded: boolean) {
+    const lifted = await usersRepository.liftResetLock(trx, user.tenant_id, user.id, now)
+    if (lifted || !pendingEnded) return lifted
+    return usersRepository.touch(trx, user.tenant_id, user.id, now)
   }
 }
 

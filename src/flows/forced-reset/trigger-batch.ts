@@ -152,7 +152,7 @@ export class BatchTrigger {
     const byId = idCondition('id', options.idRange)
     const { rows: lockedRows } = await runWithList<AccountAfterReset & { id: string }>(trx, {
       // A disabled account stays disabled, with the reset's lock under it (isLocked); a lock an
-      // administrator set stays, reason and all, and outlives the reset (unlockAfterReset lifts
+      // administrator set stays, reason and all, and outlives the reset (endResetOfRow lifts
       // only the reset's). Sign-in refuses the old password for the pending reset either way.
       text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text} returning id, status, lock_reason, version, updated_at`,
       before: [RESET_LOCK_REASON, now],

@@ -98,6 +98,18 @@ const liftUserResetLock = fixedQuery<
     .returning(['status', 'lock_reason', 'version', 'updated_at']),
 )
 
+const touchUser = fixedQuery<
+  { tenantId: string; id: string; now: number },
+  Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'>
+>((db, p) =>
+  db
+    .updateTable('users')
+    .set({ updated_at: p('now'), version: sql<number>`version + 1` })
+    .where('tenant_id', '=', p('tenantId'))
+    .where('id', '=', p('id'))
+    .returning(['status', 'lock_reason', 'version', 'updated_at']),
+)
+
 export const usersRepository = {
   /** Moves the version by one and sets the status; false when the version was not the expected one. */
   async moveVersion(db: Executor, move: VersionMove): Promise<boolean> {
@@ -127,6 +139,18 @@ export const usersRepository = {
    * against the row as committed: a status written meanwhile (a SCIM disable, an administrator's
    * lock) is kept, never overwritten from an earlier read. A disabled account stays disabled.
    */
+  /**
+   * Moves the version of a user changed elsewhere than in its row (a pending reset ended under
+   * an administrator's lock), so that SCIM ETags change with what the user reads as.
+   */
+  async touch(
+    db: Executor,
+    tenantId: string,
+    id: string,
+    now: number,
+  ): Promise<Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'> | undefined> {
+    return (await touchUser(db, { tenantId, id, now })).rows[0]
+  },
   async liftResetLock(
     db: Executor,
     tenantId: string,
