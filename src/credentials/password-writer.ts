@@ -137,8 +137,9 @@ export class PasswordWriter {
     const now = this.clock.now()
     if (!write.isNewUser) {
       // The user's row first, as the forced-reset trigger takes it: with one lock order a
-      // password write beside a trigger waits on PostgreSQL instead of deadlocking.
-      await usersRepository.lockRow(db, write.tenantId, write.userId)
+      // password write beside a trigger waits on PostgreSQL instead of deadlocking. Its version
+      // moves, as the user's password time does (SCIM's passwordLastChanged, and its ETag).
+      await usersRepository.touch(db, write.tenantId, write.userId, now)
       const previous = await credentialsRepository.find(db, write.userId)
       if (previous)
         await passwordHistoryRepository.remember(db, {

@@ -163,6 +163,22 @@ for (const kind of storeKinds) {
       )
     })
 
+    it('a password set through another interface moves the ETag with passwordLastChanged', async () => {
+      const id = await user()
+      const read = () => call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })
+      const before = await read()
+      const set = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${id}/password`,
+        auth: h.adminAuth,
+        payload: { password: `Lantern-Meadow-${++sequence}74` },
+      })
+      assert.ok(set.status < 300, JSON.stringify(set.body))
+      const after = await read()
+      assert.notEqual(rekeyOf(after.body).passwordLastChanged, rekeyOf(before.body).passwordLastChanged)
+      assert.notEqual(after.headers.etag, before.headers.etag)
+    })
+
     it('a PUT that starts the reset answers as a GET does', async () => {
       const id = await user()
       const read = await call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })

@@ -260,7 +260,8 @@ export class ForcedResetService {
     const user = await usersRepository.findById(trx, tenantId, userId)
     if (!user) return false
     await resetCodesRepository.voidForUser(trx, userId)
-    await this.endResetOfRow(trx, user, this.clock.now(), true)
+    // The password write moved the user's version already.
+    await this.endResetOfRow(trx, user, this.clock.now(), false)
     await claimsRepository.apply(trx, tenantId, userId, resetClaimsCleared)
     const tenant = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst()
     if (tenant && (await this.policy(tenant, trx)).sendConfirmation)
