@@ -19,6 +19,7 @@ import { type UserRow, usersRepository } from '../persistence/repositories/users
 import { isUniqueViolation } from '../persistence/store-errors.ts'
 import { timeOrderedId } from '../security/time-ordered-id.ts'
 import { isUuid } from '../security/tokens.ts'
+import { requireWithinCallerPowers } from './caller-powers.ts'
 import { validateClaims } from './claims-input.ts'
 import { roleNameKey } from './role-service.ts'
 import { toUserView, type UserView } from './user-view.ts'
@@ -289,6 +290,7 @@ export class UserService {
     try {
       const id = await inTransaction(this.db, async (trx) => {
         const row = await this.require(tenant, idOrName, trx)
+        await requireWithinCallerPowers(trx, row.id, context.permissions)
         if (parsedName && parsedName.storeDomain !== row.store_domain) {
           throw new AppError('request.invalid', { detail: 'A user cannot move between user store domains.' })
         }
@@ -327,10 +329,16 @@ export class UserService {
     }
   }
 
-  async delete(tenant: TenantRow, idOrName: string, actor: Actor): Promise<void> {
+  async delete(
+    tenant: TenantRow,
+    idOrName: string,
+    actor: Actor,
+    permissions?: ReadonlySet<Permission>,
+  ): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       const row = await this.require(tenant, idOrName, trx)
       if (actor.kind === 'user' && actor.id === row.id) throw new AppError('user.self-delete')
+      await requireWithinCallerPowers(trx, row.id, permissions)
       // Threat: a tenant left with nobody able to administer it.
       if (await rolesRepository.isLastMemberOfBuiltin(trx, row.id))
         throw new AppError('role.last-administrator')
@@ -345,8 +353,15 @@ export class UserService {
     })
   }
 
-  async setPassword(tenant: TenantRow, idOrName: string, password: string, actor: Actor): Promise<void> {
+  async setPassword(
+    tenant: TenantRow,
+    idOrName: string,
+    password: string,
+    actor: Actor,
+    permissions?: ReadonlySet<Permission>,
+  ): Promise<void> {
     const row = await this.require(tenant, idOrName)
+    await requireWithinCallerPowers(this.db, row.id, permissions)
     const prepared = await this.passwords.prepare(password, {
       tenant,
       userId: row.id,
@@ -363,9 +378,16 @@ export class UserService {
     })
   }
 
-  async lock(tenant: TenantRow, idOrName: string, reason: string, actor: Actor): Promise<UserView> {
+  async lock(
+    tenant: TenantRow,
+    idOrName: string,
+    reason: string,
+    actor: Actor,
+    permissions?: ReadonlySet<Permission>,
+  ): Promise<UserView> {
     const id = await inTransaction(this.db, async (trx) => {
       const row = await this.requireLocked(tenant, idOrName, trx)
+      await requireWithinCallerPowers(trx, row.id, permissions)
       // Threat: a lock that looks like a pending reset to the sign-in flow and to other
       // administrators, or one that replaces a pending reset's lock and so can be lifted.
       if (reason === RESET_LOCK_REASON)
@@ -393,9 +415,15 @@ export class UserService {
     return this.get(tenant, id)
   }
 
-  async unlock(tenant: TenantRow, idOrName: string, actor: Actor): Promise<UserView> {
+  async unlock(
+    tenant: TenantRow,
+    idOrName: string,
+    actor: Actor,
+    permissions?: ReadonlySet<Permission>,
+  ): Promise<UserView> {
     const id = await inTransaction(this.db, async (trx) => {
       const row = await this.requireLocked(tenant, idOrName, trx)
+      await requireWithinCallerPowers(trx, row.id, permissions)
       refuseWhileResetPending(row)
       // Unlocking does not enable a disabled account.
       await usersRepository.update(trx, tenant.id, row.id, {

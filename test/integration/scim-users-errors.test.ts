@@ -899,6 +899,27 @@ for (const kind of storeKinds) {
       }
     })
 
+    it('a DELETE carrying a JSON content type and no body is a DELETE; other empty bodies are invalidSyntax', async () => {
+      for (const contentType of ['application/scim+json', 'application/json; charset=utf-8']) {
+        const created = await send(postUser({ schemas: [CORE], userName: `leaving-${contentType.length}` }))
+        assert.equal(created.status, 201, JSON.stringify(created.body))
+        const removed = await call(h.app, {
+          method: 'DELETE',
+          url: `/scim2/Users/${created.body.id}`,
+          auth: h.adminAuth,
+          headers: { 'content-type': contentType, 'content-length': '0' },
+        })
+        assert.equal(removed.status, 204, JSON.stringify(removed.body))
+      }
+      baseline = await snapshotStore(h.container.store.db)
+      for (const [method, url] of [
+        ['POST', '/scim2/Users'],
+        ['PATCH', danaUrl()],
+        ['PUT', danaUrl()],
+      ] as Array<[Method, string]>)
+        await refused({ method, url, raw: '', contentType: 'application/scim+json' }, 400, 'invalidSyntax')
+    })
+
     it('404 SCIM errors for unknown endpoints, users and tenants', async () => {
       for (const request of [
         { method: 'GET', url: '/scim2/Nope' },

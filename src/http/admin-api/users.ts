@@ -156,7 +156,12 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await users.delete(tenantOf(request), request.params.id, principalOf(request).actor)
+        await users.delete(
+          tenantOf(request),
+          request.params.id,
+          principalOf(request).actor,
+          principalOf(request).permissions,
+        )
         return reply.code(204).send(null)
       },
     )
@@ -179,6 +184,7 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
           request.params.id,
           request.body.password,
           principalOf(request).actor,
+          principalOf(request).permissions,
         )
         return reply.code(204).send(null)
       },
@@ -206,6 +212,7 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
           request.params.id,
           request.body?.reason ?? 'admin',
           principalOf(request).actor,
+          principalOf(request).permissions,
         ),
     )
 
@@ -220,7 +227,13 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
           response: { 200: UserSchema },
         },
       },
-      async (request) => users.unlock(tenantOf(request), request.params.id, principalOf(request).actor),
+      async (request) =>
+        users.unlock(
+          tenantOf(request),
+          request.params.id,
+          principalOf(request).actor,
+          principalOf(request).permissions,
+        ),
     )
 
     app.get(

@@ -50,6 +50,6 @@ export function userRoutes(container: Container) {
     replace: (tenant, id, body, principal, ifMatch) =>
       scimUsers.replace(tenant, id, body, principal, ifMatch),
     patch: (tenant, id, body, principal, ifMatch) => scimUsers.patch(tenant, id, body, principal, ifMatch),
-    delete: (tenant, id, principal, ifMatch) => scimUsers.delete(tenant, id, principal.actor, ifMatch),
+    delete: (tenant, id, principal, ifMatch) => scimUsers.delete(tenant, id, principal, ifMatch),
   })
 }

@@ -170,7 +170,7 @@ export class BulkProcessor {
             return (await this.users.replace(tenant, id!, data, principal, ifMatch)).row
           if (operation.method === 'PATCH')
             return (await this.users.patch(tenant, id!, data, principal, ifMatch)).row
-          await this.users.delete(tenant, id!, principal.actor, ifMatch)
+          await this.users.delete(tenant, id!, principal, ifMatch)
           return undefined
         }
         if (operation.method === 'POST') return (await this.groups.create(tenant, data, principal)).row

@@ -1,5 +1,4 @@
 import type { UserService } from '../../admin/user-service.ts'
-import type { Actor } from '../../observability/audit.ts'
 import type { Executor } from '../../persistence/executor.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { isUuid } from '../../security/tokens.ts'
@@ -49,10 +48,10 @@ export class ScimUsers {
     )
   }
 
-  async delete(tenant: TenantRow, id: string, actor: Actor, ifMatch?: Precondition): Promise<void> {
+  async delete(tenant: TenantRow, id: string, caller: ScimCaller, ifMatch?: Precondition): Promise<void> {
     const current = await this.get(tenant, id)
     requireVersion(ifMatch, current.row.version)
-    await this.users.delete(tenant, current.row.id, actor)
+    await this.users.delete(tenant, current.row.id, caller.actor, caller.permissions)
   }
 
   private storeComputed(

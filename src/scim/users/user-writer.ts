@@ -1,3 +1,4 @@
+import { requireWithinCallerPowers } from '../../admin/caller-powers.ts'
 import type { UserService } from '../../admin/user-service.ts'
 import type { PasswordWriter, PreparedPassword } from '../../credentials/password-writer.ts'
 import {
@@ -149,6 +150,7 @@ export class ScimUserWriter {
     expectedVersion: number | undefined,
   ): Promise<UserRecord> {
     const { actor } = caller
+    await requireWithinCallerPowers(this.db, current.row.id, caller.permissions)
     const prepared = await this.prepare(tenant, input, current.row.id)
     const parsed = parseUserName(input.userName)
     if (!parsed)

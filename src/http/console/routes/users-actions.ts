@@ -76,7 +76,7 @@ export function userActionRoutes(container: Container, kit: ConsoleKit) {
           status: 400,
         }
       try {
-        await users.setPassword(tenant, user.id, password, principal.actor)
+        await users.setPassword(tenant, user.id, password, principal.actor, principal.permissions)
         return { done: 'user-password-set' }
       } catch (error) {
         return profileErrors(error, undefined, { password: 'new-password' })
@@ -102,12 +102,12 @@ export function userActionRoutes(container: Container, kit: ConsoleKit) {
           status: 400,
           values,
         }
-      await users.lock(tenant, user.id, reason, principal.actor)
+      await users.lock(tenant, user.id, reason, principal.actor, principal.permissions)
       return { done: 'user-locked' }
     })
 
     action('unlock', 'users:write', 'unlock the account', async ({ tenant, principal }, user) => {
-      await users.unlock(tenant, user.id, principal.actor)
+      await users.unlock(tenant, user.id, principal.actor, principal.permissions)
       return { done: 'user-unlocked' }
     })
 

@@ -53,7 +53,7 @@ export function userDeletePages(container: Container, kit: ConsoleKit) {
         const { tenant, principal } = kit.context(request)
         const user = await container.users.require(tenant, (request.params as { id: string }).id)
         try {
-          await container.users.delete(tenant, user.id, principal.actor)
+          await container.users.delete(tenant, user.id, principal.actor, principal.permissions)
         } catch (error) {
           // Refusals (your own account, the last administrator) are shown on the confirmation page.
           const { errors, status } = profileErrors(error)

@@ -1,0 +1,28 @@
+import type { Permission } from '../domain/permissions.ts'
+import { AppError } from '../errors/app-error.ts'
+import type { Executor } from '../persistence/executor.ts'
+import { rolesRepository } from '../persistence/repositories/roles.ts'
+
+/**
+ * Threat: a credential allowed to manage users (`users:write`) taking over an account that holds
+ * more than the credential does: setting an administrator's password or address, disabling,
+ * locking or deleting it, and so gaining, or denying others, powers it was never given. A user
+ * holding any permission beyond the caller's (`login` aside, which every user may hold) can be
+ * written only by a caller holding it too. `permissions` undefined: the CLI, run by whoever
+ * operates the server.
+ */
+export async function requireWithinCallerPowers(
+  db: Executor,
+  userId: string,
+  permissions: ReadonlySet<Permission> | undefined,
+): Promise<void> {
+  if (!permissions) return
+  const held = await rolesRepository.permissionsOfUser(db, userId)
+  const beyond = held.filter(
+    (permission) => permission !== 'login' && !permissions.has(permission as Permission),
+  )
+  if (beyond.length > 0)
+    throw new AppError('auth.forbidden', {
+      detail: `This user holds ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may change or remove the user.`,
+    })
+}

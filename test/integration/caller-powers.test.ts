@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { freshUser, staffRole } from '../support/fresh-user.ts'
+import { type Harness, openHarness } from '../support/harness.ts'
+import { assertProblem, bearer, call } from '../support/http.ts'
+import { storeKinds } from '../support/stores.ts'
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+const EMAIL = 'http://wso2.org/claims/emailaddress'
+
+/**
+ * A credential allowed to manage users (users:write) cannot take over, disable, lock or remove
+ * an account that holds more than it does (an administrator), through any interface; it still
+ * manages ordinary users, and the tenant administrator still manages administrators.
+ */
+for (const kind of storeKinds) {
+  describe(`${kind.kind}: users holding more than the caller`, { skip: kind.skip }, () => {
+    let h: Harness
+    /** users:read and users:write only. */
+    let helpDesk: string
+    let deputyId: string
+    let staffId: string
+
+    before(async () => {
+      h = await openHarness(kind)
+      await staffRole(h)
+      const token = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: h.adminAuth,
+        payload: { name: 'help-desk', scopes: ['users:read', 'users:write'] },
+      })
+      assert.equal(token.status, 201)
+      helpDesk = bearer(token.body.token)
+      deputyId = await freshUser(h, {
+        username: 'deputy',
+        password: 'Deputy-Harbour-4471',
+        roles: ['admin'],
+        claims: { [EMAIL]: 'deputy@example.com' },
+      })
+      staffId = await freshUser(h, {
+        username: 'clerk',
+        password: 'Clerk-Harbour-4471',
+        roles: ['staff'],
+        claims: { [EMAIL]: 'clerk@example.com' },
+      })
+    })
+    after(async () => h?.close())
+
+    const scimPatch = (id: string, operations: object[], auth = helpDesk) =>
+      call(h.app, {
+        method: 'PATCH',
+        url: `/scim2/Users/${id}`,
+        auth,
+        payload: { schemas: [PATCH_OP], Operations: operations },
+      })
+    const assertScimForbidden = (answer: { status: number; body: Record<string, unknown> }) => {
+      assert.equal(answer.status, 403, JSON.stringify(answer.body))
+      assert.equal(answer.body.status, '403')
+      assert.match(String(answer.body.detail), /which these credentials do not hold/)
+    }
+    const deputySignsIn = async (password: string) =>
+      (
+        await call(h.app, {
+          method: 'GET',
+          url: '/scim2/Me',
+          auth: `Basic ${Buffer.from(`deputy:${password}`).toString('base64')}`,
+        })
+      ).status
+
+    it('SCIM: no password, address, status or removal of an administrator; the administrator is unchanged', async () => {
+      const before = await call(h.app, { method: 'GET', url: `/scim2/Users/${deputyId}`, auth: h.adminAuth })
+      assertScimForbidden(
+        await scimPatch(deputyId, [{ op: 'replace', path: 'password', value: 'Taken-0ver-Pass!99' }]),
+      )
+      assertScimForbidden(
+        await scimPatch(deputyId, [
+          { op: 'replace', path: 'emails[type eq "work"].value', value: 'thief@example.com' },
+        ]),
+      )
+      assertScimForbidden(await scimPatch(deputyId, [{ op: 'Replace', path: 'active', value: 'False' }]))
+      const put = await call(h.app, {
+        method: 'PUT',
+        url: `/scim2/Users/${deputyId}`,
+        auth: helpDesk,
+        payload: { ...before.body, password: 'Taken-0ver-Pass!99' },
+      })
+      assertScimForbidden(put)
+      const removed = await call(h.app, { method: 'DELETE', url: `/scim2/Users/${deputyId}`, auth: helpDesk })
+      assertScimForbidden(removed)
+      const bulk = await call(h.app, {
+        method: 'POST',
+        url: '/scim2/Bulk',
+        auth: helpDesk,
+        payload: {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+          Operations: [
+            {
+              method: 'PATCH',
+              path: `/Users/${deputyId}`,
+              data: {
+                schemas: [PATCH_OP],
+                Operations: [{ op: 'replace', path: 'password', value: 'Taken-0ver-Pass!99' }],
+              },
+            },
+            { method: 'DELETE', path: `/Users/${deputyId}` },
+          ],
+        },
+      })
+      assert.equal(bulk.status, 200, JSON.stringify(bulk.body))
+      assert.deepEqual(
+        (bulk.body.Operations as Array<{ status: string }>).map((operation) => operation.status),
+        ['403', '403'],
+      )
+      const after = await call(h.app, { method: 'GET', url: `/scim2/Users/${deputyId}`, auth: h.adminAuth })
+      assert.deepEqual(after.body, before.body)
+      assert.equal(await deputySignsIn('Deputy-Harbour-4471'), 200)
+      assert.equal(await deputySignsIn('Taken-0ver-Pass!99'), 401)
+    })
+
+    it('admin API: no password, profile, lock, unlock or removal of an administrator', async () => {
+      const base = `/api/admin/users/${deputyId}`
+      assertProblem(
+        await call(h.app, {
+          method: 'POST',
+          url: `${base}/password`,
+          auth: helpDesk,
+          payload: { password: 'Taken-0ver-Pass!99' },
+        }),
+        403,
+        'auth.forbidden',
+      )
+      assertProblem(
+        await call(h.app, {
+          method: 'PATCH',
+          url: base,
+          auth: helpDesk,
+          payload: { claims: { [EMAIL]: 'thief@example.com' } },
+        }),
+        403,
+        'auth.forbidden',
+      )
+      assertProblem(
+        await call(h.app, { method: 'POST', url: `${base}/lock`, auth: helpDesk }),
+        403,
+        'auth.forbidden',
+      )
+      assertProblem(await call(h.app, { method: 'DELETE', url: base, auth: helpDesk }), 403, 'auth.forbidden')
+      // Locked by the tenant administrator: the help desk cannot lift it either.
+      assert.equal(
+        (await call(h.app, { method: 'POST', url: `${base}/lock`, auth: h.adminAuth })).status,
+        200,
+      )
+      assertProblem(
+        await call(h.app, { method: 'POST', url: `${base}/unlock`, auth: helpDesk }),
+        403,
+        'auth.forbidden',
+      )
+      assert.equal(
+        (await call(h.app, { method: 'POST', url: `${base}/unlock`, auth: h.adminAuth })).status,
+        200,
+      )
+      assert.equal(await deputySignsIn('Deputy-Harbour-4471'), 200)
+    })
+
+    it('the help desk still manages ordinary users, and the administrator manages administrators', async () => {
+      const renamed = await scimPatch(staffId, [{ op: 'replace', path: 'title', value: 'Clerk' }])
+      assert.equal(renamed.status, 200, JSON.stringify(renamed.body))
+      const set = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${staffId}/password`,
+        auth: helpDesk,
+        payload: { password: 'Clerk-Meadow-5582' },
+      })
+      assert.equal(set.status, 204, JSON.stringify(set.body))
+      const titled = await scimPatch(
+        deputyId,
+        [{ op: 'replace', path: 'title', value: 'Deputy' }],
+        h.adminAuth,
+      )
+      assert.equal(titled.status, 200, JSON.stringify(titled.body))
+    })
+  })
+}
