@@ -26,3 +26,15 @@ export async function requireWithinCallerPowers(
       detail: `This user holds ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may change or remove the user.`,
     })
 }
+
+/**
+ * Threat: a tenant shut out by its own administrators, disabling or locking the last account
+ * that could still administer it (deleting it is refused the same way).
+ */
+export async function requireAnotherActiveAdministrator(db: Executor, userId: string): Promise<void> {
+  if (await rolesRepository.isLastActiveAdministrator(db, userId))
+    throw new AppError('role.last-administrator', {
+      detail:
+        'This user is the last active member of the administrator role: disabling or locking it would leave the tenant without an administrator.',
+    })
+}

@@ -19,7 +19,7 @@ import { type UserRow, usersRepository } from '../persistence/repositories/users
 import { isUniqueViolation } from '../persistence/store-errors.ts'
 import { timeOrderedId } from '../security/time-ordered-id.ts'
 import { isUuid } from '../security/tokens.ts'
-import { requireWithinCallerPowers } from './caller-powers.ts'
+import { requireAnotherActiveAdministrator, requireWithinCallerPowers } from './caller-powers.ts'
 import { validateClaims } from './claims-input.ts'
 import { roleNameKey } from './role-service.ts'
 import { toUserView, type UserView } from './user-view.ts'
@@ -388,6 +388,7 @@ export class UserService {
     const id = await inTransaction(this.db, async (trx) => {
       const row = await this.requireLocked(tenant, idOrName, trx)
       await requireWithinCallerPowers(trx, row.id, permissions)
+      if (row.status === 'active') await requireAnotherActiveAdministrator(trx, row.id)
       // Threat: a lock that looks like a pending reset to the sign-in flow and to other
       // administrators, or one that replaces a pending reset's lock and so can be lifted.
       if (reason === RESET_LOCK_REASON)

@@ -180,5 +180,47 @@ for (const kind of storeKinds) {
       )
       assert.equal(titled.status, 200, JSON.stringify(titled.body))
     })
+    it('the last active administrator cannot be disabled or locked, through SCIM or the admin API', async () => {
+      const admin = (await h.container.users.find(h.defaultTenant, 'admin'))!
+      // Another administrator, disabled: it does not count.
+      const disabled = await scimPatch(
+        deputyId,
+        [{ op: 'replace', path: 'active', value: false }],
+        h.adminAuth,
+      )
+      assert.equal(disabled.status, 200, JSON.stringify(disabled.body))
+      for (const operation of [
+        { op: 'replace', path: 'active', value: false },
+        {
+          op: 'replace',
+          path: 'urn:rekey:params:scim:schemas:extension:2.0:User:accountLocked',
+          value: true,
+        },
+      ]) {
+        const refused = await scimPatch(admin.id, [operation], h.adminAuth)
+        assert.equal(refused.status, 409, JSON.stringify(refused.body))
+        assert.match(String(refused.body.detail), /last active member of the administrator role/)
+      }
+      assertProblem(
+        await call(h.app, { method: 'POST', url: `/api/admin/users/${admin.id}/lock`, auth: h.adminAuth }),
+        409,
+        'role.last-administrator',
+      )
+      assert.equal((await call(h.app, { method: 'GET', url: '/scim2/Me', auth: h.adminAuth })).status, 200)
+      // With the other administrator active again, either may be locked.
+      const enabled = await scimPatch(deputyId, [{ op: 'replace', path: 'active', value: true }], h.adminAuth)
+      assert.equal(enabled.status, 200, JSON.stringify(enabled.body))
+      const locked = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${deputyId}/lock`,
+        auth: h.adminAuth,
+      })
+      assert.equal(locked.status, 200, JSON.stringify(locked.body))
+      assert.equal(
+        (await call(h.app, { method: 'POST', url: `/api/admin/users/${deputyId}/unlock`, auth: h.adminAuth }))
+          .status,
+        200,
+      )
+    })
   })
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
 import type { RolesTable } from '../tables.ts'
@@ -157,6 +158,19 @@ export const rolesRepository = {
     return removed
   },
   /** True when the user is the only member of a built-in role it belongs to. */
+  /** True when the user is in the built-in role and no other member of it is active. */
+  async isLastActiveAdministrator(db: Executor, userId: string): Promise<boolean> {
+    const { rows } = await sql<{ others: number | string }>`
+      select (
+        select count(*) from user_roles everyone
+        inner join users on users.id = everyone.user_id
+        where everyone.role_id = mine.role_id and everyone.user_id <> ${userId} and users.status = 'active'
+      ) as others
+      from user_roles mine
+      inner join roles on roles.id = mine.role_id
+      where mine.user_id = ${userId} and roles.builtin = 1`.execute(db)
+    return rows.some((row) => Number(row.others) === 0)
+  },
   async isLastMemberOfBuiltin(db: Executor, userId: string): Promise<boolean> {
     const rows = await db
       .selectFrom('user_roles as mine')

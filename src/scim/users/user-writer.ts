@@ -1,4 +1,4 @@
-import { requireWithinCallerPowers } from '../../admin/caller-powers.ts'
+import { requireAnotherActiveAdministrator, requireWithinCallerPowers } from '../../admin/caller-powers.ts'
 import type { UserService } from '../../admin/user-service.ts'
 import type { PasswordWriter, PreparedPassword } from '../../credentials/password-writer.ts'
 import {
@@ -173,6 +173,8 @@ export class ScimUserWriter {
       throw scimError.mutability(
         `The account is locked until its forced password reset is completed; cancel the reset (${ENTERPRISE_FORCE_PATH} false) to unlock it.`,
       )
+    if (status !== 'active' && current.row.status === 'active')
+      await requireAnotherActiveAdministrator(this.db, current.row.id)
     const unchanged =
       !renamed &&
       !prepared &&
