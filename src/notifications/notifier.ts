@@ -14,7 +14,7 @@ import type { SealedBox } from '../security/sealed-box.ts'
 import { timeOrderedId } from '../security/time-ordered-id.ts'
 import { newId } from '../security/tokens.ts'
 import type { Route } from './delivery-router.ts'
-import { MAILBOX_LOG_MESSAGE, MAILBOX_RESPONSE, QUEUING_DELIVERER } from './outbox/mailbox.ts'
+import { logMailboxDelivery, MAILBOX_RESPONSE, QUEUING_DELIVERER } from './outbox/mailbox.ts'
 import {
   type MessageBody,
   openStoredBody,
@@ -201,8 +201,7 @@ export class Notifier {
       })),
     )
     this.metrics.outboxSent.inc({ transport: 'mailbox' }, rows.length)
-    for (const row of rows)
-      this.logger.info({ messageId: row.id, to: row.recipient, subject: row.subject }, MAILBOX_LOG_MESSAGE)
+    for (const row of rows) logMailboxDelivery(this.logger, row)
   }
 
   /**

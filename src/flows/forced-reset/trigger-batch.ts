@@ -9,7 +9,7 @@ import type { Actor, AuditEvent, AuditLog } from '../../observability/audit.ts'
 import type { Executor } from '../../persistence/executor.ts'
 import { insertRows, runWithList } from '../../persistence/multi-row.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
-import type { UserRow } from '../../persistence/repositories/users.ts'
+import { ACCOUNT_FIELDS, type AccountFields, type UserRow } from '../../persistence/repositories/users.ts'
 import type { ResetCodesTable, ResetMode } from '../../persistence/tables.ts'
 import { generateOtp, newLinkToken, secretHmac } from '../../security/one-time-secrets.ts'
 import type { SealedBox } from '../../security/sealed-box.ts'
@@ -75,7 +75,7 @@ export interface SkippedUser {
 }
 
 /** A user's account as the trigger left it: what a caller shows without reading it again. */
-export type AccountAfterReset = Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'>
+export type AccountAfterReset = AccountFields
 
 export interface BatchTriggerOutcome {
   /** In the order of the users given. */
@@ -154,7 +154,7 @@ export class BatchTrigger {
       // A disabled account stays disabled, with the reset's lock under it (isLocked); a lock an
       // administrator set stays, reason and all, and outlives the reset (endResetOfRow lifts
       // only the reset's). Sign-in refuses the old password for the pending reset either way.
-      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text} returning id, status, lock_reason, version, updated_at`,
+      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text} returning id, ${ACCOUNT_FIELDS.join(', ')}`,
       before: [RESET_LOCK_REASON, now],
       list: eligible.map((user) => user.id),
       after: byId.after,

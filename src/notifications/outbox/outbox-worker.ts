@@ -16,7 +16,7 @@ import type { DeliveryRouter } from '../delivery-router.ts'
 import type { BodyOpener, Notifier } from '../notifier.ts'
 import type { SendOutcome } from '../smtp/index.ts'
 import type { DeliveryPriority } from './delivery-priority.ts'
-import { MAILBOX_LOG_MESSAGE, MAILBOX_RESPONSE } from './mailbox.ts'
+import { logMailboxDelivery, MAILBOX_RESPONSE } from './mailbox.ts'
 import { retryDelayMs } from './retry-delay.ts'
 import type { MessageBody } from './stored-body.ts'
 
@@ -247,11 +247,7 @@ export class OutboxWorker {
       }
     const route = await this.router.routeFor(message.tenant_id)
     if (route.kind === 'mailbox') {
-      // The log says who and what, never the body: it holds the link or the code.
-      this.logger.info(
-        { messageId: message.id, to: message.recipient, subject: message.subject },
-        MAILBOX_LOG_MESSAGE,
-      )
+      logMailboxDelivery(this.logger, message)
       return { kind: 'mailbox', body }
     }
     return route.transport.send({

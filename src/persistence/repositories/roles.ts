@@ -157,7 +157,6 @@ export const rolesRepository = {
     }
     return removed
   },
-  /** True when the user is the only member of a built-in role it belongs to. */
   /** True when the user is in the built-in role and no other member of it is active. */
   async isLastActiveAdministrator(db: Executor, userId: string): Promise<boolean> {
     const { rows } = await sql<{ others: number | string }>`
@@ -171,6 +170,7 @@ export const rolesRepository = {
       where mine.user_id = ${userId} and roles.builtin = 1`.execute(db)
     return rows.some((row) => Number(row.others) === 0)
   },
+  /** True when the user is the only member of a built-in role it belongs to. */
   async isLastMemberOfBuiltin(db: Executor, userId: string): Promise<boolean> {
     const rows = await db
       .selectFrom('user_roles as mine')

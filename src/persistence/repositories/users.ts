@@ -79,10 +79,11 @@ const moveUserVersion = fixedQuery<VersionMove, never>((db, p) =>
     .where('version', '=', p('expectedVersion')),
 )
 
-const liftUserResetLock = fixedQuery<
-  { tenantId: string; id: string; now: number },
-  Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'>
->((db, p) =>
+/** The fields of a user's account a status write moves, as the writes that return them answer. */
+export type AccountFields = Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'>
+export const ACCOUNT_FIELDS = ['status', 'lock_reason', 'version', 'updated_at'] as const
+
+const liftUserResetLock = fixedQuery<{ tenantId: string; id: string; now: number }, AccountFields>((db, p) =>
   db
     .updateTable('users')
     .set({
@@ -95,19 +96,16 @@ const liftUserResetLock = fixedQuery<
     .where('id', '=', p('id'))
     .where('lock_reason', '=', sql<string>`'reset-pending'`)
     .where('status', '<>', sql<UserRow['status']>`'active'`)
-    .returning(['status', 'lock_reason', 'version', 'updated_at']),
+    .returning(ACCOUNT_FIELDS),
 )
 
-const touchUser = fixedQuery<
-  { tenantId: string; id: string; now: number },
-  Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'>
->((db, p) =>
+const touchUser = fixedQuery<{ tenantId: string; id: string; now: number }, AccountFields>((db, p) =>
   db
     .updateTable('users')
     .set({ updated_at: p('now'), version: sql<number>`version + 1` })
     .where('tenant_id', '=', p('tenantId'))
     .where('id', '=', p('id'))
-    .returning(['status', 'lock_reason', 'version', 'updated_at']),
+    .returning(ACCOUNT_FIELDS),
 )
 
 export const usersRepository = {
@@ -135,28 +133,24 @@ export const usersRepository = {
       .execute()
   },
   /**
+   * Moves the version of a user changed elsewhere than in its row (a password, a pending reset
+   * ended under an administrator's lock), so that SCIM ETags change with what the user reads as.
+   * On PostgreSQL it also holds the row until the transaction ends.
+   */
+  async touch(db: Executor, tenantId: string, id: string, now: number): Promise<AccountFields | undefined> {
+    return (await touchUser(db, { tenantId, id, now })).rows[0]
+  },
+  /**
    * Lifts a forced reset's lock, and only that lock, in one statement that PostgreSQL re-checks
    * against the row as committed: a status written meanwhile (a SCIM disable, an administrator's
    * lock) is kept, never overwritten from an earlier read. A disabled account stays disabled.
    */
-  /**
-   * Moves the version of a user changed elsewhere than in its row (a pending reset ended under
-   * an administrator's lock), so that SCIM ETags change with what the user reads as.
-   */
-  async touch(
-    db: Executor,
-    tenantId: string,
-    id: string,
-    now: number,
-  ): Promise<Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'> | undefined> {
-    return (await touchUser(db, { tenantId, id, now })).rows[0]
-  },
   async liftResetLock(
     db: Executor,
     tenantId: string,
     id: string,
     now: number,
-  ): Promise<Pick<UserRow, 'status' | 'lock_reason' | 'version' | 'updated_at'> | undefined> {
+  ): Promise<AccountFields | undefined> {
     return (await liftUserResetLock(db, { tenantId, id, now })).rows[0]
   },
   /**
