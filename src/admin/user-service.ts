@@ -342,7 +342,7 @@ export class UserService {
       // Threat: a tenant left with nobody able to administer it.
       if (await rolesRepository.isLastMemberOfBuiltin(trx, row.id))
         throw new AppError('role.last-administrator')
-      await usersRepository.delete(trx, tenant.id, row.id)
+      await usersRepository.delete(trx, tenant.id, row.id, this.clock.now())
       await this.audit.record(trx, {
         tenantId: tenant.id,
         actor,

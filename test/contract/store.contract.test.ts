@@ -259,7 +259,7 @@ for (const kind of storeKinds) {
       const link = resetCode(row.id, 'link', 'rebuilt-link')
       await resetCodesRepository.insert(db, link)
       await assert.rejects(resetCodesRepository.insert(db, { ...link, id: newId() }), isUniqueViolation)
-      assert.equal(await usersRepository.delete(db, tenantId, row.id), true)
+      assert.equal(await usersRepository.delete(db, tenantId, row.id, now), true)
       assert.equal(await pendingResetsRepository.find(db, row.id), undefined)
     })
 
@@ -429,9 +429,13 @@ for (const kind of storeKinds) {
       // A forced reset's rows have no foreign key to cascade (migration 013): the delete removes them.
       await pendingResetsRepository.set(db, pendingReset(row.id, 'email-otp'))
       await resetCodesRepository.insert(db, resetCode(row.id, 'otp', 'doomed-otp'))
-      assert.equal(await usersRepository.delete(db, otherTenantId, row.id), false, 'delete is tenant-scoped')
+      assert.equal(
+        await usersRepository.delete(db, otherTenantId, row.id, now),
+        false,
+        'delete is tenant-scoped',
+      )
       assert.notEqual(await pendingResetsRepository.find(db, row.id), undefined)
-      assert.equal(await usersRepository.delete(db, tenantId, row.id), true)
+      assert.equal(await usersRepository.delete(db, tenantId, row.id, now), true)
       assert.deepEqual(await claimsRepository.forUser(db, row.id), {})
       assert.equal(await credentialsRepository.find(db, row.id), undefined)
       assert.equal(await pendingResetsRepository.find(db, row.id), undefined)

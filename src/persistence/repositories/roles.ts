@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { isPostgres } from '../dialect.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
 import type { RolesTable } from '../tables.ts'
@@ -24,6 +25,24 @@ const rolesOfOneUser = fixedQuery<{ userId: string }, { user_id: string; id: str
       .orderBy('roles.name_key'),
 )
 
+/** What a guarded write of a role changes besides its version (undefined: kept). */
+export interface RoleChanges {
+  name?: { name: string; nameKey: string } | undefined
+  externalId?: string | null | undefined
+}
+
+/**
+ * Versions (SCIM ETags, RFC 7644 §3.14) of roles and users depend on each other: a group's
+ * `members` show its users' ids and names, and a user's `groups` show its roles' ids and names.
+ * So every change of one side's representation moves the versions of the other side's rows it
+ * shows in, here, in one set-based statement each: a membership added or removed, a role
+ * renamed or deleted, a user renamed or deleted (`usersRepository`).
+ *
+ * Lock order: role rows before user rows. Membership writes take the role's row first (its
+ * version), then the member's; a role rename or delete takes the role, then its members; a user
+ * rename or delete moves its roles' versions before it takes the user's row. One order for
+ * every writer, so none of them can deadlock with another on PostgreSQL.
+ */
 export const rolesRepository = {
   findByName(db: Executor, tenantId: string, nameKey: string): Promise<RoleRow | undefined> {
     return db
@@ -39,21 +58,75 @@ export const rolesRepository = {
   async insert(db: Executor, row: RoleRow): Promise<void> {
     await db.insertInto('roles').values(row).execute()
   },
+  /** Renames the role; its members' versions move with it (their `groups[].display`). */
   async rename(db: Executor, roleId: string, name: string, nameKey: string, now: number): Promise<void> {
     await db
       .updateTable('roles')
       .set((eb) => ({ name, name_key: nameKey, updated_at: now, version: eb('version', '+', 1) }))
       .where('id', '=', roleId)
       .execute()
+    await rolesRepository.touchMembersOf(db, roleId, now)
   },
+  /**
+   * Moves the role's version and applies `changes`, only if the role is still at
+   * `expectedVersion`; false when it moved meanwhile. A new name moves the members' versions
+   * too (their `groups[].display`).
+   */
+  async moveVersion(
+    db: Executor,
+    move: { tenantId: string; id: string; expectedVersion: number; now: number },
+    changes: RoleChanges,
+  ): Promise<boolean> {
+    const moved = await db
+      .updateTable('roles')
+      .set((eb) => ({
+        version: eb('version', '+', 1),
+        updated_at: move.now,
+        ...(changes.name ? { name: changes.name.name, name_key: changes.name.nameKey } : {}),
+        ...(changes.externalId !== undefined ? { external_id: changes.externalId } : {}),
+      }))
+      .where('tenant_id', '=', move.tenantId)
+      .where('id', '=', move.id)
+      .where('version', '=', move.expectedVersion)
+      .executeTakeFirst()
+    if (Number(moved.numUpdatedRows) === 0) return false
+    if (changes.name) await rolesRepository.touchMembersOf(db, move.id, move.now)
+    return true
+  },
+  /**
+   * Deletes the role; its members lose it from their `groups`, so their versions move. On
+   * PostgreSQL the role's row is taken first, for update: a membership insert needs a key share
+   * of it and waits, so no member can join between the versions moved and the delete (the
+   * cascade would take it out of the role unversioned).
+   */
   async delete(db: Executor, roleId: string, now: number): Promise<void> {
-    // Its members' role lists change: their versions move too (SCIM `groups`, ETags).
+    if (isPostgres(db))
+      await db.selectFrom('roles').select('id').where('id', '=', roleId).forUpdate().execute()
+    await rolesRepository.touchMembersOf(db, roleId, now)
+    await db.deleteFrom('roles').where('id', '=', roleId).execute()
+  },
+  /**
+   * Moves the version of every member of the role, in one statement: a member's `groups` show
+   * the role's name, so a rename or delete of the role changes each member's representation.
+   */
+  async touchMembersOf(db: Executor, roleId: string, now: number): Promise<void> {
     await db
       .updateTable('users')
       .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
       .where('id', 'in', (eb) => eb.selectFrom('user_roles').select('user_id').where('role_id', '=', roleId))
       .execute()
-    await db.deleteFrom('roles').where('id', '=', roleId).execute()
+  },
+  /**
+   * Moves the version of every role the user is a member of, in one statement: a group's
+   * `members` show the user's id and name, so a rename or delete of the user changes each of
+   * them. Run before the user's row is taken (the lock order above).
+   */
+  async touchRolesOf(db: Executor, userId: string, now: number): Promise<void> {
+    await db
+      .updateTable('roles')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+      .where('id', 'in', (eb) => eb.selectFrom('user_roles').select('role_id').where('user_id', '=', userId))
+      .execute()
   },
   /** A user's roles changed: its version moves, so a cached representation (ETag) is stale. */
   async touchMember(db: Executor, userId: string, now: number): Promise<void> {

@@ -3,6 +3,7 @@ import { isPostgres } from '../dialect.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
 import type { UsersTable } from '../tables.ts'
+import { rolesRepository } from './roles.ts'
 
 export type UserRow = UsersTable
 
@@ -63,6 +64,8 @@ export interface VersionMove {
   updatedAt: number
   status: UserRow['status']
   lockReason: string | null
+  /** A new user name (undefined: kept); the user's groups' versions move with it. */
+  rename?: Pick<UserRow, 'username' | 'username_key'> | undefined
 }
 
 const moveUserVersion = fixedQuery<VersionMove, never>((db, p) =>
@@ -108,11 +111,60 @@ const touchUser = fixedQuery<{ tenantId: string; id: string; now: number }, Acco
     .returning(ACCOUNT_FIELDS),
 )
 
+/**
+ * Runs `write`, a statement on the user's row that applies only at the version it is given,
+ * after moving the versions of the roles the user is a member of (their `members` show it):
+ * for a change of the user that changes those roles' representations (its name, its removal).
+ * The roles go first, the order of every membership write (`rolesRepository`). A membership
+ * committed between the two statements moved the user's version as it was added, so the
+ * write then finds no row at that version and both run again on what is now committed; no
+ * role the user belongs to is left at a version that showed it otherwise. False when the
+ * user does not exist.
+ */
+async function afterGroupsMoved(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  now: number,
+  write: (version: number) => Promise<boolean>,
+): Promise<boolean> {
+  for (;;) {
+    const current = (await userById(db, { tenantId, id })).rows[0]
+    if (!current) return false
+    await rolesRepository.touchRolesOf(db, id, now)
+    if (await write(current.version)) return true
+  }
+}
+
 export const usersRepository = {
-  /** Moves the version by one and sets the status; false when the version was not the expected one. */
+  /**
+   * Moves the version by one and sets the status (and the name); false when the version was
+   * not the expected one. A rename first moves the versions of the user's groups, whose
+   * `members[].display` show the name: a membership added in between moves the user's version
+   * too, so the move then fails and the caller recomputes on what is committed.
+   */
   async moveVersion(db: Executor, move: VersionMove): Promise<boolean> {
-    const { numAffectedRows } = await moveUserVersion(db, move)
-    return Number(numAffectedRows ?? 0) > 0
+    const { rename } = move
+    if (!rename) {
+      const { numAffectedRows } = await moveUserVersion(db, move)
+      return Number(numAffectedRows ?? 0) > 0
+    }
+    await rolesRepository.touchRolesOf(db, move.id, move.updatedAt)
+    const moved = await db
+      .updateTable('users')
+      .set((eb) => ({
+        version: eb('version', '+', 1),
+        updated_at: move.updatedAt,
+        status: move.status,
+        lock_reason: move.lockReason,
+        username: rename.username,
+        username_key: rename.username_key,
+      }))
+      .where('tenant_id', '=', move.tenantId)
+      .where('id', '=', move.id)
+      .where('version', '=', move.expectedVersion)
+      .executeTakeFirst()
+    return Number(moved.numUpdatedRows) > 0
   },
   async findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
     return (await userById(db, { tenantId, id })).rows[0]
@@ -286,6 +338,7 @@ export const usersRepository = {
   async insert(db: Executor, row: UserRow): Promise<void> {
     await db.insertInto('users').values(row).execute()
   },
+  /** Moves the version and applies `changes`; a new name moves the user's groups' versions too. */
   async update(
     db: Executor,
     tenantId: string,
@@ -294,26 +347,40 @@ export const usersRepository = {
       updated_at: number
     },
   ): Promise<void> {
-    await db
-      .updateTable('users')
-      .set((eb) => ({ ...changes, version: eb('version', '+', 1) }))
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .execute()
+    const write = (version?: number) => {
+      const query = db
+        .updateTable('users')
+        .set((eb) => ({ ...changes, version: eb('version', '+', 1) }))
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+      return (version === undefined ? query : query.where('version', '=', version)).executeTakeFirst()
+    }
+    if (changes.username === undefined) {
+      await write()
+      return
+    }
+    await afterGroupsMoved(db, tenantId, id, changes.updated_at, async (version) => {
+      return Number((await write(version)).numUpdatedRows) > 0
+    })
   },
   /**
    * Deletes the user and what a forced reset left for it: its pending reset and its codes have
-   * no foreign key to cascade (migration 013). The user's row goes first: on PostgreSQL the
-   * delete waits for a trigger that locked the row, and the deletes after it see what that
-   * trigger committed. Callers run it in a transaction.
+   * no foreign key to cascade (migration 013). Its groups lose it from their `members`, so their
+   * versions move first (`afterGroupsMoved`). The user's row goes before the reset's rows: on
+   * PostgreSQL the delete waits for a trigger that locked the row, and the deletes after it see
+   * what that trigger committed. Callers run it in a transaction.
    */
-  async delete(db: Executor, tenantId: string, id: string): Promise<boolean> {
-    const result = await db
-      .deleteFrom('users')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) return false
+  async delete(db: Executor, tenantId: string, id: string, now: number): Promise<boolean> {
+    const deleted = await afterGroupsMoved(db, tenantId, id, now, async (version) => {
+      const result = await db
+        .deleteFrom('users')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    })
+    if (!deleted) return false
     await db.deleteFrom('pending_resets').where('user_id', '=', id).execute()
     await db.deleteFrom('reset_codes').where('user_id', '=', id).execute()
     return true

@@ -149,20 +149,16 @@ export class ScimGroupWriter {
     if (!renamed && !externalIdChanged && add.length === 0 && remove.length === 0) return current
     try {
       await inTransaction(this.db, async (trx) => {
-        const now = this.clock.now()
-        const moved = await trx
-          .updateTable('roles')
-          .set((eb) => ({
-            version: eb('version', '+', 1),
-            updated_at: now,
-            ...(renamed ? { name: input.displayName, name_key: roleNameKey(input.displayName) } : {}),
-            ...(externalIdChanged ? { external_id: input.externalId } : {}),
-          }))
-          .where('tenant_id', '=', tenant.id)
-          .where('id', '=', role.id)
-          .where('version', '=', role.version)
-          .executeTakeFirst()
-        if (Number(moved.numUpdatedRows) === 0) throw new VersionConflict()
+        // A new name also moves the versions of the members, whose groups show it.
+        const moved = await rolesRepository.moveVersion(
+          trx,
+          { tenantId: tenant.id, id: role.id, expectedVersion: role.version, now: this.clock.now() },
+          {
+            name: renamed ? { name: input.displayName, nameKey: roleNameKey(input.displayName) } : undefined,
+            externalId: externalIdChanged ? input.externalId : undefined,
+          },
+        )
+        if (!moved) throw new VersionConflict()
         if (renamed)
           await this.audit.record(trx, {
             tenantId: tenant.id,

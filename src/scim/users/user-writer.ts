@@ -195,15 +195,10 @@ export class ScimUserWriter {
           updatedAt: now,
           status,
           lockReason,
+          // A new name also moves the versions of the user's groups (their members' display).
+          rename: renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : undefined,
         })
         if (!moved) throw new VersionConflict()
-        if (renamed)
-          await trx
-            .updateTable('users')
-            .set({ username: parsed.name, username_key: userNameKey(parsed.name) })
-            .where('tenant_id', '=', tenant.id)
-            .where('id', '=', current.row.id)
-            .execute()
         // Threat: a disabled or locked account acting on through sessions opened before.
         const restricted = status !== 'active' && status !== current.row.status
         const revoked = restricted ? await sessionsRepository.revokeAllForUser(trx, current.row.id, now) : 0
