@@ -781,6 +781,13 @@ for (const kind of storeKinds) {
       const tenantId = h.defaultTenant.id
       const rendered = new Map(seeded.users.map((record) => [record.row.id, renderUser(record, BASE)]))
       assert.ok(rendered.size >= 40, `expected at least 40 users, found ${rendered.size}`)
+      // RFC 7643 §2.4: one primary element at most, also where two types hold the same value.
+      for (const resource of rendered.values())
+        for (const name of ['emails', 'phoneNumbers', 'addresses']) {
+          const elements = (resource[name] ?? []) as Resource[]
+          const primaries = elements.filter((element) => element.primary === true)
+          assert.ok(primaries.length <= 1, `${name} of ${JSON.stringify(compact(resource))}`)
+        }
       const tally: Tally = { runs: 0, rejected: 0 }
       // Filters that match some users but not all: the ones that tell the two sides apart.
       let partial = 0

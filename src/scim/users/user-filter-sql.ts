@@ -155,8 +155,17 @@ function typedValueSlots(
     const where = conditions.map((part) => sql` and ${part}`)
     return sql`u.id in (select s.user_id from user_claims s where s.tenant_id = ${context.tenantId} and s.claim_uri = ${uri}${sql.join(where, sql``)})`
   }
+  // The element of a type is primary when the primary claim repeats its value and no type
+  // before it in the mapping's order holds that value too: only one element is primary
+  // (RFC 7643 §2.4), the one rendering marks (`typedValueElements`).
+  const earlier: string[] = []
   for (const [type, uri] of Object.entries(mapping.typeClaims)) {
-    const isPrimary = sql`exists (select 1 from user_claims p where p.user_id = s.user_id and p.claim_uri = ${mapping.primaryClaim} and p.value = s.value)`
+    const repeated = sql`exists (select 1 from user_claims p where p.user_id = s.user_id and p.claim_uri = ${mapping.primaryClaim} and p.value = s.value)`
+    const isPrimary =
+      earlier.length === 0
+        ? repeated
+        : sql`(${repeated} and not exists (select 1 from user_claims q where q.user_id = s.user_id and q.claim_uri in (${sql.join([...earlier])}) and q.value = s.value))`
+    earlier.push(uri)
     slots.push({
       operand: (sub) =>
         sub === 'value'

@@ -25,7 +25,8 @@ export type UserColumn =
  * A multi-valued attribute whose elements are keyed by `type`: one claim per type holds the
  * value, and `primaryClaim` holds the primary element's value (for emails this is the
  * `emailaddress` claim the rest of Rekey mails to). A value in `primaryClaim` that no typed
- * claim repeats is an element without a type.
+ * claim repeats is an element without a type; one that several repeat makes the first of them,
+ * in `typeClaims` order, the primary element (only one may be, RFC 7643 §2.4).
  */
 export interface TypedValuesMapping {
   kind: 'typed-values'

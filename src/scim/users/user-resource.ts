@@ -75,7 +75,13 @@ function columnValue(record: UserRecord, column: UserColumn): unknown {
   }
 }
 
-/** Elements from per-type claims; the primary flag marks the value the primary claim repeats. */
+/**
+ * Elements from per-type claims; the primary flag marks the value the primary claim repeats.
+ * Storage keeps the primary's value, not its type, so when two types hold that same value the
+ * first of them in the mapping's order (for emails: work, home, other) is the primary one:
+ * RFC 7643 §2.4 allows `primary: true` on one element only. The filter translation
+ * (`user-filter-sql.ts`) decides the same way.
+ */
 export function typedValueElements(claims: Claims, mapping: TypedValuesMapping): ScimResource[] {
   const primary = claims[mapping.primaryClaim]
   const elements: ScimResource[] = []
@@ -83,7 +89,7 @@ export function typedValueElements(claims: Claims, mapping: TypedValuesMapping):
   for (const [type, uri] of entriesOf(mapping.typeClaims)) {
     const value = claims[uri]
     if (value === undefined) continue
-    const isPrimary = value === primary
+    const isPrimary: boolean = !primaryShown && value === primary
     primaryShown ||= isPrimary
     const element: ScimResource = { value, type }
     if (isPrimary) element.primary = true
