@@ -385,6 +385,9 @@ const adminUserArbitrary = fc.record({
       [claim('addresses.work.locality')]: fc.oneof(text(1, 3), fc.constant('')),
       [claim('addresses.home.country')]: fc.constantFrom('AB', 'ab'),
       [claim('addresses.primary')]: fc.constantFrom('work', 'home', 'WORK', 'other', ''),
+      // A name or a manager whose only part is "": `name pr` and `manager pr` are false there.
+      [claim('givenname')]: fc.oneof(text(1, 2), fc.constant('')),
+      [claim('manager')]: fc.constantFrom('42', ''),
     },
     { requiredKeys: [] },
   ),
@@ -587,6 +590,9 @@ function userCatalogue(rendered: Resource[], seeded: Seeded) {
       literals: near('name', 'familyName'),
     },
     { paths: [{ attribute: 'name', subAttribute: 'middleName' }], kind: 'text', literals: text(0, 2) },
+    // A complex single-valued attribute: `pr` when one of its sub-attributes has a value.
+    { paths: [{ attribute: 'name' }, { schema: CORE.toLowerCase(), attribute: 'name' }], kind: 'presence' },
+    { paths: [{ attribute: 'meta' }], kind: 'presence' },
     { paths: [{ attribute: 'displayName' }], kind: 'text', literals: near('displayName') },
     { paths: [{ attribute: 'title' }], kind: 'text', literals: near('title') },
     { paths: [{ attribute: 'nickName' }], kind: 'text', literals: near('nickName') },
@@ -657,6 +663,12 @@ function userCatalogue(rendered: Resource[], seeded: Seeded) {
     {
       paths: [{ schema: enterprise, attribute: 'manager', subAttribute: 'value' }],
       kind: 'text',
+      literals: near(ENTERPRISE_USER, 'manager', 'value'),
+    },
+    // `manager pr`, and `manager eq "42"` comparing its value.
+    {
+      paths: [{ schema: enterprise, attribute: 'manager' }, { attribute: 'manager' }],
+      kind: 'complex',
       literals: near(ENTERPRISE_USER, 'manager', 'value'),
     },
     {
@@ -861,6 +873,7 @@ for (const kind of storeKinds) {
           { paths: [{ attribute: 'displayName' }], kind: 'text', literals: near('displayName') },
           { paths: [{ attribute: 'id' }], kind: 'text', literals: textNear(ids) },
           { paths: [{ attribute: 'members' }], kind: 'complex', literals: memberValue },
+          { paths: [{ attribute: 'meta' }], kind: 'presence' },
           { paths: [{ attribute: 'members', subAttribute: 'value' }], kind: 'text', literals: memberValue },
           {
             paths: [{ attribute: 'members', subAttribute: 'display' }],

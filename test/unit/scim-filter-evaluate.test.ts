@@ -179,6 +179,21 @@ describe('SCIM filter evaluation', () => {
     fails('size.height pr')
   })
 
+  it('finds a complex single-valued attribute present when one of its sub-attributes has a value', () => {
+    holds('owner pr')
+    holds('owner pr', { owner: { display: 'Babs' } })
+    holds('size pr', { size: { height: 0 } })
+    // RFC 7644 §3.4.2.2: pr needs "a non-empty node"; "" is no value to pr, here as elsewhere.
+    for (const empty of [{ owner: {} }, { owner: { value: '' } }, { owner: { value: null, display: '' } }]) {
+      fails('owner pr', empty)
+      holds('not (owner pr)', empty)
+      holds('owner eq null', empty)
+      fails('owner ne null', empty)
+    }
+    fails('owner pr', { owner: { unknown: 'x' } })
+    holds('owner pr and not (size pr)', { owner: { value: 'u-1' } })
+  })
+
   it('matches a value path only when one element satisfies the whole filter', () => {
     holds('parts[type eq "metal" and value eq "bolt"]')
     fails('parts[type eq "metal" and value eq "nut"]')

@@ -134,7 +134,7 @@ describe('SCIM filter translation (SQLite)', () => {
       title: 'engineer',
       active: false,
       emails: [{ value: 'bob@home.example', type: 'home' }],
-      [ENTERPRISE]: { department: 'Sales', forcePasswordReset: false },
+      [ENTERPRISE]: { department: 'Sales', forcePasswordReset: false, manager: { value: ids.alice } },
     })
     await scim({ userName: 'Chloé', externalId: 'EXT-A', [REKEY]: { accountLocked: true } })
     // dan's address is in the primary email claim only: an email without a type.
@@ -335,6 +335,51 @@ describe('SCIM filter translation (SQLite)', () => {
       assert.deepEqual(await users('name.givenName sw "AL"'), ['alice'])
       assert.deepEqual(await users('name.familyName eq null'), except('alice'))
       assert.deepEqual(await users('name.middleName pr'), [])
+    })
+
+    it('pr on a complex single-valued attribute: one of its sub-attributes has a value', async () => {
+      assert.deepEqual(await users('name pr'), ['alice'])
+      assert.deepEqual(await users('NAME pr'), ['alice'])
+      assert.deepEqual(await users(`${CORE}:name pr`), ['alice'])
+      assert.deepEqual(await users('not (name pr)'), except('alice'))
+      assert.deepEqual(await users('name eq null'), except('alice'))
+      assert.deepEqual(await users('name ne null'), ['alice'])
+      assert.deepEqual(await users(`${ENTERPRISE}:manager pr`), ['Bob'])
+      assert.deepEqual(await users('manager pr'), ['Bob'])
+      assert.deepEqual(await users(`not (${ENTERPRISE}:manager pr) and title pr`), ['alice'])
+      // Compared without a sub-attribute, manager is its value (its id), exactly.
+      assert.deepEqual(await users(`${ENTERPRISE}:manager eq "${ids.alice}"`), ['Bob'])
+      assert.deepEqual(await users(`manager eq "${ids.alice!.toUpperCase()}"`), [])
+      assert.deepEqual(await users('meta pr'), everyone)
+      assert.deepEqual(await users('not (meta pr)'), [])
+      assert.deepEqual(await groups('meta pr'), ['Staff', 'admin', 'empty', 'partners'])
+    })
+
+    it('pr on a complex attribute counts no sub-attribute holding "" (the admin API stores those)', async () => {
+      const created = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/users',
+        auth: h.adminAuth,
+        payload: {
+          username: 'hollow',
+          claims: {
+            'http://wso2.org/claims/givenname': '',
+            'http://wso2.org/claims/manager': '',
+          },
+        },
+      })
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      try {
+        assert.deepEqual(await users('name pr or manager pr'), ['Bob', 'alice'])
+        assert.ok((await users('not (name pr) and not (manager pr)')).includes('hollow'))
+      } finally {
+        const deleted = await call(h.app, {
+          method: 'DELETE',
+          url: `/api/admin/users/${created.body.id}`,
+          auth: h.adminAuth,
+        })
+        assert.equal(deleted.status, 204)
+      }
     })
 
     it('enterprise extension, qualified or not; a boolean claim', async () => {

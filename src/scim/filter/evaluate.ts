@@ -11,7 +11,8 @@
  * - `ne` is exactly `not eq`, so it holds when there is no value; `eq null` is `not pr` and
  *   `ne null` is `pr`. Every other operator is false when there is no value.
  * - `pr`: some non-null value that is not "" (for a multi-valued attribute without a
- *   sub-attribute: some non-null element).
+ *   sub-attribute: some non-null element; for a complex single-valued one, such as `name` or
+ *   `manager`: some sub-attribute with a value, RFC 7644 §3.4.2.2's "non-empty node").
  * - Strings: `caseExact: false` compares `s.normalize('NFKC').toLowerCase()`; ordering is by
  *   Unicode code point, as SQL orders UTF-8 bytes. dateTime compares epoch milliseconds, and a
  *   stored value that does not parse matches nothing. Booleans take `eq` and `ne` only, and
@@ -253,7 +254,11 @@ function operandIn(
   }
   if (attribute.type !== 'complex') return { comparedAs: attribute, compared: elements, present: elements }
   const value = findSubAttribute(attribute, 'value')
-  return { comparedAs: value, compared: value ? subValues(elements, value) : [], present: elements }
+  const compared = value ? subValues(elements, value) : []
+  if (attribute.multiValued) return { comparedAs: value, compared, present: elements }
+  // A single-valued complex attribute is there when one of its sub-attributes has a value.
+  const present = (attribute.subAttributes ?? []).flatMap((sub) => subValues(elements, sub))
+  return { comparedAs: value, compared, present }
 }
 
 function subValues(elements: Values, sub: AttributeDefinition): Values {

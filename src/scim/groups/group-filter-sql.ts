@@ -100,6 +100,8 @@ export class GroupFilterTranslator {
       if (!operand) throw scimError.invalidFilter(`members.${subAttribute?.name} cannot be filtered on.`)
       return this.members(this.leaf(operand, leaf))
     }
+    // `pr` on a complex attribute: every group has its meta (`resourceType`, `created`, …).
+    if (attribute.name === 'meta' && !subAttribute && leaf.kind === 'present') return true
     const operand = groupOperand(attribute.name, subAttribute?.name)
     if (!operand) throw scimError.invalidFilter(`The attribute ${attribute.name} cannot be filtered on.`)
     return this.leaf(operand, leaf)

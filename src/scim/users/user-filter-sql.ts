@@ -272,6 +272,33 @@ function groupSlot(context: UserFilterContext): ElementSlot {
   }
 }
 
+/**
+ * `pr` on a complex single-valued attribute (`name pr`, `manager pr`): true when one of its
+ * sub-attributes has a value (RFC 7644 §3.4.2.2: "a non-empty node"), an empty string being
+ * none, as for `pr` everywhere. Only the stored sub-attributes can: the others are derived from
+ * them (`manager.$ref` from `manager.value`) or never kept (`manager.displayName`). One look-up
+ * over all of the attribute's claims, so `not (name pr)` is its exact negation.
+ */
+function complexPresent(
+  attribute: AttributeDefinition,
+  subClaims: Readonly<Record<string, string>>,
+  context: UserFilterContext,
+): Condition {
+  const text: string[] = []
+  const others: Condition[] = []
+  for (const sub of attribute.subAttributes ?? []) {
+    const uri = subClaims[sub.name]
+    if (!uri || hiddenFromFilters(sub)) continue
+    if (sub.type === 'string' || sub.type === 'reference') text.push(uri)
+    else others.push(claimLeaf(uri, sub, { kind: 'present' }, context))
+  }
+  const anyText =
+    text.length === 0
+      ? false
+      : sql`u.id in (select c.user_id from user_claims c where c.tenant_id = ${context.tenantId} and c.claim_uri in (${sql.join(text)}) and c.value <> '')`
+  return anyOf([anyText, ...others])
+}
+
 const hiddenFromFilters = (definition: AttributeDefinition) =>
   definition.returned === 'never' || definition.returned === 'request'
 
@@ -335,12 +362,22 @@ export class UserFilterTranslator {
         if (subAttribute) throw notFilterable()
         return claimLeaf(mapping.claim, attribute, leaf, this.context)
       case 'complex': {
-        const uri = subAttribute ? mapping.subAttributes[subAttribute.name] : undefined
-        if (!subAttribute || !uri) throw notFilterable()
+        if (!subAttribute) {
+          if (leaf.kind === 'present') return complexPresent(attribute, mapping.subAttributes, this.context)
+          // `manager eq "x"` compares its `value`, as `emails eq "x"` does (RFC 7644 §3.4.2.2).
+          const value = attribute.subAttributes?.find((sub) => sub.name === 'value')
+          const valueUri = mapping.subAttributes.value
+          if (!value || !valueUri) throw notFilterable()
+          return claimLeaf(valueUri, value, leaf, this.context)
+        }
+        const uri = mapping.subAttributes[subAttribute.name]
+        if (!uri) throw notFilterable()
         return claimLeaf(uri, subAttribute, leaf, this.context)
       }
       case 'meta': {
         const name = subAttribute?.name
+        // Every resource has its meta (`resourceType`, `created`, …): it is always present.
+        if (name === undefined && leaf.kind === 'present') return true
         if (name === 'created' || name === 'lastModified')
           return leafOn(columnOperand(name), leaf, this.context)
         if (name === 'resourceType')

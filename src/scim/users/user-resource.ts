@@ -151,7 +151,8 @@ function attributeValue(
         const claimValue = record.claims[uri]
         if (claimValue !== undefined) value[sub] = claimValue
       }
-      if (name === 'manager' && typeof value.value === 'string')
+      // No reference without an id: an empty `value` (the admin API stores "") names nobody.
+      if (name === 'manager' && typeof value.value === 'string' && value.value !== '')
         value.$ref = `${baseUrl}/Users/${value.value}`
       return Object.keys(value).length > 0 ? value : undefined
     }
