@@ -370,6 +370,7 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
   db.pragma('cache_size = -65536')
   db.pragma(`mmap_size = ${1024 * 1024 * 1024}`)
   // The server checkpoints from a worker thread (and that worker keeps running); so does this.
+  db.pragma('temp_store = MEMORY')
   db.pragma('wal_autocheckpoint = 0')
   const text = statements(pageSize)
   const one = {

@@ -74,6 +74,12 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma(`mmap_size = ${config.storage.sqlite_mmap_mib * 1024 * 1024}`)
   // A WAL that grew under a burst of writes is cut back to this size when it starts over.
   sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+  // Temporary tables (a RETURNING clause's results, a compound or DISTINCT select, a sort no
+  // index serves) in memory: with the default temporary files each such statement costs about
+  // 150 µs of set-up even when nothing reaches the disk, against 2 µs, and the reset's writes
+  // run several. Nothing sorted or returned (claims, addresses) is left in a file in the
+  // system's temporary directory either.
+  sqlite.pragma('temp_store = MEMORY')
   const driver = new GatedSqliteDriver(withStatementCache(sqlite))
   const db = new Kysely<Database>({ dialect: new GatedSqliteDialect(driver) })
   useTransactionBatcher(
