@@ -13,12 +13,14 @@ export interface BootstrapResult {
 }
 
 /**
- * Brings a store to a usable state: migrations, the default tenant, and its administrator.
+ * Brings a store to a usable state: migrations, the snapshots of the shipped mail templates
+ * (decision 0028), the default tenant, and its administrator.
  * Never `admin:admin`: the password comes from REKEY_ADMIN_PASSWORD or is generated, and a
  * generated one is returned for printing exactly once.
  */
 export async function bootstrap(container: Container): Promise<BootstrapResult> {
   const migrations = await migrateToLatest(container.store.db)
+  await container.notifier.snapshotShippedTemplates(container.store.db)
   let tenant = await container.tenants.find(DEFAULT_TENANT)
   if (!tenant) {
     try {

@@ -30,6 +30,7 @@ import { tokenKeysOf } from './flows/selfservice/token-keys.ts'
 import { DeliveryRouter } from './notifications/delivery-router.ts'
 import { Notifier } from './notifications/notifier.ts'
 import { OutboxWorker } from './notifications/outbox/outbox-worker.ts'
+import { TemplateSnapshots } from './notifications/outbox/template-snapshots.ts'
 import { OutboxService } from './notifications/outbox-service.ts'
 import { TemplateService } from './notifications/template-service.ts'
 import { TenantSmtpService } from './notifications/tenant-smtp-service.ts'
@@ -145,6 +146,7 @@ export function buildContainer(config: Config, options: ContainerOptions = {}): 
     metrics,
     deliveryRouter,
     logger.child({ component: 'outbox' }),
+    new TemplateSnapshots(clock),
   )
   const outbox = new OutboxService(db, clock, audit, notifier, deliveryRouter)
   const tenantSmtp = new TenantSmtpService(

@@ -38,10 +38,11 @@ const LINK_LIFETIME_MS = 24 * 60 * 60 * 1000
 /** The claims a reset reads to address its message. */
 const MAIL_CLAIMS = [EMAIL_CLAIM, LOCALE_CLAIM, GIVEN_NAME_CLAIM, LAST_NAME_CLAIM]
 /**
- * A reset message's rendered body, sealed, is about this long: what the built-in mailbox keeps
- * of a message delivered in the trigger's transaction (decision 0027).
+ * What the built-in mailbox keeps of a reset message delivered in the trigger's transaction
+ * (decision 0027): its values and the id of the shipped template's snapshot, sealed (decision
+ * 0028), about this long.
  */
-const SEALED_BODY_LENGTH = 4264
+const SEALED_BODY_LENGTH = 528
 const MAILBOX_RESPONSE = 'delivered to the built-in mailbox'
 
 /**
@@ -369,8 +370,8 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
   // The server's defaults: storage.sqlite_cache_mib and storage.sqlite_mmap_mib.
   db.pragma('cache_size = -65536')
   db.pragma(`mmap_size = ${1024 * 1024 * 1024}`)
-  // The server checkpoints from a worker thread (and that worker keeps running); so does this.
   db.pragma('temp_store = MEMORY')
+  // The server checkpoints from a worker thread (and that worker keeps running); so does this.
   db.pragma('wal_autocheckpoint = 0')
   const text = statements(pageSize)
   const one = {

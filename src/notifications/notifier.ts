@@ -20,8 +20,10 @@ import {
   openStoredBody,
   type StoredBody,
   sealRendered,
+  sealSnapshotted,
   sealValues,
 } from './outbox/stored-body.ts'
+import type { TemplateSnapshots } from './outbox/template-snapshots.ts'
 import type { TemplateService } from './template-service.ts'
 import {
   type CompiledTemplate,
@@ -77,8 +79,17 @@ function addressOf(mailbox: string): string {
   return (match ? match[1]! : mailbox).trim()
 }
 
+/** A message's body, opened for delivery or reading. */
+export interface OpenedBody extends MessageBody {
+  /**
+   * Rendered from values with a template whose snapshot the store holds: what the built-in
+   * mailbox keeps of the message instead of the rendered body (`Notifier.sealDelivered`).
+   */
+  snapshot?: { id: string; values: TemplateValues }
+}
+
 /** Opens a message's stored body, rendering it when it holds values; see `Notifier.bodiesFor`. */
-export type BodyOpener = (row: OutboxRow) => MessageBody | undefined
+export type BodyOpener = (row: OutboxRow) => OpenedBody | undefined
 
 /** The template a stored body is rendered with: by tenant, type and locale. */
 const templateKey = (row: Pick<OutboxRow, 'tenant_id' | 'type' | 'locale'>) =>
@@ -105,6 +116,7 @@ export class Notifier {
     private readonly metrics: Metrics,
     private readonly routes: MailRoutes,
     private readonly logger: Logger,
+    private readonly snapshots: TemplateSnapshots,
   ) {}
 
   async enqueue(trx: Executor, request: NotificationRequest): Promise<QueuedNotification> {
@@ -205,8 +217,9 @@ export class Notifier {
   }
 
   /**
-   * The message as the outbox stores it: subject rendered, and sealed either the values (queued)
-   * or the rendered body (delivered to the mailbox, which keeps what it delivered).
+   * The message as the outbox stores it: subject rendered, and sealed the values (queued), or
+   * for the mailbox, which keeps what it delivered, the values with the snapshot of their
+   * template, else the rendered body (stored-body.ts).
    */
   private outboxRow(
     request: NotificationRequest,
@@ -232,10 +245,17 @@ export class Notifier {
       // Subjects never hold a link or a code (templates with one are refused): stored plain.
       subject: renderSubject(compiled, values),
       body_sealed: toMailbox
-        ? sealRendered(this.bodies, id, renderBody(compiled, values))
+        ? this.sealForMailbox(id, compiled, values)
         : sealValues(this.bodies, id, values),
     }
     return toMailbox ? deliveredToMailboxRow(content, now, MAILBOX_RESPONSE) : queuedRow(content, now)
+  }
+
+  private sealForMailbox(id: string, compiled: CompiledTemplate, values: TemplateValues): string {
+    const snapshot = this.snapshots.storedIdOf(compiled)
+    return snapshot
+      ? sealSnapshotted(this.bodies, id, values, snapshot)
+      : sealRendered(this.bodies, id, renderBody(compiled, values))
   }
 
   /**
@@ -255,34 +275,65 @@ export class Notifier {
   }
 
   /**
-   * Opens the stored bodies of `rows` and looks up, with `db`, the templates those holding values
-   * need (once per tenant, type and locale); answers an opener that renders any of those rows'
-   * bodies without further reads. The worker calls it in the transaction that leases a batch,
-   * so delivering the batch waits on no other transaction. The opener answers undefined for a
-   * body this server cannot open (another key) or render (a type it does not know).
+   * Opens the stored bodies of `rows` and looks up, with `db`, the templates they need: those
+   * holding values, the template of their tenant, type and locale (once each); those of the
+   * mailbox, their snapshots. Answers an opener that renders any of those rows' bodies without
+   * further reads. The worker calls it in the transaction that leases a batch, so delivering the
+   * batch waits on no other transaction. The opener answers undefined for a body this server
+   * cannot open (another key) or render (a type it does not know).
    */
   async bodiesFor(db: Executor, rows: readonly OutboxRow[]): Promise<BodyOpener> {
     const stored = new Map<string, StoredBody | undefined>()
     const templates = new Map<string, CompiledTemplate | undefined>()
+    const snapshotIds = new Set<string>()
+    const template = async (row: OutboxRow) => {
+      const key = templateKey(row)
+      if (!templates.has(key))
+        templates.set(key, await this.templates.forQueuedMessage(db, row.tenant_id, row.type, row.locale))
+    }
     for (const row of rows) {
       const body = row.body_sealed ? openStoredBody(this.bodies, row.id, row.body_sealed) : undefined
       stored.set(row.id, body)
-      const key = templateKey(row)
-      // Rendered bodies (the mailbox's, and messages queued before values were stored) need none.
-      if (body?.kind === 'values' && !templates.has(key))
-        templates.set(key, await this.templates.forQueuedMessage(db, row.tenant_id, row.type, row.locale))
+      if (body?.kind === 'values') await template(row)
+      if (body?.kind === 'snapshot') snapshotIds.add(body.snapshot)
+    }
+    const snapshots = await this.snapshots.bodies(db, snapshotIds)
+    // A snapshot the store does not hold (never expected: they are written before any message
+    // refers to them, and never removed) renders with the template as it is now.
+    for (const row of rows) {
+      const body = stored.get(row.id)
+      if (body?.kind === 'snapshot' && !snapshots.has(body.snapshot)) await template(row)
     }
     return (row) => {
       const body = stored.get(row.id)
       if (!body) return undefined
       if (body.kind === 'rendered') return body.body
-      const template = templates.get(templateKey(row))
-      return template ? renderBody(template, body.values) : undefined
+      const snapshot = body.kind === 'snapshot' ? snapshots.get(body.snapshot) : undefined
+      // A mailbox message resent keeps its snapshot: the store holds it, it was just read.
+      if (snapshot && body.kind === 'snapshot')
+        return { ...renderBody(snapshot, body.values), snapshot: { id: body.snapshot, values: body.values } }
+      const compiled = templates.get(templateKey(row))
+      if (!compiled) return undefined
+      const id = this.snapshots.storedIdOf(compiled)
+      return {
+        ...renderBody(compiled, body.values),
+        ...(id ? { snapshot: { id, values: body.values } } : {}),
+      }
     }
   }
 
-  /** A delivered body sealed for the built-in mailbox, which keeps what it delivered. */
-  sealDelivered(id: string, body: MessageBody): string {
-    return sealRendered(this.bodies, id, body)
+  /** What the built-in mailbox keeps of a body it delivered, sealed (stored-body.ts). */
+  sealDelivered(id: string, body: OpenedBody): string {
+    return body.snapshot
+      ? sealSnapshotted(this.bodies, id, body.snapshot.values, body.snapshot.id)
+      : sealRendered(this.bodies, id, { html: body.html, text: body.text })
+  }
+
+  /**
+   * Stores the snapshots of the templates Rekey ships, in a transaction of its own, so that
+   * the mailbox can keep messages written with them as values (decision 0028). At start-up.
+   */
+  async snapshotShippedTemplates(db: Executor): Promise<void> {
+    await this.snapshots.store(db, this.templates.shipped())
   }
 }

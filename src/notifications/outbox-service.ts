@@ -151,7 +151,7 @@ export class OutboxService {
       target: row.id,
       ...(part ? { detail: { part } } : {}),
     })
-    return { ...viewOf(row), ...body }
+    return { ...viewOf(row), html: body.html, text: body.text }
   }
 
   /**

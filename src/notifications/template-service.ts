@@ -282,6 +282,13 @@ export class TemplateService {
     return this.compile(typeName, template)
   }
 
+  /** Every template Rekey ships, compiled: each type in each shipped locale. */
+  shipped(): CompiledTemplate[] {
+    return Object.values(DEFAULT_TEMPLATES).flatMap((templates) =>
+      TEMPLATE_TYPES.map((type) => this.compile(type, templates[type])),
+    )
+  }
+
   render(compiled: CompiledTemplate, values: TemplateValues): RenderedEmail {
     return renderTemplate(compiled, values)
   }

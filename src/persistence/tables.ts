@@ -153,7 +153,7 @@ export interface OutboxMessagesTable {
   recipient: string
   user_id: string | null
   subject: string
-  /** Sealed: the template values while queued, the rendered body in the mailbox (stored-body.ts); null once SMTP accepted the message. */
+  /** Sealed: the template values while queued; in the mailbox, the values and a template snapshot, or the rendered body (stored-body.ts); null once SMTP accepted the message. */
   body_sealed: string | null
   status: OutboxStatus
   transport: OutboxTransport | null
@@ -166,6 +166,18 @@ export interface OutboxMessagesTable {
   created_at: number
   updated_at: number
   sent_at: number | null
+}
+
+/** A message body template as the mailbox rendered with it (decision 0028); never changed. */
+export interface TemplateSnapshotsTable {
+  /** SHA-256 (hex) of the type and both parts lists: the same content is the same row. */
+  id: string
+  type: string
+  /** The compiled HTML body: JSON, a list of literal strings and `{ "placeholder": name }`. */
+  html_parts: string
+  /** The compiled text body, in the same form. */
+  text_parts: string
+  created_at: number
 }
 
 export interface OutboxAttemptsTable {
@@ -327,6 +339,7 @@ export interface Database {
   email_templates: EmailTemplatesTable
   outbox_messages: OutboxMessagesTable
   outbox_attempts: OutboxAttemptsTable
+  template_snapshots: TemplateSnapshotsTable
   tenant_settings: TenantSettingsTable
   tenant_smtp_settings: TenantSmtpSettingsTable
   pending_resets: PendingResetsTable

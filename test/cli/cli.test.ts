@@ -100,6 +100,7 @@ for (const variant of variants) {
         '012-bulk-targets-without-job-key',
         '013-reset-rows-without-foreign-keys',
         '014-group-external-ids',
+        '015-template-snapshots',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

@@ -34,6 +34,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '012-bulk-targets-without-job-key',
       '013-reset-rows-without-foreign-keys',
       '014-group-external-ids',
+      '015-template-snapshots',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -50,6 +51,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '012-bulk-targets-without-job-key',
       '013-reset-rows-without-foreign-keys',
       '014-group-external-ids',
+      '015-template-snapshots',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

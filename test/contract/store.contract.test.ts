@@ -82,6 +82,7 @@ for (const kind of storeKinds) {
         '012-bulk-targets-without-job-key',
         '013-reset-rows-without-foreign-keys',
         '014-group-external-ids',
+        '015-template-snapshots',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { openStoredBody } from '../../src/notifications/outbox/stored-body.ts'
 import { cliActor } from '../../src/observability/audit.ts'
 import { inTransaction } from '../../src/persistence/executor.ts'
 import { usersRepository } from '../../src/persistence/repositories/users.ts'
+import { SealedBox } from '../../src/security/sealed-box.ts'
 import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { call } from '../support/http.ts'
@@ -96,6 +98,10 @@ for (const kind of storeKinds) {
       assert.ok(link, read.text)
       assert.ok(read.html.includes(link), 'both parts carry the link')
       assert.ok(!message!.body_sealed!.includes(link), 'the stored body is sealed')
+      // Its values and the shipped template's snapshot (decision 0028), not a rendered copy.
+      const box = new SealedBox(h.container.secretKey, 'outbox-body')
+      assert.equal(openStoredBody(box, message!.id, message!.body_sealed!)?.kind, 'snapshot')
+      assert.ok(message!.body_sealed!.length < 1000, `${message!.body_sealed!.length} characters`)
 
       const logged = lines
         .map((line) => JSON.parse(line) as Record<string, unknown>)

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import type { Container } from '../../src/container.ts'
+import { bootstrap } from '../../src/bootstrap.ts'
+import { buildContainer, type Container } from '../../src/container.ts'
 import { openStoredBody } from '../../src/notifications/outbox/stored-body.ts'
-import { defaultTemplate } from '../../src/notifications/templates/index.ts'
+import {
+  DEFAULT_TEMPLATE_LOCALES,
+  defaultTemplate,
+  TEMPLATE_TYPES,
+} from '../../src/notifications/templates/index.ts'
 import { systemActor } from '../../src/observability/audit.ts'
+import { createLogger } from '../../src/observability/logger.ts'
 import { inTransaction } from '../../src/persistence/executor.ts'
 import { type OutboxRow, outboxRepository, queuedRow } from '../../src/persistence/repositories/outbox.ts'
 import type { TenantRow } from '../../src/persistence/repositories/tenants.ts'
@@ -183,17 +189,104 @@ for (const kind of storeKinds) {
       await h?.close()
     })
 
-    it('shows the message as rendered at delivery after the template changes', async () => {
+    const box = () => new SealedBox(h.container.secretKey, 'outbox-body')
+
+    it('keeps a shipped template as a snapshot, and shows the message as delivered after the template changes', async () => {
       const { id, code } = await queue(h.container, h.defaultTenant)
       assert.equal(await h.container.outboxWorker.drain(), 1)
       await editTemplate(h, 'Edited-after-delivery')
-      const read = await h.container.outbox.readMailbox(h.defaultTenant, id, systemActor)
-      assert.ok(read.text.includes(code))
-      assert.ok(!read.text.includes('Edited-after-delivery'), 'not re-rendered with the new template')
-      assert.ok(!read.html.includes('Edited-after-delivery'))
-      const box = new SealedBox(h.container.secretKey, 'outbox-body')
+      try {
+        const read = await h.container.outbox.readMailbox(h.defaultTenant, id, systemActor)
+        assert.ok(read.text.includes(code))
+        assert.ok(!read.text.includes('Edited-after-delivery'), 'not re-rendered with the new template')
+        assert.ok(!read.html.includes('Edited-after-delivery'))
+        assert.ok(!('snapshot' in read), 'the reading shows the body, not how it is kept')
+        const row = await stored(h, id)
+        const kept = openStoredBody(box(), id, row.body_sealed!)
+        assert.equal(kept?.kind, 'snapshot')
+        // Values and a reference: a few hundred bytes where the rendered body is kilobytes.
+        assert.ok(row.body_sealed!.length < 1000, `${row.body_sealed!.length} characters`)
+      } finally {
+        await restoreTemplate(h)
+      }
+    })
+
+    it("keeps the rendered body of a message written with the tenant's own template", async () => {
+      await editTemplate(h, 'Tenant-wording')
+      const { id, code } = await queue(h.container, h.defaultTenant)
+      assert.equal(await h.container.outboxWorker.drain(), 1)
+      // The tenant's template has no snapshot this server stored: the rendered body is kept.
+      await restoreTemplate(h)
       const row = await stored(h, id)
-      assert.equal(openStoredBody(box, id, row.body_sealed!)?.kind, 'rendered')
+      assert.equal(openStoredBody(box(), id, row.body_sealed!)?.kind, 'rendered')
+      const read = await h.container.outbox.readMailbox(h.defaultTenant, id, systemActor)
+      assert.ok(read.text.includes('Tenant-wording'), 'as delivered, though the template is gone')
+      assert.ok(read.text.includes(code))
+    })
+
+    it('resends a mailbox message as it was delivered, and keeps it as a snapshot again', async () => {
+      const { id, code } = await queue(h.container, h.defaultTenant)
+      assert.equal(await h.container.outboxWorker.drain(), 1)
+      const before = await h.container.outbox.readMailbox(h.defaultTenant, id, systemActor)
+      await h.container.outbox.resend(h.defaultTenant, id, systemActor)
+      assert.equal((await stored(h, id)).status, 'queued')
+      assert.equal(await h.container.outboxWorker.drain(), 1)
+      const row = await stored(h, id)
+      assert.equal(row.status, 'sent')
+      assert.equal(openStoredBody(box(), id, row.body_sealed!)?.kind, 'snapshot')
+      const after = await h.container.outbox.readMailbox(h.defaultTenant, id, systemActor)
+      assert.ok(after.text.includes(code))
+      assert.equal(after.text, before.text)
+      assert.equal(after.html, before.html)
+    })
+
+    it('stores each shipped template once, however often the server starts', async () => {
+      const count = async () =>
+        Number(
+          (
+            await h.container.store.db
+              .selectFrom('template_snapshots')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
+      const shipped = h.container.templates.shipped().length
+      assert.equal(shipped, DEFAULT_TEMPLATE_LOCALES.length * TEMPLATE_TYPES.length)
+      assert.equal(await count(), shipped)
+      await h.container.notifier.snapshotShippedTemplates(h.container.store.db)
+      await bootstrap(h.container)
+      assert.equal(await count(), shipped)
+    })
+
+    // Last: it removes the snapshots this suite's later messages would refer to.
+    it('renders with the template as it is now when the snapshot is missing or unreadable', async () => {
+      const first = await queue(h.container, h.defaultTenant)
+      const second = await queue(h.container, h.defaultTenant)
+      assert.equal(await h.container.outboxWorker.drain(), 2)
+      const snapshotOf = async (id: string) => {
+        const kept = openStoredBody(box(), id, (await stored(h, id)).body_sealed!)
+        assert.equal(kept?.kind, 'snapshot')
+        return kept.kind === 'snapshot' ? kept.snapshot : ''
+      }
+      const ids = [await snapshotOf(first.id), await snapshotOf(second.id)]
+      assert.equal(ids[0], ids[1], 'one snapshot for both')
+      // Another server on the same store, which has read back and kept no snapshot yet.
+      const fresh = buildContainer(h.config, { store: h.container.store, logger: createLogger('silent') })
+      try {
+        await h.container.store.db
+          .updateTable('template_snapshots')
+          .set({ html_parts: '{"not":"a list"}' })
+          .where('id', '=', ids[0]!)
+          .execute()
+        const unreadable = await fresh.outbox.readMailbox(h.defaultTenant, first.id, systemActor)
+        assert.ok(unreadable.text.includes(first.code))
+        await h.container.store.db.deleteFrom('template_snapshots').where('id', '=', ids[0]!).execute()
+        const missing = await fresh.outbox.readMailbox(h.defaultTenant, second.id, systemActor)
+        assert.ok(missing.text.includes(second.code))
+        assert.ok(missing.html.includes(second.code))
+      } finally {
+        await fresh.deliveryRouter.close()
+      }
     })
   })
 }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { openStoredBody, sealRendered, sealValues } from '../../src/notifications/outbox/stored-body.ts'
+import {
+  openStoredBody,
+  sealRendered,
+  sealSnapshotted,
+  sealValues,
+} from '../../src/notifications/outbox/stored-body.ts'
 import { SealedBox } from '../../src/security/sealed-box.ts'
 
 const box = new SealedBox(randomBytes(32), 'outbox-body')
@@ -13,13 +18,27 @@ describe('stored message bodies', () => {
     assert.deepEqual(openStoredBody(box, id, sealValues(box, id, values)), { kind: 'values', values })
     const body = { html: '<p>Hi</p>', text: 'Hi' }
     assert.deepEqual(openStoredBody(box, id, sealRendered(box, id, body)), { kind: 'rendered', body })
+    const snapshot = 'a'.repeat(64)
+    assert.deepEqual(openStoredBody(box, id, sealSnapshotted(box, id, values, snapshot)), {
+      kind: 'snapshot',
+      values,
+      snapshot,
+    })
   })
 
   it('refuses another message id, another key, and sealed text of neither shape', () => {
     const sealed = sealValues(box, id, { otp: 'ABCD2345' })
     assert.equal(openStoredBody(box, `${id}x`, sealed), undefined)
     assert.equal(openStoredBody(new SealedBox(randomBytes(32), 'outbox-body'), id, sealed), undefined)
-    for (const plain of ['not json', 'null', '[]', '{"values":[1]}', '{"values":{"otp":1}}', '{"html":"x"}'])
+    for (const plain of [
+      'not json',
+      'null',
+      '[]',
+      '{"values":[1]}',
+      '{"values":{"otp":1}}',
+      '{"html":"x"}',
+      '{"snapshot":"x"}',
+    ])
       assert.equal(openStoredBody(box, id, box.seal(plain, id)), undefined, plain)
   })
 })

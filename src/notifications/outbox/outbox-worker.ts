@@ -13,12 +13,11 @@ import {
   type SentMessage,
 } from '../../persistence/repositories/outbox.ts'
 import type { DeliveryRouter } from '../delivery-router.ts'
-import type { BodyOpener, Notifier } from '../notifier.ts'
+import type { BodyOpener, Notifier, OpenedBody } from '../notifier.ts'
 import type { SendOutcome } from '../smtp/index.ts'
 import type { DeliveryPriority } from './delivery-priority.ts'
 import { logMailboxDelivery, MAILBOX_RESPONSE } from './mailbox.ts'
 import { retryDelayMs } from './retry-delay.ts'
-import type { MessageBody } from './stored-body.ts'
 
 /** Purging delivered and dead messages past retention is cheap, but needs no hurry. */
 const PURGE_EVERY_MS = 10 * 60_000
@@ -43,8 +42,8 @@ const NUDGE_LINGER_MS = 25
  */
 const LANES = 2
 
-/** The mailbox keeps the body it delivered, rendered (see stored-body.ts). */
-type Delivery = SendOutcome | { kind: 'mailbox'; body: MessageBody }
+/** The mailbox keeps the body it delivered (Notifier.sealDelivered). */
+type Delivery = SendOutcome | { kind: 'mailbox'; body: OpenedBody }
 
 interface Settlement {
   message: OutboxRow

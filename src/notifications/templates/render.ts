@@ -31,7 +31,7 @@ export function renderSubject(template: CompiledTemplate, values: TemplateValues
 
 /** The two body parts alone: the outbox renders them when it delivers. */
 export function renderBody(
-  template: CompiledTemplate,
+  template: Pick<CompiledTemplate, 'html' | 'text'>,
   values: TemplateValues,
 ): Omit<RenderedEmail, 'subject'> {
   return { html: fill(template.html, values, escapeHtml), text: fill(template.text, values, asIs) }

@@ -13,6 +13,7 @@ import * as usersFillfactor from './011-users-fillfactor.ts'
 import * as bulkTargetsWithoutJobKey from './012-bulk-targets-without-job-key.ts'
 import * as resetRowsWithoutForeignKeys from './013-reset-rows-without-foreign-keys.ts'
 import * as groupExternalIds from './014-group-external-ids.ts'
+import * as templateSnapshots from './015-template-snapshots.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '012-bulk-targets-without-job-key': bulkTargetsWithoutJobKey,
   '013-reset-rows-without-foreign-keys': resetRowsWithoutForeignKeys,
   '014-group-external-ids': groupExternalIds,
+  '015-template-snapshots': templateSnapshots,
 }
 
 export const migrationProvider: MigrationProvider = {
