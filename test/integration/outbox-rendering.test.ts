@@ -259,7 +259,7 @@ for (const kind of storeKinds) {
     })
 
     // Last: it removes the snapshots this suite's later messages would refer to.
-    it('renders with the template as it is now when the snapshot is missing or unreadable', async () => {
+    it('renders with the template as it is now when the snapshot is missing, unreadable or changed', async () => {
       const first = await queue(h.container, h.defaultTenant)
       const second = await queue(h.container, h.defaultTenant)
       assert.equal(await h.container.outboxWorker.drain(), 2)
@@ -273,12 +273,26 @@ for (const kind of storeKinds) {
       // Another server on the same store, which has read back and kept no snapshot yet.
       const fresh = buildContainer(h.config, { store: h.container.store, logger: createLogger('silent') })
       try {
+        // Changed in the store: other text under the same id no longer hashes to it.
+        await h.container.store.db
+          .updateTable('template_snapshots')
+          .set({
+            text_parts: JSON.stringify(['Planted https://phish.example/ ', { placeholder: 'user-name' }]),
+          })
+          .where('id', '=', ids[0]!)
+          .execute()
+        const changed = await fresh.outbox.readMailbox(h.defaultTenant, first.id, systemActor)
+        assert.ok(changed.text.includes(first.code))
+        assert.ok(!changed.text.includes('Planted'), changed.text)
         await h.container.store.db
           .updateTable('template_snapshots')
           .set({ html_parts: '{"not":"a list"}' })
           .where('id', '=', ids[0]!)
           .execute()
-        const unreadable = await fresh.outbox.readMailbox(h.defaultTenant, first.id, systemActor)
+        const another = buildContainer(h.config, { store: h.container.store, logger: createLogger('silent') })
+        const unreadable = await another.outbox
+          .readMailbox(h.defaultTenant, first.id, systemActor)
+          .finally(() => another.deliveryRouter.close())
         assert.ok(unreadable.text.includes(first.code))
         await h.container.store.db.deleteFrom('template_snapshots').where('id', '=', ids[0]!).execute()
         const missing = await fresh.outbox.readMailbox(h.defaultTenant, second.id, systemActor)

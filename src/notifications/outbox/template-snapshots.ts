@@ -13,6 +13,12 @@ export type BodyTemplate = Pick<CompiledTemplate, 'html' | 'text'>
 /** Snapshots read back and kept in memory: they never change, and there are few. */
 const READ_CACHE_LIMIT = 256
 
+function contentId(type: string, html: readonly CompiledPart[], text: readonly CompiledPart[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([type, html, text]))
+    .digest('hex')
+}
+
 /** A stored parts list, or undefined when it is not one (a row written by something else). */
 function partsOf(json: string): readonly CompiledPart[] | undefined {
   let parsed: unknown
@@ -57,9 +63,7 @@ export class TemplateSnapshots {
   idOf(compiled: CompiledTemplate): string {
     let id = this.ids.get(compiled)
     if (id === undefined) {
-      id = createHash('sha256')
-        .update(JSON.stringify([compiled.type, compiled.html, compiled.text]))
-        .digest('hex')
+      id = contentId(compiled.type, compiled.html, compiled.text)
       this.ids.set(compiled, id)
     }
     return id
@@ -77,8 +81,12 @@ export class TemplateSnapshots {
     return this.stored.has(id) ? id : undefined
   }
 
-  /** Stores snapshots of `templates` (those missing) in a transaction of its own. */
+  /**
+   * Stores snapshots of `templates` (those missing) in a transaction of its own. Refused inside
+   * another transaction: they would count as stored before it commits.
+   */
   async store(db: Executor, templates: readonly CompiledTemplate[]): Promise<void> {
+    if (db.isTransaction) throw new Error('template snapshots are stored in a transaction of their own')
     const rows = new Map<string, TemplateSnapshotRow>()
     const now = this.clock.now()
     for (const compiled of templates) {
@@ -93,7 +101,10 @@ export class TemplateSnapshots {
       })
     }
     if (rows.size === 0) return
-    await inTransaction(db, (trx) => templateSnapshotsRepository.insertMissing(trx, [...rows.values()]))
+    // Most starts (every CLI command's too) find them all there: a read, and no write lock.
+    const present = await templateSnapshotsRepository.presentIds(db, [...rows.keys()])
+    const missing = [...rows.values()].filter((row) => !present.has(row.id))
+    if (missing.length > 0) await inTransaction(db, (trx) => templateSnapshotsRepository.insert(trx, missing))
     for (const id of rows.keys()) this.stored.add(id)
   }
 
@@ -109,7 +120,11 @@ export class TemplateSnapshots {
     for (const row of await templateSnapshotsRepository.findMany(db, missing)) {
       const html = partsOf(row.html_parts)
       const text = partsOf(row.text_parts)
-      if (!html || !text) continue
+      // Threat: a row changed in the store (or planted before its id was first written) putting
+      // other text, a phishing link say, into every message that refers to it. The id is the
+      // content's hash, and the message's reference to it is sealed: a row whose content no
+      // longer hashes to its id counts as missing.
+      if (!html || !text || contentId(row.type, html, text) !== row.id) continue
       const body = Object.freeze({ html, text })
       if (this.read.size >= READ_CACHE_LIMIT) this.read.clear()
       this.read.set(row.id, body)
