@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runCli } from '../../test/support/processes.ts'
 import { registerCleanup } from '../support/cleanup.ts'
-import type { FixedRateRequest } from '../support/fixed-rate-lookups.ts'
+import type { ClientStall, FixedRateRequest, FixedRateResult } from '../support/fixed-rate-lookups.ts'
 import { HttpRequestConnection } from '../support/http-request.ts'
 import { closedLoop, type LoadResult, type RoundTiming, type Summary, summarize } from '../support/load.ts'
 import { withPostgresSchema } from '../support/postgres-schema.ts'
@@ -162,7 +162,7 @@ async function fixedRateRounds(
   warmup: RoundTiming,
   timing: RoundTiming,
   rounds: number,
-): Promise<LoadResult[]> {
+): Promise<FixedRateResult[]> {
   const script = fileURLToPath(new URL('../support/fixed-rate-lookups.ts', import.meta.url))
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx'],
@@ -184,15 +184,15 @@ async function fixedRateRounds(
       slots: LATENCY_SLOTS,
       timing: roundTiming,
     }
-    const answered = new Promise<LoadResult>((resolve) =>
-      child.once('message', (result) => resolve(result as LoadResult)),
+    const answered = new Promise<FixedRateResult>((resolve) =>
+      child.once('message', (result) => resolve(result as FixedRateResult)),
     )
     child.send(request)
     return Promise.race([answered, exited])
   }
   try {
     if (warmup.seconds > 0) await round(warmup)
-    const results: LoadResult[] = []
+    const results: FixedRateResult[] = []
     for (let index = 0; index < rounds; index++) results.push(await round(timing))
     return results
   } finally {
@@ -232,7 +232,7 @@ interface OperationResult {
   served: Side[]
   warmupErrors: number
   /** The operation at LATENCY_RATE requests/s, for latency (filtered GET only). */
-  fixedRate?: Summary & { offered: number }
+  fixedRate?: Summary & { offered: number; clientStall: ClientStall }
 }
 
 async function measureOperation(
@@ -270,7 +270,11 @@ async function measureOperation(
   const saturated = summarize(served.map((side) => side.load)).perSecond
   const offered = Math.max(1, Math.min(LATENCY_RATE, Math.floor(saturated / 2)))
   const rounds = await fixedRateRounds(server, token, offered, warmup, timing, options.rounds)
-  return { ...result, fixedRate: { ...summarize(rounds), offered } }
+  const clientStall = {
+    p99Ms: Math.max(...rounds.map((round) => round.clientStall.p99Ms)),
+    maxMs: Math.max(...rounds.map((round) => round.clientStall.maxMs)),
+  }
+  return { ...result, fixedRate: { ...summarize(rounds), offered, clientStall } }
 }
 
 const perOperation = (sides: Side[], pick: (side: Side) => number | undefined) => {
@@ -349,6 +353,10 @@ function report(
   }
   const filterResult = results.find((result) => result.fixedRate)
   const filter = filterResult?.fixedRate
+  if (filter)
+    notes.push(
+      `${filterResult.operation.label} at ${filter.offered}/s: the load generator's own event loop ran late by up to ${filter.clientStall.maxMs.toFixed(1)} ms (p99 of a round ${filter.clientStall.p99Ms.toFixed(1)} ms at worst); latency counts from due times, so such stalls of the measuring process show in the percentiles too`,
+    )
   const patch = rows.find((row) => row.label.startsWith('PATCH'))
   const verdict = (met: boolean) => (met ? 'met' : 'NOT met')
   if (filter && patch)
