@@ -5,7 +5,7 @@ import { comparisonKey } from '../domain/comparison-key.ts'
 import type { Permission } from '../domain/permissions.ts'
 import { displayUserName, parseUserName, userNameKey } from '../domain/user-name.ts'
 import { AppError } from '../errors/app-error.ts'
-import type { ClaimWriteOptions } from '../flows/forced-reset/service.ts'
+import { type ClaimWriteOptions, onlyTheReset } from '../flows/forced-reset/service.ts'
 import type { Actor, AuditLog } from '../observability/audit.ts'
 import { type Executor, inTransaction } from '../persistence/executor.ts'
 import { claimsRepository } from '../persistence/repositories/claims.ts'
@@ -301,13 +301,8 @@ export class UserService {
         const written = input.claims
           ? await this.claims.writeClaimsIn(trx, tenant, row, input.claims, { actor, ...context })
           : undefined
-        // A write that only started or cancelled a reset is audited by the reset's own event.
-        const onlyTheReset =
-          written !== undefined &&
-          written.reset !== 'unchanged' &&
-          !parsedName &&
-          Object.keys(input.claims ?? {}).length === 1
-        if (onlyTheReset) return row.id
+        if (onlyTheReset(written, Object.keys(input.claims ?? {}).length, parsedName !== undefined))
+          return row.id
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,

@@ -57,6 +57,20 @@ export type ClaimWriteOutcome =
       account: AccountAfterReset | undefined
     }
 
+/**
+ * Whether a write did nothing but start or cancel a reset: the one claim it wrote was the flag,
+ * and nothing else about the user changed. Such a write is audited by the reset's own event
+ * (`user.reset-forced`, `user.reset-cancelled`), which names the actor and channel too: a
+ * `user.updated` row beside it would say the same.
+ */
+export function onlyTheReset(
+  outcome: { reset: ClaimWriteOutcome['reset'] } | undefined,
+  claimsWritten: number,
+  otherChanges: boolean,
+): boolean {
+  return outcome !== undefined && outcome.reset !== 'unchanged' && claimsWritten === 1 && !otherChanges
+}
+
 export interface TriggerResult {
   userId: string
   mode: ResetMode

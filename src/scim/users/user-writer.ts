@@ -13,7 +13,11 @@ import type { Permission } from '../../domain/permissions.ts'
 import { resetFlagValue } from '../../domain/reset-claims.ts'
 import { parseUserName, userNameKey } from '../../domain/user-name.ts'
 import { FORCED_RESET_CLAIM } from '../../flows/forced-reset/reset-policy.ts'
-import type { ClaimWriteOutcome, ForcedResetService } from '../../flows/forced-reset/service.ts'
+import {
+  type ClaimWriteOutcome,
+  type ForcedResetService,
+  onlyTheReset,
+} from '../../flows/forced-reset/service.ts'
 import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { sessionsRepository } from '../../persistence/repositories/sessions.ts'
@@ -223,17 +227,12 @@ export class ScimUserWriter {
             permissions: caller.permissions,
           })
         }
-        const resetChanged = written.reset !== 'unchanged'
-        // A write that only started or cancelled a reset is audited by the reset's own event,
-        // which names the actor and channel too: a second row would say the same.
-        const onlyTheReset =
-          resetChanged &&
-          !renamed &&
-          !prepared &&
-          status === current.row.status &&
-          lockReason === current.row.lock_reason &&
-          Object.keys(changes).length === 1
-        if (onlyTheReset) return
+        const otherChanges =
+          renamed ||
+          prepared !== undefined ||
+          status !== current.row.status ||
+          lockReason !== current.row.lock_reason
+        if (onlyTheReset(written, Object.keys(changes).length, otherChanges)) return
         await this.audit.record(trx, {
           tenantId: tenant.id,
           actor,
