@@ -64,4 +64,46 @@ describeConsoleInBrowser('console permissions', (suite) => {
     assert.equal(state.status, 200)
     assert.equal(state.body.status, 'active', 'no reset was forced')
   })
+
+  it('a lock refused by the caller powers or by the last administrator rule is said on the profile', async () => {
+    const { server, browser } = suite
+    const role = await server.admin('POST', '/api/admin/roles', {
+      name: 'lock desk',
+      permissions: ['login', 'users:read', 'users:write'],
+    })
+    assert.equal(role.status, 201, JSON.stringify(role.body))
+    const desk = await server.admin('POST', '/api/admin/users', {
+      username: 'lockdesk',
+      password: HELPDESK_PASSWORD,
+      roles: ['lock desk'],
+    })
+    assert.equal(desk.status, 201, JSON.stringify(desk.body))
+
+    const lockAdmin = async (credentials?: { username: string; password: string }) =>
+      withContext(browser, async (page) => {
+        await signInToConsole(page, server.url, credentials)
+        await page.goto(`${server.url}/console/users/admin`)
+        await page.getByLabel('Reason').fill('left-company')
+        await page.getByRole('button', { name: 'Lock the account' }).click()
+        await page.waitForLoadState()
+        const alert = await page.getByRole('alert').innerText()
+        // The profile again, with the reason by the form: not the console's error page.
+        assert.ok(await page.getByRole('button', { name: 'Lock the account' }).isVisible())
+        assert.equal(await page.getByRole('heading', { name: 'Not possible' }).count(), 0)
+        assert.equal(await page.getByLabel('Reason').inputValue(), 'left-company')
+        return alert
+      })
+
+    // A help desk may lock users, not an administrator holding more than it does.
+    assert.match(
+      await lockAdmin({ username: 'lockdesk', password: HELPDESK_PASSWORD }),
+      /which these credentials do not hold/,
+    )
+    // The administrator may not lock the tenant's last active administrator, itself.
+    assert.match(await lockAdmin(), /last active member of the administrator role/)
+
+    const admin = await server.admin('GET', '/api/admin/users/admin')
+    assert.equal(admin.status, 200, JSON.stringify(admin.body))
+    assert.equal(admin.body.status, 'active', 'neither lock was applied')
+  })
 })

@@ -102,13 +102,28 @@ export function userActionRoutes(container: Container, kit: ConsoleKit) {
           status: 400,
           values,
         }
-      await users.lock(tenant, user.id, reason, principal.actor, principal.permissions)
-      return { done: 'user-locked' }
+      try {
+        await users.lock(tenant, user.id, reason, principal.actor, principal.permissions)
+        return { done: 'user-locked' }
+      } catch (error) {
+        // Refused (an administrator beyond this one's powers, the last active administrator):
+        // said by the form, on the profile, not on an error page.
+        const { errors, status } = profileErrors(error)
+        return {
+          errors: consoleFieldError('lock-reason', errors.summary.map((item) => item.text).join(' ')),
+          status,
+          values,
+        }
+      }
     })
 
     action('unlock', 'users:write', 'unlock the account', async ({ tenant, principal }, user) => {
-      await users.unlock(tenant, user.id, principal.actor, principal.permissions)
-      return { done: 'user-unlocked' }
+      try {
+        await users.unlock(tenant, user.id, principal.actor, principal.permissions)
+        return { done: 'user-unlocked' }
+      } catch (error) {
+        return profileErrors(error)
+      }
     })
 
     action('sessions/revoke', 'users:write', 'end one session', async ({ tenant, principal }, user, body) => {
