@@ -110,6 +110,19 @@ export const rolesRepository = {
    * the role's name, so a rename or delete of the role changes each member's representation.
    */
   async touchMembersOf(db: Executor, roleId: string, now: number): Promise<void> {
+    // PostgreSQL locks an update's rows in the order its plan visits them: two renames of roles
+    // sharing members could take those members in opposite orders and deadlock. Taken by id
+    // first, every such writer waits for the other instead.
+    if (isPostgres(db))
+      await db
+        .selectFrom('users')
+        .select('id')
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('user_roles').select('user_id').where('role_id', '=', roleId),
+        )
+        .orderBy('id')
+        .forUpdate()
+        .execute()
     await db
       .updateTable('users')
       .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
@@ -122,6 +135,18 @@ export const rolesRepository = {
    * them. Run before the user's row is taken (the lock order above).
    */
   async touchRolesOf(db: Executor, userId: string, now: number): Promise<void> {
+    // As in touchMembersOf: the roles are taken in id order, so two users sharing roles, deleted
+    // or renamed together, wait for each other instead of deadlocking.
+    if (isPostgres(db))
+      await db
+        .selectFrom('roles')
+        .select('id')
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('user_roles').select('role_id').where('user_id', '=', userId),
+        )
+        .orderBy('id')
+        .forUpdate()
+        .execute()
     await db
       .updateTable('roles')
       .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
