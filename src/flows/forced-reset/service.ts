@@ -33,6 +33,8 @@ export interface TriggerOptions {
   actor: Actor
   /** The channel that asked: `admin-api`, `cli`, `scim`, `claims`, `bulk`, `soap`. */
   channel: string
+  /** See ClaimWriteOptions.expectedVersion. */
+  expectedVersion?: number | undefined
 }
 
 /** Who writes claims and through which interface; `permissions` absent: the CLI (all powers). */
@@ -40,7 +42,15 @@ export interface ClaimWriteOptions {
   actor: Actor
   channel: string
   permissions?: ReadonlySet<Permission> | undefined
+  /**
+   * A reset this write starts locks the account only while the user is still at this version
+   * (BatchTriggerOptions.expectedVersion); otherwise UserVersionMoved is thrown.
+   */
+  expectedVersion?: number | undefined
 }
+
+/** The user's version moved since the caller read it (ClaimWriteOptions.expectedVersion). */
+export class UserVersionMoved extends Error {}
 
 /**
  * What a claim write did to the user's reset. A reset started or cancelled also says what it
@@ -371,7 +381,9 @@ export class ForcedResetService {
       actor: options.actor,
       channel: options.channel,
       mailboxNow: true,
+      expectedVersion: options.expectedVersion,
     })
+    if (skipped[0]?.reason === 'user.changed') throw new UserVersionMoved()
     if (skipped[0]?.reason === 'user.not-found')
       throw new AppError('user.not-found', {
         detail: `User ${displayUserName(user.store_domain, user.username)} was deleted meanwhile.`,

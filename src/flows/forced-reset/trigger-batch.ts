@@ -53,6 +53,13 @@ export interface BatchTriggerOptions {
   idRange?: IdRange | undefined
   /** Mail to the built-in mailbox is delivered in this transaction (Notifier's `mailboxNow`). */
   mailboxNow?: boolean
+  /**
+   * A batch of one only: the user's account is locked for the reset only while it is still at
+   * this version, the caller's optimistic check folded into the trigger's own update (SCIM,
+   * whose write then needs no version move of its own). A user whose version moved is skipped
+   * as `user.changed`, and nothing is written.
+   */
+  expectedVersion?: number | undefined
 }
 
 export interface IdRange {
@@ -70,8 +77,11 @@ function idCondition(column: string, range: IdRange | undefined): { text: string
 /** A user the batch left untouched, and why. */
 export interface SkippedUser {
   user: UserRow
-  /** `user.not-found`: deleted by another transaction after the caller read it. */
-  reason: 'reset.no-email' | 'user.not-found'
+  /**
+   * `user.not-found`: deleted by another transaction after the caller read it. `user.changed`:
+   * no longer at the caller's `expectedVersion` (or deleted).
+   */
+  reason: 'reset.no-email' | 'user.not-found' | 'user.changed'
 }
 
 /** A user's account as the trigger left it: what a caller shows without reading it again. */
@@ -150,14 +160,21 @@ export class BatchTrigger {
     // every user of the tenant instead of looking each id up.
     const byUser = idCondition('user_id', options.idRange)
     const byId = idCondition('id', options.idRange)
+    const { expectedVersion } = options
+    if (expectedVersion !== undefined && users.length !== 1)
+      throw new Error('an expected version applies to a batch of one user')
+    const onVersion =
+      expectedVersion === undefined
+        ? { text: '', after: [] }
+        : { text: ' and version = ?', after: [expectedVersion] }
     const { rows: lockedRows } = await runWithList<AccountAfterReset & { id: string }>(trx, {
       // A disabled account stays disabled, with the reset's lock under it (isLocked); a lock an
       // administrator set stays, reason and all, and outlives the reset (endResetOfRow lifts
       // only the reset's). Sign-in refuses the old password for the pending reset either way.
-      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text} returning id, ${ACCOUNT_FIELDS.join(', ')}`,
+      text: `update users set status = case when status = 'disabled' then 'disabled' else 'locked' end, lock_reason = case when status <> 'active' and lock_reason is not null then lock_reason else ? end, updated_at = ?, version = version + 1 where ${byId.text}${onVersion.text} returning id, ${ACCOUNT_FIELDS.join(', ')}`,
       before: [RESET_LOCK_REASON, now],
       list: eligible.map((user) => user.id),
-      after: byId.after,
+      after: [...byId.after, ...onVersion.after],
     })
     // The rows below have no foreign key to their user (migration 013): only users whose row
     // this transaction holds get them. A user deleted since the caller read it has none left
@@ -165,7 +182,7 @@ export class BatchTrigger {
     if (lockedRows.length < eligible.length) {
       const locked = new Set(lockedRows.map((row) => row.id))
       for (const user of eligible.filter((user) => !locked.has(user.id)))
-        skipped.push({ user, reason: 'user.not-found' })
+        skipped.push({ user, reason: expectedVersion === undefined ? 'user.not-found' : 'user.changed' })
       eligible = eligible.filter((user) => locked.has(user.id))
       if (eligible.length === 0) return { triggered: [], skipped, accounts: new Map() }
     }

@@ -17,6 +17,7 @@ import {
   type ClaimWriteOutcome,
   type ForcedResetService,
   onlyTheReset,
+  UserVersionMoved,
 } from '../../flows/forced-reset/service.ts'
 import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
@@ -85,8 +86,9 @@ function claimChanges(current: Record<string, string>, wanted: Record<string, st
 
 /**
  * SCIM writes of users. Each is one transaction; replacing a user first moves its version
- * with `where version = expected`, so two concurrent writers of one user cannot both succeed
- * on the same version (the loser re-reads and re-applies, or gets 412 under If-Match).
+ * with `where version = expected` (a write that only starts a reset has the trigger's own
+ * update do it), so two concurrent writers of one user cannot both succeed on the same version
+ * (the loser re-reads and re-applies, or gets 412 under If-Match).
  */
 export class ScimUserWriter {
   constructor(
@@ -194,18 +196,33 @@ export class ScimUserWriter {
     const now = this.clock.now()
     // Assigned in the transaction below (a cast: TypeScript would keep the initial value's narrowing).
     let written = { reset: 'unchanged' } as ClaimWriteOutcome
+    const otherChanges =
+      renamed ||
+      prepared !== undefined ||
+      status !== current.row.status ||
+      lockReason !== current.row.lock_reason
+    const version = expectedVersion ?? current.row.version
+    // A write that only starts a reset (the common provisioning PATCH) leaves the version check
+    // to the trigger's own update of the user, which moves the version anyway: one update of
+    // the user's row instead of two.
+    const onlyStartsAReset =
+      !otherChanges &&
+      Object.keys(changes).length === 1 &&
+      resetFlagValue(changes[FORCED_RESET_CLAIM] ?? '') === true
     try {
       await inTransaction(this.db, async (trx) => {
-        const moved = await usersRepository.moveVersion(trx, {
-          tenantId: tenant.id,
-          id: current.row.id,
-          expectedVersion: expectedVersion ?? current.row.version,
-          updatedAt: now,
-          status,
-          lockReason,
-          // A new name also moves the versions of the user's groups (their members' display).
-          rename: renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : undefined,
-        })
+        const moved =
+          onlyStartsAReset ||
+          (await usersRepository.moveVersion(trx, {
+            tenantId: tenant.id,
+            id: current.row.id,
+            expectedVersion: version,
+            updatedAt: now,
+            status,
+            lockReason,
+            // A new name also moves the versions of the user's groups (their members' display).
+            rename: renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : undefined,
+          }))
         if (!moved) throw new VersionConflict()
         // Threat: a disabled or locked account acting on through sessions opened before.
         const restricted = status !== 'active' && status !== current.row.status
@@ -221,17 +238,17 @@ export class ScimUserWriter {
         // After the password: a forced-reset flag set in the same request starts the reset of
         // the account as it now is (a password set alongside does not complete it).
         if (Object.keys(changes).length > 0) {
-          written = await this.claims.writeClaimsIn(trx, tenant, current.row, changes, {
-            actor,
-            channel: 'scim',
-            permissions: caller.permissions,
-          })
+          written = await this.claims
+            .writeClaimsIn(trx, tenant, current.row, changes, {
+              actor,
+              channel: 'scim',
+              permissions: caller.permissions,
+              ...(onlyStartsAReset ? { expectedVersion: version } : {}),
+            })
+            .catch((error: unknown) => {
+              throw error instanceof UserVersionMoved ? new VersionConflict() : error
+            })
         }
-        const otherChanges =
-          renamed ||
-          prepared !== undefined ||
-          status !== current.row.status ||
-          lockReason !== current.row.lock_reason
         if (onlyTheReset(written, Object.keys(changes).length, otherChanges)) return
         await this.audit.record(trx, {
           tenantId: tenant.id,
