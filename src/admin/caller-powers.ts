@@ -28,6 +28,29 @@ export async function requireWithinCallerPowers(
 }
 
 /**
+ * Threat: a credential allowed to manage roles (`users:write`) granting itself, through a role,
+ * powers it was never given (creating a role that holds `tokens:manage`, or joining the
+ * administrators' role, and signing in as a member), or taking them from those who hold them
+ * (removing an administrator from its role, emptying or deleting that role, after which the
+ * administrator holds nothing beyond the caller). A role granting any permission beyond the
+ * caller's (`login` aside) can be created, changed, deleted, joined or left only by a caller
+ * holding it too. `permissions` undefined: the CLI.
+ */
+export function requireRoleWithinCallerPowers(
+  granted: readonly string[],
+  permissions: ReadonlySet<Permission> | undefined,
+): void {
+  if (!permissions) return
+  const beyond = granted.filter(
+    (permission) => permission !== 'login' && !permissions.has(permission as Permission),
+  )
+  if (beyond.length > 0)
+    throw new AppError('auth.forbidden', {
+      detail: `This role grants ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may create, change or delete the role, or add or remove its members.`,
+    })
+}
+
+/**
  * Threat: a tenant shut out by its own administrators, disabling or locking the last account
  * that could still administer it (deleting it is refused the same way).
  */

@@ -7,9 +7,10 @@ import type { Actor, AuditLog } from '../observability/audit.ts'
 import { type Executor, inTransaction } from '../persistence/executor.ts'
 import { type RoleRow, rolesRepository } from '../persistence/repositories/roles.ts'
 import type { TenantRow } from '../persistence/repositories/tenants.ts'
-import { usersRepository } from '../persistence/repositories/users.ts'
+import { type UserRow, usersRepository } from '../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../persistence/store-errors.ts'
 import { newId } from '../security/tokens.ts'
+import { requireRoleWithinCallerPowers } from './caller-powers.ts'
 import type { UserService } from './user-service.ts'
 
 export const ADMIN_ROLE = 'admin'
@@ -66,6 +67,19 @@ export class RoleService {
     }
   }
 
+  /** The role's permissions are all the caller's (requireRoleWithinCallerPowers). */
+  private async requireWithinCaller(
+    db: Executor,
+    roleId: string,
+    caller: ReadonlySet<Permission> | undefined,
+  ): Promise<void> {
+    if (!caller) return
+    requireRoleWithinCallerPowers(
+      (await rolesRepository.permissionsOf(db, [roleId])).get(roleId) ?? [],
+      caller,
+    )
+  }
+
   async require(tenant: TenantRow, name: string, db: Executor = this.db): Promise<RoleRow> {
     const role = await rolesRepository.findByName(db, tenant.id, roleNameKey(name))
     if (!role) throw new AppError('role.not-found', { detail: `Role ${name} does not exist.` })
@@ -79,6 +93,7 @@ export class RoleService {
     actor: Actor,
     builtin = false,
     db: Executor = this.db,
+    caller?: ReadonlySet<Permission>,
   ): Promise<RoleView> {
     if (!roleNamePattern.test(name)) {
       throw new AppError('role.invalid-name', {
@@ -93,6 +108,7 @@ export class RoleService {
         detail: 'tenants:manage exists only in the default tenant.',
       })
     }
+    requireRoleWithinCallerPowers(granted, caller)
     const now = this.clock.now()
     const row: RoleRow = {
       id: newId(),
@@ -149,6 +165,7 @@ export class RoleService {
     name: string,
     changes: { name?: string | undefined; permissions?: string[] | undefined },
     actor: Actor,
+    caller?: ReadonlySet<Permission>,
   ): Promise<RoleView> {
     const permissions = changes.permissions ? checkPermissions(changes.permissions) : undefined
     if (changes.name !== undefined && !roleNamePattern.test(changes.name)) {
@@ -169,6 +186,8 @@ export class RoleService {
             detail: 'tenants:manage exists only in the default tenant.',
           })
         }
+        await this.requireWithinCaller(trx, role.id, caller)
+        if (permissions) requireRoleWithinCallerPowers(permissions, caller)
         const now = this.clock.now()
         if (changes.name !== undefined)
           await rolesRepository.rename(trx, role.id, changes.name, roleNameKey(changes.name), now)
@@ -193,10 +212,16 @@ export class RoleService {
     }
   }
 
-  async delete(tenant: TenantRow, name: string, actor: Actor): Promise<void> {
+  async delete(
+    tenant: TenantRow,
+    name: string,
+    actor: Actor,
+    caller?: ReadonlySet<Permission>,
+  ): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       const role = await this.require(tenant, name, trx)
       if (role.builtin === 1) throw new AppError('role.builtin')
+      await this.requireWithinCaller(trx, role.id, caller)
       await rolesRepository.delete(trx, role.id, this.clock.now())
       await this.audit.record(trx, { tenantId: tenant.id, actor, action: 'role.deleted', target: role.name })
     })
@@ -209,8 +234,9 @@ export class RoleService {
     users: string[],
     actor: Actor,
     db: Executor = this.db,
+    caller?: ReadonlySet<Permission>,
   ): Promise<RoleMember[]> {
-    await this.addMembers(tenant, name, users, actor, db)
+    await this.addMembers(tenant, name, users, actor, db, caller)
     return this.members(tenant, name, db)
   }
 
@@ -224,16 +250,26 @@ export class RoleService {
     users: readonly string[],
     actor: Actor,
     db: Executor = this.db,
+    caller?: ReadonlySet<Permission>,
   ): Promise<void> {
     await inTransaction(db, async (trx) => {
       const role = await this.require(tenant, name, trx)
+      await this.requireWithinCaller(trx, role.id, caller)
+      const members: UserRow[] = []
       for (const reference of users) {
-        const user = await this.users.require(tenant, reference, trx).catch((error: unknown) => {
-          if (error instanceof AppError && error.code === 'user.not-found') {
-            throw new AppError('user.not-found', { detail: `User ${reference} does not exist.` })
-          }
-          throw error
-        })
+        members.push(
+          await this.users.require(tenant, reference, trx).catch((error: unknown) => {
+            if (error instanceof AppError && error.code === 'user.not-found') {
+              throw new AppError('user.not-found', { detail: `User ${reference} does not exist.` })
+            }
+            throw error
+          }),
+        )
+      }
+      // Each addition takes the user's row (its version): in id order, whatever order the
+      // request named them in, so two writes sharing users wait instead of deadlocking.
+      members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      for (const user of members) {
         await rolesRepository.addMember(trx, tenant.id, role.id, user.id, this.clock.now())
         await this.audit.record(trx, {
           tenantId: tenant.id,
@@ -246,9 +282,16 @@ export class RoleService {
     })
   }
 
-  async unassign(tenant: TenantRow, name: string, userReference: string, actor: Actor): Promise<void> {
+  async unassign(
+    tenant: TenantRow,
+    name: string,
+    userReference: string,
+    actor: Actor,
+    caller?: ReadonlySet<Permission>,
+  ): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       const role = await this.require(tenant, name, trx)
+      await this.requireWithinCaller(trx, role.id, caller)
       const user = await this.users.require(tenant, userReference, trx)
       // Threat: two removals racing past the count below and emptying the administrators'
       // role. Moving the role's version first locks its row (PostgreSQL), so removals of its

@@ -222,5 +222,68 @@ for (const kind of storeKinds) {
         200,
       )
     })
+
+    it('cannot grant itself, through a role, powers it does not hold, nor take them from others', async () => {
+      const api = (method: string, url: string, payload?: object) =>
+        call(h.app, { method, url: `/api/admin${url}`, auth: helpDesk, ...(payload ? { payload } : {}) })
+      const forbidden = (answer: Awaited<ReturnType<typeof api>>) => {
+        assertProblem(answer, 403, 'auth.forbidden')
+        assert.match(String(answer.body.detail), /which these credentials do not hold/)
+      }
+      // A role holding more than the caller: not created, so nobody can join it.
+      forbidden(
+        await api('POST', '/roles', { name: 'shadow admins', permissions: ['login', 'tokens:manage'] }),
+      )
+      assert.equal((await api('GET', '/roles/shadow%20admins')).status, 404)
+      // Within its powers it still manages roles.
+      const desk = await api('POST', '/roles', { name: 'desk', permissions: ['login', 'users:read'] })
+      assert.equal(desk.status, 201, JSON.stringify(desk.body))
+      forbidden(await api('PATCH', '/roles/desk', { permissions: ['login', 'config:write'] }))
+      assert.equal((await api('POST', '/roles/desk/members', { users: [staffId] })).status, 200)
+      assert.equal((await api('DELETE', `/roles/desk/members/${staffId}`)).status, 204)
+      // The administrators' role: neither joined nor left through this credential.
+      forbidden(await api('POST', '/roles/admin/members', { users: [staffId] }))
+      forbidden(await api('DELETE', `/roles/admin/members/${deputyId}`))
+      // A role granting more, made by the administrator: not emptied, renamed or deleted by it.
+      const auditors = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/roles',
+        auth: h.adminAuth,
+        payload: { name: 'auditors', permissions: ['login', 'audit:read'] },
+      })
+      assert.equal(auditors.status, 201, JSON.stringify(auditors.body))
+      forbidden(await api('PATCH', '/roles/auditors', { permissions: ['login'] }))
+      forbidden(await api('DELETE', '/roles/auditors'))
+      // Nor through SCIM: its group's members are neither added nor removed.
+      const groups = await call(h.app, {
+        method: 'GET',
+        url: `/scim2/Groups?filter=${encodeURIComponent('displayName eq "admin"')}`,
+        auth: helpDesk,
+      })
+      const adminGroup = groups.body.Resources[0].id as string
+      const removal = await call(h.app, {
+        method: 'PATCH',
+        url: `/scim2/Groups/${adminGroup}`,
+        auth: helpDesk,
+        payload: {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'remove', path: `members[value eq "${deputyId}"]` }],
+        },
+      })
+      assertScimForbidden(removal)
+      const admins = await call(h.app, { method: 'GET', url: '/api/admin/roles/admin', auth: h.adminAuth })
+      assert.equal(admins.status, 200, JSON.stringify(admins.body))
+      const members = (admins.body.members as Array<{ id: string }>).map((member) => member.id)
+      assert.ok(members.includes(deputyId), 'the deputy is still an administrator')
+      assert.ok(!members.includes(staffId), 'and the clerk did not become one')
+      // The administrator, holding them all, still may.
+      const renamed = await call(h.app, {
+        method: 'PATCH',
+        url: '/api/admin/roles/auditors',
+        auth: h.adminAuth,
+        payload: { permissions: ['login'] },
+      })
+      assert.equal(renamed.status, 200, JSON.stringify(renamed.body))
+    })
   })
 }

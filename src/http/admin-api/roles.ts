@@ -67,6 +67,9 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
           request.body.name,
           request.body.permissions,
           principalOf(request).actor,
+          false,
+          undefined,
+          principalOf(request).permissions,
         )
         return reply
           .code(201)
@@ -102,7 +105,13 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        roles.update(tenantOf(request), request.params.name, request.body, principalOf(request).actor),
+        roles.update(
+          tenantOf(request),
+          request.params.name,
+          request.body,
+          principalOf(request).actor,
+          principalOf(request).permissions,
+        ),
     )
 
     app.delete(
@@ -117,7 +126,12 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await roles.delete(tenantOf(request), request.params.name, principalOf(request).actor)
+        await roles.delete(
+          tenantOf(request),
+          request.params.name,
+          principalOf(request).actor,
+          principalOf(request).permissions,
+        )
         return reply.code(204).send(null)
       },
     )
@@ -154,6 +168,8 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
           request.params.name,
           request.body.users,
           principalOf(request).actor,
+          undefined,
+          principalOf(request).permissions,
         ),
       }),
     )
@@ -175,6 +191,7 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
           request.params.name,
           request.params.user,
           principalOf(request).actor,
+          principalOf(request).permissions,
         )
         return reply.code(204).send(null)
       },

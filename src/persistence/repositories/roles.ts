@@ -121,7 +121,9 @@ export const rolesRepository = {
           eb.selectFrom('user_roles').select('user_id').where('role_id', '=', roleId),
         )
         .orderBy('id')
-        .forUpdate()
+        // The update's own strength: a key share (a session or a claim inserted for the row)
+        // does not wait for it.
+        .forNoKeyUpdate()
         .execute()
     await db
       .updateTable('users')
@@ -145,7 +147,9 @@ export const rolesRepository = {
           eb.selectFrom('user_roles').select('role_id').where('user_id', '=', userId),
         )
         .orderBy('id')
-        .forUpdate()
+        // The update's own strength: a key share (a session or a claim inserted for the row)
+        // does not wait for it.
+        .forNoKeyUpdate()
         .execute()
     await db
       .updateTable('roles')

@@ -47,7 +47,8 @@ export class ScimGroupWriter {
 
   /**
    * Threat: a provisioning credential with users:write adding accounts to a role that grants
-   * more than the credential holds (the administrators' role), i.e. escalating through SCIM.
+   * more than the credential holds (the administrators' role), i.e. escalating through SCIM, or
+   * removing the role's members, taking from them powers it does not hold itself.
    */
   private async requireGrantable(db: Executor, roleId: string, principal: Principal): Promise<void> {
     const granted = (await rolesRepository.permissionsOf(db, [roleId])).get(roleId) ?? []
@@ -55,7 +56,7 @@ export class ScimGroupWriter {
     if (beyond.length > 0)
       throw new ScimError(
         undefined,
-        `Adding members to this group grants ${beyond.join(', ')}, which these credentials do not hold.`,
+        `This group grants ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may add or remove its members.`,
         403,
       )
   }
@@ -69,26 +70,21 @@ export class ScimGroupWriter {
     principal: Principal,
   ): Promise<void> {
     const now = this.clock.now()
-    if (add.length > 0) {
-      await this.requireGrantable(trx, role.id, principal)
-      await this.requireUsers(trx, tenant, add)
-    }
-    for (const userId of add) {
-      await rolesRepository.addMember(trx, tenant.id, role.id, userId, now)
+    if (add.length > 0 || remove.length > 0) await this.requireGrantable(trx, role.id, principal)
+    if (add.length > 0) await this.requireUsers(trx, tenant, add)
+    // Each change takes its user's row (its version): all of them in id order, adds and removes
+    // together, so two writes changing the same users in opposite directions cannot deadlock.
+    const changes = [
+      ...add.map((userId) => ({ userId, added: true })),
+      ...remove.map((userId) => ({ userId, added: false })),
+    ].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
+    for (const { userId, added } of changes) {
+      if (added) await rolesRepository.addMember(trx, tenant.id, role.id, userId, now)
+      else await rolesRepository.removeMember(trx, role.id, userId, now)
       await this.audit.record(trx, {
         tenantId: tenant.id,
         actor: principal.actor,
-        action: 'role.member-added',
-        target: userId,
-        detail: { role: role.name, via: 'scim' },
-      })
-    }
-    for (const userId of remove) {
-      await rolesRepository.removeMember(trx, role.id, userId, now)
-      await this.audit.record(trx, {
-        tenantId: tenant.id,
-        actor: principal.actor,
-        action: 'role.member-removed',
+        action: added ? 'role.member-added' : 'role.member-removed',
         target: userId,
         detail: { role: role.name, via: 'scim' },
       })

@@ -55,7 +55,7 @@ export class ScimGroups {
     requireVersion(ifMatch, current.row.version)
     if (current.row.builtin === 1)
       throw scimError.mutability('The built-in administrator group cannot be deleted.')
-    await this.roles.delete(tenant, current.row.name, principal.actor)
+    await this.roles.delete(tenant, current.row.name, principal.actor, principal.permissions)
   }
 
   private storeComputed(

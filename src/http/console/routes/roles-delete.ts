@@ -52,7 +52,7 @@ export function roleDeletePages(container: Container, kit: ConsoleKit) {
         const { tenant, principal } = kit.context(request)
         const name = (request as RoleRequest).params.name
         try {
-          await roles.delete(tenant, name, principal.actor)
+          await roles.delete(tenant, name, principal.actor, principal.permissions)
         } catch (error) {
           const { errors, status } = roleErrors(error)
           return showConfirmation(request as RoleRequest, reply, errors, status)

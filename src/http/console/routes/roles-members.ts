@@ -41,7 +41,14 @@ export function roleMemberPages(container: Container, kit: ConsoleKit, showRole:
             status: 400,
           })
         try {
-          await roles.addMembers(tenant, role.name, [member], principal.actor)
+          await roles.addMembers(
+            tenant,
+            role.name,
+            [member],
+            principal.actor,
+            undefined,
+            principal.permissions,
+          )
         } catch (error) {
           if (error instanceof AppError && error.code === 'user.not-found')
             return showRole(roleRequest, reply, {
@@ -67,7 +74,7 @@ export function roleMemberPages(container: Container, kit: ConsoleKit, showRole:
         const { tenant, principal } = kit.context(request)
         const role = await roles.summary(tenant, name)
         try {
-          await roles.unassign(tenant, role.name, user, principal.actor)
+          await roles.unassign(tenant, role.name, user, principal.actor, principal.permissions)
         } catch (error) {
           // Not a member (removed meanwhile) or not a user here: said on the role's page.
           if (error instanceof AppError && error.code === 'user.not-found')

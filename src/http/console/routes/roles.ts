@@ -83,7 +83,15 @@ export function rolePages(container: Container, kit: ConsoleKit) {
         const { tenant, principal } = kit.context(request)
         const form = readRoleForm(request.body)
         try {
-          const role = await roles.create(tenant, form.name, form.permissions, principal.actor)
+          const role = await roles.create(
+            tenant,
+            form.name,
+            form.permissions,
+            principal.actor,
+            false,
+            undefined,
+            principal.permissions,
+          )
           return kit.redirect(request, reply, rolePath(role.name), 'role-created')
         } catch (error) {
           const { errors, status } = roleErrors(error)
@@ -125,6 +133,7 @@ export function rolePages(container: Container, kit: ConsoleKit) {
               permissions: form.permissions,
             },
             principal.actor,
+            principal.permissions,
           )
           return kit.redirect(request, reply, rolePath(role.name), 'role-updated')
         } catch (error) {

@@ -101,7 +101,14 @@ export function userProfilePages(container: Container, kit: ConsoleKit) {
         const role = textField(body, 'role', 255)
         if (!role) return { errors: consoleFieldError('add-role', 'Choose a role.'), status: 400 }
         try {
-          await container.roles.assign(tenant, role, [user.id], principal.actor)
+          await container.roles.assign(
+            tenant,
+            role,
+            [user.id],
+            principal.actor,
+            undefined,
+            principal.permissions,
+          )
         } catch (error) {
           const { errors, status } = profileErrors(error)
           return {
@@ -120,7 +127,7 @@ export function userProfilePages(container: Container, kit: ConsoleKit) {
       async ({ tenant, principal }, user, body) => {
         const role = textField(body, 'role', 255)
         try {
-          await container.roles.unassign(tenant, role, user.id, principal.actor)
+          await container.roles.unassign(tenant, role, user.id, principal.actor, principal.permissions)
         } catch (error) {
           return profileErrors(error)
         }
