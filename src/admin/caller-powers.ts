@@ -3,6 +3,11 @@ import { AppError } from '../errors/app-error.ts'
 import type { Executor } from '../persistence/executor.ts'
 import { rolesRepository } from '../persistence/repositories/roles.ts'
 
+/** The permissions among `granted` the caller does not hold; `login`, which every user may hold, aside. */
+function beyondCaller(granted: readonly string[], permissions: ReadonlySet<Permission>): string[] {
+  return granted.filter((permission) => permission !== 'login' && !permissions.has(permission as Permission))
+}
+
 /**
  * Threat: a credential allowed to manage users (`users:write`) taking over an account that holds
  * more than the credential does: setting an administrator's password or address, disabling,
@@ -17,10 +22,7 @@ export async function requireWithinCallerPowers(
   permissions: ReadonlySet<Permission> | undefined,
 ): Promise<void> {
   if (!permissions) return
-  const held = await rolesRepository.permissionsOfUser(db, userId)
-  const beyond = held.filter(
-    (permission) => permission !== 'login' && !permissions.has(permission as Permission),
-  )
+  const beyond = beyondCaller(await rolesRepository.permissionsOfUser(db, userId), permissions)
   if (beyond.length > 0)
     throw new AppError('auth.forbidden', {
       detail: `This user holds ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may change or remove the user.`,
@@ -41,9 +43,7 @@ export function requireRoleWithinCallerPowers(
   permissions: ReadonlySet<Permission> | undefined,
 ): void {
   if (!permissions) return
-  const beyond = granted.filter(
-    (permission) => permission !== 'login' && !permissions.has(permission as Permission),
-  )
+  const beyond = beyondCaller(granted, permissions)
   if (beyond.length > 0)
     throw new AppError('auth.forbidden', {
       detail: `This role grants ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may create, change or delete the role, or add or remove its members.`,
