@@ -368,7 +368,7 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   // The server's defaults: storage.sqlite_cache_mib and storage.sqlite_mmap_mib.
-  db.pragma('cache_size = -65536')
+  db.pragma('cache_size = -8192')
   db.pragma(`mmap_size = ${1024 * 1024 * 1024}`)
   db.pragma('temp_store = MEMORY')
   // The server checkpoints from a worker thread (and that worker keeps running); so does this.

@@ -100,12 +100,12 @@ export const configSchema = Type.Object(
           'PostgreSQL: batches of a bulk forced reset one process runs at once, each in its own transaction on its own connection, so the database works on that many cores. At most `pool_size` − 1 are used: one connection stays for requests. The embedded store has one writer and runs one batch at a time.',
       }),
       sqlite_cache_mib: Type.Integer({
-        default: 64,
+        default: 8,
         minimum: 2,
         maximum: 65_536,
         env: 'REKEY_STORAGE_SQLITE_CACHE_MIB',
         description:
-          'Page cache of the embedded SQLite database, in MiB. Look-ups in a large directory read several index pages each; a cache that holds the hot indexes answers them without system calls.',
+          'Page cache of the embedded SQLite database, in MiB. With the memory map (`sqlite_mmap_mib`) covering the file it holds only the pages being written and those newer than the file (in the WAL), and a larger one slows writes: a commit after a page split walks the whole cache (decision 0029). Raise it when the map is off or smaller than the file: pages outside both are read with a system call each.',
       }),
       sqlite_mmap_mib: Type.Integer({
         default: 1024,

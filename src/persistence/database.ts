@@ -67,7 +67,9 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  // Negative: a size in KiB rather than a number of pages.
+  // Negative: a size in KiB rather than a number of pages. Kept small by default (decision
+  // 0029): a commit after a page split walks every page the cache holds, and with the file
+  // mapped the cache only needs the pages being written and those still in the WAL.
   sqlite.pragma(`cache_size = -${config.storage.sqlite_cache_mib * 1024}`)
   // Reads of pages the page cache does not hold go through the map: no read() and no copy per
   // page. A failing disk then shows as SIGBUS rather than an I/O error; WAL writes are not mapped.

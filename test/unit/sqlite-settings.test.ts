@@ -27,8 +27,10 @@ describe('embedded store settings', () => {
     assert.equal(await pragma({ REKEY_STORAGE_SQLITE_MMAP_MIB: '0' }, 'mmap_size'), 0)
   })
 
-  it('sizes the page cache in KiB from storage.sqlite_cache_mib', async () => {
-    assert.equal(await pragma({ REKEY_STORAGE_SQLITE_CACHE_MIB: '8' }, 'cache_size'), -8 * 1024)
+  it('sizes the page cache in KiB from storage.sqlite_cache_mib, 8 MiB unless told', async () => {
+    // Small by default: a commit after a page split walks the whole cache (decision 0029).
+    assert.equal(await pragma({}, 'cache_size'), -8 * 1024)
+    assert.equal(await pragma({ REKEY_STORAGE_SQLITE_CACHE_MIB: '64' }, 'cache_size'), -64 * 1024)
   })
 
   it('refuses a map larger than SQLite can make', () => {
