@@ -88,6 +88,50 @@ for (const kind of storeKinds) {
       assert.equal(after.status, 'locked')
     })
 
+    it('claims read at the expected version address the message, and only at that version', async () => {
+      const db = h.container.store.db
+      const recipients = async (id: string) =>
+        (await db.selectFrom('outbox_messages').select('recipient').where('user_id', '=', id).execute()).map(
+          (row) => row.recipient,
+        )
+      const start = (
+        row: Awaited<ReturnType<typeof stored>>,
+        version: number,
+        claims: Record<string, string>,
+      ) =>
+        inTransaction(db, (trx) =>
+          h.container.forcedResets.writeClaimsIn(
+            trx,
+            h.defaultTenant,
+            row,
+            { [FORCED]: 'true' },
+            { actor: systemActor, channel: 'scim', expectedVersion: version, claimsAtVersion: claims },
+          ),
+        )
+
+      // Read at a version that has moved on: refused, so an address changed since is never used.
+      const stale = await user()
+      const staleRow = await stored(stale.id)
+      await assert.rejects(
+        start(staleRow, staleRow.version + 1, { [EMAIL]: 'old-address@example.com' }),
+        UserVersionMoved,
+      )
+      assert.deepEqual(await traces(stale.id), { pending: 0, codes: 0, messages: 0 })
+
+      // At the version they were read at, they stand in for the store's: no second read.
+      const current = await user()
+      const currentRow = await stored(current.id)
+      await start(currentRow, currentRow.version, { [EMAIL]: 'as-read@example.com' })
+      assert.deepEqual(await recipients(current.id), ['as-read@example.com'])
+
+      // Without an address among them the store is read: one added since is not reported missing.
+      const bare = await user()
+      const bareRow = await stored(bare.id)
+      const started = await start(bareRow, bareRow.version, {})
+      assert.equal(started.reset, 'started')
+      assert.deepEqual(await recipients(bare.id), [`${bare.name}@example.com`])
+    })
+
     it('a PATCH that only starts a reset moves the ETag once, and If-Match still pins it', async () => {
       const { id } = await user()
       const read = await call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })

@@ -35,6 +35,8 @@ export interface TriggerOptions {
   channel: string
   /** See ClaimWriteOptions.expectedVersion. */
   expectedVersion?: number | undefined
+  /** See BatchTriggerOptions.claimsAtVersion. */
+  claimsAtVersion?: Readonly<Record<string, string>> | undefined
 }
 
 /** Who writes claims and through which interface; `permissions` absent: the CLI (all powers). */
@@ -47,6 +49,12 @@ export interface ClaimWriteOptions {
    * (BatchTriggerOptions.expectedVersion); otherwise UserVersionMoved is thrown.
    */
   expectedVersion?: number | undefined
+  /**
+   * With `expectedVersion`: the user's claims as read at that version, which a reset this write
+   * starts addresses its message from (BatchTriggerOptions.claimsAtVersion). Set aside when the
+   * write stores other claims too.
+   */
+  claimsAtVersion?: Readonly<Record<string, string>> | undefined
 }
 
 /** The user's version moved since the caller read it (ClaimWriteOptions.expectedVersion). */
@@ -182,8 +190,13 @@ export class ForcedResetService {
         errors: [{ pointer: `/claims/${FORCED_RESET_CLAIM}`, message: 'must be "true" or "false"' }],
       })
     if (wanted) {
-      // Claims applied above (a new email address, say) are what the trigger reads.
-      const { result, account } = await this.triggerIn(trx, tenant, user, options)
+      // Claims applied above (a new email address, say) are what the trigger reads: the
+      // caller's copy stands in for them only when this write stored none.
+      const { claimsAtVersion, ...triggerOptions } = options
+      const { result, account } = await this.triggerIn(trx, tenant, user, {
+        ...triggerOptions,
+        ...(Object.keys(stored).length === 0 ? { claimsAtVersion } : {}),
+      })
       return { reset: 'started', resetClaims: pendingResetClaims(result.mode), account }
     }
     const cancelled = await this.cancelIn(trx, tenant, user, options)
@@ -382,6 +395,7 @@ export class ForcedResetService {
       channel: options.channel,
       mailboxNow: true,
       expectedVersion: options.expectedVersion,
+      claimsAtVersion: options.claimsAtVersion,
     })
     if (skipped[0]?.reason === 'user.changed') throw new UserVersionMoved()
     if (skipped[0]?.reason === 'user.not-found')

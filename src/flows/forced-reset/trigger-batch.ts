@@ -60,6 +60,13 @@ export interface BatchTriggerOptions {
    * as `user.changed`, and nothing is written.
    */
   expectedVersion?: number | undefined
+  /**
+   * With `expectedVersion`: the user's claims as the caller read them at that version. Every
+   * write of a user's claims moves its version, so when the update at that version succeeds
+   * these are the stored ones, and the trigger does not read them again. Without an address
+   * among them, the store is read anyway: an address added since is not reported missing.
+   */
+  claimsAtVersion?: Readonly<Record<string, string>> | undefined
 }
 
 export interface IdRange {
@@ -145,7 +152,8 @@ export class BatchTrigger {
     if (foreign) throw new Error(`user ${foreign.id} is not in tenant ${tenant.id}`)
     const { mode, policy } = options
     const now = this.deps.clock.now()
-    const claims = await this.readClaims(trx, users, options.idRange)
+    const claims =
+      this.claimsAtVersion(users, options, mode) ?? (await this.readClaims(trx, users, options.idRange))
     const withoutEmail: UserRow[] = []
     let eligible: UserRow[] = []
     for (const user of users) {
@@ -343,6 +351,23 @@ export class BatchTrigger {
     })
     const present = new Set(rows.map((row) => row.id))
     return users.map((user) => ({ user, reason: present.has(user.id) ? 'reset.no-email' : 'user.not-found' }))
+  }
+
+  /** The claims the caller read at the expected version, when they can stand for a read. */
+  private claimsAtVersion(
+    users: readonly UserRow[],
+    { expectedVersion, claimsAtVersion }: BatchTriggerOptions,
+    mode: ResetMode,
+  ): Map<string, Record<string, string>> | undefined {
+    const [user] = users
+    if (!claimsAtVersion || expectedVersion === undefined || !user || users.length !== 1) return undefined
+    if (mode !== 'offline-otp' && !claimsAtVersion[EMAIL_CLAIM]?.trim()) return undefined
+    const kept: Record<string, string> = {}
+    for (const uri of READ_CLAIMS) {
+      const value = claimsAtVersion[uri]
+      if (value !== undefined) kept[uri] = value
+    }
+    return new Map([[user.id, kept]])
   }
 
   /** The claims a trigger needs, for every user of the batch, in one statement. */

@@ -243,7 +243,8 @@ export class ScimUserWriter {
               actor,
               channel: 'scim',
               permissions: caller.permissions,
-              ...(onlyStartsAReset ? { expectedVersion: version } : {}),
+              // The claims as read at that version: the trigger addresses its mail from them.
+              ...(onlyStartsAReset ? { expectedVersion: version, claimsAtVersion: current.claims } : {}),
             })
             .catch((error: unknown) => {
               throw error instanceof UserVersionMoved ? new VersionConflict() : error
