@@ -192,8 +192,15 @@ export class RoleService {
         if (changes.name !== undefined)
           await rolesRepository.rename(trx, role.id, changes.name, roleNameKey(changes.name), now)
         if (permissions) {
+          const before = (await rolesRepository.permissionsOf(trx, [role.id])).get(role.id) ?? []
           await rolesRepository.replacePermissions(trx, role.id, permissions)
           await rolesRepository.touch(trx, role.id, now)
+          // The members' powers changed: their versions move, so a write to one of them that
+          // checked the caller's powers against the old set fails its version check and is
+          // checked again (SCIM), or waits for this commit (see UserService.update).
+          // (A rename above moved them already.)
+          if (changes.name === undefined && !sameSet(before, permissions))
+            await rolesRepository.touchMembersOf(trx, role.id, now)
         }
         await this.audit.record(trx, {
           tenantId: tenant.id,
@@ -399,4 +406,10 @@ export class RoleService {
     const rows = await rolesRepository.members(db, role.id)
     return rows.map((row) => ({ id: row.id, username: displayUserName(row.store_domain, row.username) }))
   }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a)
+  const right = new Set(b)
+  return left.size === right.size && [...left].every((value) => right.has(value))
 }

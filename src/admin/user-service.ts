@@ -290,7 +290,6 @@ export class UserService {
     try {
       const id = await inTransaction(this.db, async (trx) => {
         const row = await this.require(tenant, idOrName, trx)
-        await requireWithinCallerPowers(trx, row.id, context.permissions)
         if (parsedName && parsedName.storeDomain !== row.store_domain) {
           throw new AppError('request.invalid', { detail: 'A user cannot move between user store domains.' })
         }
@@ -298,6 +297,11 @@ export class UserService {
           updated_at: this.clock.now(),
           ...(parsedName ? { username: parsedName.name, username_key: userNameKey(parsedName.name) } : {}),
         })
+        // With the user's row held: a role gaining a power moves its members' versions, taking
+        // their rows, so on PostgreSQL it either committed before this check reads or waits for
+        // this write to end. Threat: a write to a user who, a moment earlier, gained powers the
+        // caller lacks (its password, then a sign-in as that user).
+        await requireWithinCallerPowers(trx, row.id, context.permissions)
         const written = input.claims
           ? await this.claims.writeClaimsIn(trx, tenant, row, input.claims, { actor, ...context })
           : undefined
@@ -370,6 +374,9 @@ export class UserService {
         actor,
         reason: 'admin-set',
       })
+      // Again, with the user's row held (the write took it first): the check above ran before
+      // the hashing, and a role may have gained a power since (see update).
+      await requireWithinCallerPowers(trx, row.id, permissions)
     })
   }
 

@@ -285,5 +285,79 @@ for (const kind of storeKinds) {
       })
       assert.equal(renamed.status, 200, JSON.stringify(renamed.body))
     })
+
+    it("a role's new power moves its members' versions: a write checked against the old powers is refused", async () => {
+      const memberId = await freshUser(h, {
+        username: 'rising',
+        password: 'Rising-Harbour-4471',
+        claims: { [EMAIL]: 'rising@example.com' },
+      })
+      const made = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/roles',
+        auth: h.adminAuth,
+        payload: { name: 'operators', permissions: ['login'] },
+      })
+      assert.equal(made.status, 201, JSON.stringify(made.body))
+      const joined = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/roles/operators/members',
+        auth: h.adminAuth,
+        payload: { users: [memberId] },
+      })
+      assert.equal(joined.status, 200, JSON.stringify(joined.body))
+      const read = async () => {
+        const answer = await call(h.app, { method: 'GET', url: `/scim2/Users/${memberId}`, auth: helpDesk })
+        assert.equal(answer.status, 200, JSON.stringify(answer.body))
+        return String(answer.headers.etag)
+      }
+      const setPermissions = async (permissions: string[]) => {
+        const answer = await call(h.app, {
+          method: 'PATCH',
+          url: '/api/admin/roles/operators',
+          auth: h.adminAuth,
+          payload: { permissions },
+        })
+        assert.equal(answer.status, 200, JSON.stringify(answer.body))
+      }
+
+      // The same powers again: nothing about the members changed, their ETags hold.
+      const checked = await read()
+      await setPermissions(['login'])
+      assert.equal(await read(), checked)
+
+      // The role gains a power the help desk lacks, after the help desk read the member: the
+      // write it computed then (a new password, here) fails its version check.
+      await setPermissions(['login', 'tokens:manage'])
+      assert.notEqual(await read(), checked)
+      const stale = await call(h.app, {
+        method: 'PATCH',
+        url: `/scim2/Users/${memberId}`,
+        auth: helpDesk,
+        headers: { 'if-match': checked },
+        payload: {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'replace', path: 'password', value: 'Taken-0ver-Pass!99' }],
+        },
+      })
+      assert.equal(stale.status, 412, JSON.stringify(stale.body))
+      // Checked again on the member as it now is: beyond the help desk, through either interface.
+      assertScimForbidden(
+        await scimPatch(memberId, [{ op: 'replace', path: 'password', value: 'Taken-0ver-Pass!99' }]),
+      )
+      const viaApi = await call(h.app, {
+        method: 'POST',
+        url: `/api/admin/users/${memberId}/password`,
+        auth: helpDesk,
+        payload: { password: 'Taken-0ver-Pass!99' },
+      })
+      assertProblem(viaApi, 403, 'auth.forbidden')
+      const signIn = await call(h.app, {
+        method: 'GET',
+        url: '/scim2/Me',
+        auth: `Basic ${Buffer.from('rising:Rising-Harbour-4471').toString('base64')}`,
+      })
+      assert.equal(signIn.status, 200, 'the old password still works: nothing was written')
+    })
   })
 }
