@@ -101,7 +101,7 @@ function operations(seeded: Seeded): Operation[] {
       },
       raw: (store) => {
         const user = randomUser()
-        return store.forceReset(seeded.ids[user]!, flip(user))
+        return store.forceReset(seeded.ids[user]!, flip(user), `${userName(user)}@example.com`)
       },
     },
     {

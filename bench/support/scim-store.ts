@@ -8,11 +8,7 @@ import SqliteDatabase from 'better-sqlite3'
 import pg from 'pg'
 import { comparisonKey } from '../../src/domain/comparison-key.ts'
 import {
-  EMAIL_CLAIM,
   FORCED_RESET_CLAIM,
-  GIVEN_NAME_CLAIM,
-  LAST_NAME_CLAIM,
-  LOCALE_CLAIM,
   PENDING_MODE_CLAIM,
   RESET_LOCK_REASON,
 } from '../../src/flows/forced-reset/reset-policy.ts'
@@ -35,8 +31,6 @@ const ACTOR = 'token:bench'
 const RESET_MODE = 'email-link'
 /** A day: the default lifetime of a reset link. */
 const LINK_LIFETIME_MS = 24 * 60 * 60 * 1000
-/** The claims a reset reads to address its message. */
-const MAIL_CLAIMS = [EMAIL_CLAIM, LOCALE_CLAIM, GIVEN_NAME_CLAIM, LAST_NAME_CLAIM]
 /**
  * What the built-in mailbox keeps of a reset message delivered in the trigger's transaction
  * (decision 0027): its values and the id of the shipped template's snapshot, sealed (decision
@@ -56,9 +50,11 @@ export interface RawStore {
    * What setting `forcePasswordReset` must store, in one transaction: to true, a forced reset
    * (lock, pending record, claims, sessions and tokens revoked, a new code, its message
    * delivered to the built-in mailbox with its attempt, an audit event); to false, its cancellation (unlock, pending record and codes removed,
-   * claims cleared, an audit event). True when the user was there.
+   * claims cleared, an audit event). True when the user was there. `email`: the user's address
+   * as the request read it before its transaction, which the server's reset addresses its
+   * message from at the version its update checks.
    */
-  forceReset(userId: string, force: boolean): Promise<boolean>
+  forceReset(userId: string, force: boolean, email: string): Promise<boolean>
   /** A page of `count` users from `offset` (default or user-name order), its total and the rest. */
   page(offset: number, count: number, sortedByName: boolean): Promise<boolean>
   close(): Promise<void>
@@ -148,7 +144,6 @@ function statements(pageSize: number) {
     upsertClaims: (count: number) =>
       `insert into user_claims (user_id, tenant_id, claim_uri, value, value_key) values ${placeholders(5, count)} on conflict (user_id, claim_uri) do update set value = excluded.value, value_key = excluded.value_key`,
     deleteClaim: 'delete from user_claims where user_id = ? and claim_uri = ?',
-    mailClaims: `select claim_uri, value from user_claims where claim_uri in (${inList(MAIL_CLAIMS.length)}) and user_id = ?`,
     upsertPending:
       'insert into pending_resets (user_id, tenant_id, mode, requested_at, requested_by, reason) values (?, ?, ?, ?, ?, ?) on conflict (user_id) do update set mode = excluded.mode, requested_at = excluded.requested_at, requested_by = excluded.requested_by, reason = excluded.reason',
     deletePending: 'delete from pending_resets where user_id = ?',
@@ -187,6 +182,7 @@ function* forcedResetWork(
   tenantId: string,
   userId: string,
   force: boolean,
+  email: string,
 ): Generator<Step, boolean, Answer> {
   const now = Date.now()
   const moved = yield [
@@ -207,9 +203,6 @@ function* forcedResetWork(
   }
   // The flag and the mode are read from the pending reset: no claim rows (decision 0022).
   yield [text.upsertPending, [userId, tenantId, RESET_MODE, now, ACTOR, 'scim']]
-  const claims = yield [text.mailClaims, [...MAIL_CLAIMS, userId]]
-  const email = claims.rows.find((row) => row.claim_uri === EMAIL_CLAIM)?.value
-  if (typeof email !== 'string') return false
   yield [text.revokeSessions, [now, userId]]
   yield [text.revokeTokens, [now, tenantId, userId]]
   yield [text.voidCodes, [userId]]
@@ -398,8 +391,8 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
     if (statement.reader) return { rows: statement.all(params) as Answer['rows'], changes: 0 }
     return { rows: [], changes: statement.run(params).changes }
   }
-  const forceReset = db.transaction((userId: string, force: boolean) => {
-    const work = forcedResetWork(text, tenantId, userId, force)
+  const forceReset = db.transaction((userId: string, force: boolean, email: string) => {
+    const work = forcedResetWork(text, tenantId, userId, force, email)
     let step = work.next()
     while (!step.done) step = work.next(answer(step.value))
     return step.value
@@ -413,8 +406,8 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
       one.roles.all(row.id)
       return true
     },
-    async forceReset(userId, force) {
-      return forceReset(userId, force)
+    async forceReset(userId, force, email) {
+      return forceReset(userId, force, email)
     },
     async page(offset, count, sortedByName) {
       if (count !== pageSize) throw new Error(`pages of ${pageSize} only`)
@@ -481,11 +474,11 @@ export function postgresRawStore(
       ])
       return true
     },
-    async forceReset(userId, force) {
+    async forceReset(userId, force, email) {
       const client = await pool.connect()
       try {
         await client.query('begin')
-        const work = forcedResetWork(text, tenantId, userId, force)
+        const work = forcedResetWork(text, tenantId, userId, force, email)
         let step = work.next()
         while (!step.done) {
           const [sql, params] = step.value
