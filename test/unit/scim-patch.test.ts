@@ -7,6 +7,7 @@ import { parsePatchPath } from '../../src/scim/filter/path.ts'
 import { applyPatch, MAX_OPERATIONS, PATCH_OP_URN } from '../../src/scim/patch/apply-patch.ts'
 import { WorkBudget } from '../../src/scim/patch/budget.ts'
 import { selectElements } from '../../src/scim/patch/elements.ts'
+import { resolvePath } from '../../src/scim/patch/target.ts'
 import { ENTERPRISE_USER_SCHEMA_URN as ENTERPRISE } from '../../src/scim/schema/enterprise-user.ts'
 import { GROUP_SCHEMA_URN } from '../../src/scim/schema/group.ts'
 import { groupRegistry, userRegistry } from '../../src/scim/schema/registry.ts'
@@ -148,6 +149,32 @@ describe('PATCH body (rule 1)', () => {
 })
 
 describe('paths (rule 2)', () => {
+  it('resolves a path once per registry, and never keeps one that failed', () => {
+    const path = `${ENTERPRISE}:forcePasswordReset`
+    const first = resolvePath(path, userRegistry)
+    assert.equal(resolvePath(path, userRegistry), first)
+    assert.ok(Object.isFrozen(first), 'a shared target cannot be changed by one request for the next')
+    assert.throws(
+      () => resolvePath(path, groupRegistry),
+      (error) => isScimError(error),
+    )
+    for (let attempt = 0; attempt < 2; attempt++)
+      assert.throws(
+        () => resolvePath('nickName[', userRegistry),
+        (error) => isScimError(error),
+      )
+  })
+
+  it('leaves the document alone unless the caller hands it over', () => {
+    const body = { schemas: [PATCH_OP_URN], Operations: [{ op: 'replace', path: 'nickName', value: 'B' }] }
+    const kept: Doc = { schemas: [CORE], userName: 'bjensen', nickName: 'A' }
+    assert.equal(applyPatch(kept, body, userRegistry).nickName, 'B')
+    assert.equal(kept.nickName, 'A')
+    const handed: Doc = { schemas: [CORE], userName: 'bjensen', nickName: 'A' }
+    assert.equal(applyPatch(handed, body, userRegistry, { owned: true }), handed)
+    assert.equal(handed.nickName, 'B')
+  })
+
   it('addresses the core schema and extensions through URN-qualified paths', () => {
     const result = patchUser(
       { op: 'add', path: `${ENTERPRISE}:employeeNumber`, value: '701984' },

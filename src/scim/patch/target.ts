@@ -26,8 +26,30 @@ export interface Target {
   filter?: Filter | undefined
 }
 
+/**
+ * Paths resolved before, per registry: clients send the same few paths over and over, and
+ * parsing and resolving one costs more than applying it. Bounded, as paths carry filter values.
+ */
+const resolvedPaths = new WeakMap<SchemaRegistry, Map<string, Target>>()
+const MAX_RESOLVED_PATHS = 256
+
 /** Resolves an operation's `path`. */
 export function resolvePath(text: string, registry: SchemaRegistry): Target {
+  let known = resolvedPaths.get(registry)
+  if (!known) {
+    known = new Map()
+    resolvedPaths.set(registry, known)
+  }
+  let target = known.get(text)
+  if (!target) {
+    target = Object.freeze(resolveNewPath(text, registry))
+    if (known.size >= MAX_RESOLVED_PATHS) known.delete(known.keys().next().value!)
+    known.set(text, target)
+  }
+  return target
+}
+
+function resolveNewPath(text: string, registry: SchemaRegistry): Target {
   const parsed = parsePatchPath(text)
   const label = quote(text)
   const resolved = lookUp(parsed, registry, undefined)

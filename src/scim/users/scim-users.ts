@@ -44,7 +44,9 @@ export class ScimUsers {
   /** PATCH: the operations are applied to the current document, which is then stored whole. */
   patch(tenant: TenantRow, id: string, body: unknown, caller: ScimCaller, ifMatch?: Precondition) {
     return this.storeComputed(tenant, id, caller, ifMatch, (current) =>
-      userInputOf(applyPatch(renderUser(current, ''), body, userRegistry), { requireSchemas: false }),
+      userInputOf(applyPatch(renderUser(current, ''), body, userRegistry, { owned: true }), {
+        requireSchemas: false,
+      }),
     )
   }
 
