@@ -4,7 +4,7 @@ import type { Executor } from '../persistence/executor.ts'
 import { rolesRepository } from '../persistence/repositories/roles.ts'
 
 /** The permissions among `granted` the caller does not hold; `login`, which every user may hold, aside. */
-function beyondCaller(granted: readonly string[], permissions: ReadonlySet<Permission>): string[] {
+export function beyondCaller(granted: readonly string[], permissions: ReadonlySet<Permission>): string[] {
   return granted.filter((permission) => permission !== 'login' && !permissions.has(permission as Permission))
 }
 

@@ -271,6 +271,31 @@ for (const kind of storeKinds) {
         },
       })
       assertScimForbidden(removal)
+      // A group granting sign-in alone is within a provisioning token's powers, as in the admin API.
+      const staffGroup = (
+        await call(h.app, {
+          method: 'GET',
+          url: `/scim2/Groups?filter=${encodeURIComponent('displayName eq "staff"')}`,
+          auth: helpDesk,
+        })
+      ).body.Resources[0].id as string
+      const newcomer = await freshUser(h, { username: 'newcomer', password: 'Newcomer-Harbour-4471' })
+      for (const op of ['add', 'remove'] as const) {
+        const member = await call(h.app, {
+          method: 'PATCH',
+          url: `/scim2/Groups/${staffGroup}`,
+          auth: helpDesk,
+          payload: {
+            schemas: [PATCH_OP],
+            Operations: [
+              op === 'add'
+                ? { op, path: 'members', value: [{ value: newcomer }] }
+                : { op, path: `members[value eq "${newcomer}"]` },
+            ],
+          },
+        })
+        assert.equal(member.status, 200, `${op}: ${JSON.stringify(member.body)}`)
+      }
       const admins = await call(h.app, { method: 'GET', url: '/api/admin/roles/admin', auth: h.adminAuth })
       assert.equal(admins.status, 200, JSON.stringify(admins.body))
       const members = (admins.body.members as Array<{ id: string }>).map((member) => member.id)

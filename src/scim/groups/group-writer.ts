@@ -1,4 +1,5 @@
 import type { Principal } from '../../admin/admin-authenticator.ts'
+import { beyondCaller } from '../../admin/caller-powers.ts'
 import { type RoleService, roleNameKey, roleNamePattern } from '../../admin/role-service.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { AuditLog } from '../../observability/audit.ts'
@@ -52,7 +53,9 @@ export class ScimGroupWriter {
    */
   private async requireGrantable(db: Executor, roleId: string, principal: Principal): Promise<void> {
     const granted = (await rolesRepository.permissionsOf(db, [roleId])).get(roleId) ?? []
-    const beyond = granted.filter((permission) => !principal.permissions.has(permission as never))
+    // The admin API's rule (requireRoleWithinCallerPowers): `login` aside, so a provisioning
+    // token (users:write) can put people in the groups that let them sign in.
+    const beyond = beyondCaller(granted, principal.permissions)
     if (beyond.length > 0)
       throw new ScimError(
         undefined,
