@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { freshUser, staffRole } from '../support/fresh-user.ts'
+import { freshRole, freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { assertProblem, bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
@@ -317,13 +317,7 @@ for (const kind of storeKinds) {
         password: 'Rising-Harbour-4471',
         claims: { [EMAIL]: 'rising@example.com' },
       })
-      const made = await call(h.app, {
-        method: 'POST',
-        url: '/api/admin/roles',
-        auth: h.adminAuth,
-        payload: { name: 'operators', permissions: ['login'] },
-      })
-      assert.equal(made.status, 201, JSON.stringify(made.body))
+      await freshRole(h, 'operators', ['login'])
       const joined = await call(h.app, {
         method: 'POST',
         url: '/api/admin/roles/operators/members',

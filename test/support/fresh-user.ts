@@ -23,13 +23,18 @@ export async function freshUser(
   return created.body.id
 }
 
-/** Creates the role `staff` (may sign in) in the default tenant through the admin API. */
-export async function staffRole(h: Harness): Promise<void> {
+/** Creates a role in the default tenant through the admin API, as its administrator. */
+export async function freshRole(h: Harness, name: string, permissions: string[]): Promise<void> {
   const created = await call(h.app, {
     method: 'POST',
     url: '/api/admin/roles',
     auth: h.adminAuth,
-    payload: { name: 'staff', permissions: ['login'] },
+    payload: { name, permissions },
   })
   assert.equal(created.status, 201, JSON.stringify(created.body))
+}
+
+/** Creates the role `staff` (may sign in) in the default tenant through the admin API. */
+export function staffRole(h: Harness): Promise<void> {
+  return freshRole(h, 'staff', ['login'])
 }
