@@ -192,9 +192,11 @@ export class RoleService {
         if (changes.name !== undefined)
           await rolesRepository.rename(trx, role.id, changes.name, roleNameKey(changes.name), now)
         if (permissions) {
+          // The role's row first: a concurrent change of its permissions has committed before
+          // they are read here, or waits for this one (PostgreSQL).
+          await rolesRepository.touch(trx, role.id, now)
           const before = (await rolesRepository.permissionsOf(trx, [role.id])).get(role.id) ?? []
           await rolesRepository.replacePermissions(trx, role.id, permissions)
-          await rolesRepository.touch(trx, role.id, now)
           // The members' powers changed: their versions move, so a write to one of them that
           // checked the caller's powers against the old set fails its version check and is
           // checked again (SCIM), or waits for this commit (see UserService.update).

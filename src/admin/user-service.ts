@@ -290,6 +290,9 @@ export class UserService {
     try {
       const id = await inTransaction(this.db, async (trx) => {
         const row = await this.require(tenant, idOrName, trx)
+        // Before anything is written (a taken name's 409 would tell such a caller whether it exists),
+        // and again below, with the user's row held.
+        await requireWithinCallerPowers(trx, row.id, context.permissions)
         if (parsedName && parsedName.storeDomain !== row.store_domain) {
           throw new AppError('request.invalid', { detail: 'A user cannot move between user store domains.' })
         }
@@ -341,7 +344,10 @@ export class UserService {
       // Threat: a tenant left with nobody able to administer it.
       if (await rolesRepository.isLastMemberOfBuiltin(trx, row.id))
         throw new AppError('role.last-administrator')
-      await usersRepository.delete(trx, tenant.id, row.id, this.clock.now())
+      // Again once the user's roles are held: one of them may have gained a power since (see update).
+      await usersRepository.delete(trx, tenant.id, row.id, this.clock.now(), () =>
+        requireWithinCallerPowers(trx, row.id, permissions),
+      )
       await this.audit.record(trx, {
         tenantId: tenant.id,
         actor,

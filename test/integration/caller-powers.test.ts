@@ -254,6 +254,26 @@ for (const kind of storeKinds) {
       assert.equal(auditors.status, 201, JSON.stringify(auditors.body))
       forbidden(await api('PATCH', '/roles/auditors', { permissions: ['login'] }))
       forbidden(await api('DELETE', '/roles/auditors'))
+      // Nor renamed or re-keyed through SCIM.
+      const auditorsGroup = (
+        await call(h.app, {
+          method: 'GET',
+          url: `/scim2/Groups?filter=${encodeURIComponent('displayName eq "auditors"')}`,
+          auth: helpDesk,
+        })
+      ).body.Resources[0].id as string
+      for (const operation of [
+        { op: 'replace', path: 'displayName', value: 'watchers' },
+        { op: 'replace', path: 'externalId', value: 'hr-4471' },
+      ])
+        assertScimForbidden(
+          await call(h.app, {
+            method: 'PATCH',
+            url: `/scim2/Groups/${auditorsGroup}`,
+            auth: helpDesk,
+            payload: { schemas: [PATCH_OP], Operations: [operation] },
+          }),
+        )
       // Nor through SCIM: its group's members are neither added nor removed.
       const groups = await call(h.app, {
         method: 'GET',

@@ -370,8 +370,20 @@ export const usersRepository = {
    * PostgreSQL the delete waits for a trigger that locked the row, and the deletes after it see
    * what that trigger committed. Callers run it in a transaction.
    */
-  async delete(db: Executor, tenantId: string, id: string, now: number): Promise<boolean> {
+  /**
+   * `beforeDelete` runs once the user's groups are held (their versions moved), right before
+   * the row goes: a check there reads what a change of those groups committed, or that change
+   * waits for this delete (UserService.delete).
+   */
+  async delete(
+    db: Executor,
+    tenantId: string,
+    id: string,
+    now: number,
+    beforeDelete?: () => Promise<void>,
+  ): Promise<boolean> {
     const deleted = await afterGroupsMoved(db, tenantId, id, now, async (version) => {
+      await beforeDelete?.()
       const result = await db
         .deleteFrom('users')
         .where('tenant_id', '=', tenantId)

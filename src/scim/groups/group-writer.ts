@@ -59,7 +59,7 @@ export class ScimGroupWriter {
     if (beyond.length > 0)
       throw new ScimError(
         undefined,
-        `This group grants ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may add or remove its members.`,
+        `This group grants ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may rename the group, change its externalId, or add or remove its members.`,
         403,
       )
   }
@@ -148,6 +148,9 @@ export class ScimGroupWriter {
     if (!renamed && !externalIdChanged && add.length === 0 && remove.length === 0) return current
     try {
       await inTransaction(this.db, async (trx) => {
+        // As the admin API's role update: a group granting more than the caller is not renamed
+        // or re-keyed by it either (its members, below, are checked the same way).
+        if (renamed || externalIdChanged) await this.requireGrantable(trx, role.id, principal)
         // A new name also moves the versions of the members, whose groups show it.
         const moved = await rolesRepository.moveVersion(
           trx,

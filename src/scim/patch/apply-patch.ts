@@ -44,9 +44,10 @@
  * 10. An attribute left empty (`[]`, `{}`) is deleted, and so is an empty extension object,
  *    whose URN then leaves `schemas`; adding to a missing extension creates it and lists it.
  *
- * The input document is never modified: operations run in order on a deep copy, and the first
- * failure throws a ScimError naming the operation, so a half-applied copy never escapes. The
- * work one request may cause on long lists is bounded too (budget.ts): beyond it, tooMany.
+ * The input document is not modified unless the caller hands it over (`owned`): operations run
+ * in order on a deep copy, and the first failure throws a ScimError naming the operation, so a
+ * half-applied copy never escapes. The work one request may cause on long lists is bounded too
+ * (budget.ts): beyond it, tooMany.
  */
 import { isScimError, ScimError, scimError } from '../errors.ts'
 import { quote } from '../filter/lexer.ts'
