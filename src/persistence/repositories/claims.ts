@@ -7,7 +7,7 @@ import { fixedQuery } from '../fixed-query.ts'
 export type Claims = Record<string, string>
 
 /** A stored claim or, with `claim_uri` null, the user's pending reset, whose mode is `value`. */
-type ClaimRow = { user_id: string; claim_uri: string | null; value: string }
+export type ClaimRow = { user_id: string; claim_uri: string | null; value: string }
 
 // The reset's flag and mode come from the pending reset, not from claim rows (decision 0022):
 // each read takes the user's claims and pending reset in one statement.
@@ -45,7 +45,7 @@ function claimsOfUsers(db: Executor, userIds: string[]): Promise<ClaimRow[]> {
  * Adds the rows to the users' claims. A pending reset shows as the flag "true" and its mode,
  * over whatever claim rows an earlier version of the store kept for them.
  */
-function collect(rows: readonly ClaimRow[], result: Map<string, Claims>): void {
+export function collectClaims(rows: readonly ClaimRow[], result: Map<string, Claims>): void {
   const pending: ClaimRow[] = []
   for (const row of rows) {
     if (row.claim_uri === null) pending.push(row)
@@ -89,7 +89,7 @@ const deleteClaim = fixedQuery<{ userId: string; claimUri: string }, never>((db,
 export const claimsRepository = {
   async forUser(db: Executor, userId: string): Promise<Claims> {
     const claims: Claims = {}
-    collect((await claimsOfUser(db, { userId })).rows, new Map([[userId, claims]]))
+    collectClaims((await claimsOfUser(db, { userId })).rows, new Map([[userId, claims]]))
     return claims
   },
   async forUsers(db: Executor, userIds: string[]): Promise<Map<string, Claims>> {
@@ -99,7 +99,7 @@ export const claimsRepository = {
       userIds.length === 1
         ? (await claimsOfUser(db, { userId: userIds[0]! })).rows
         : await claimsOfUsers(db, userIds)
-    collect(rows, result)
+    collectClaims(rows, result)
     return result
   },
   /** Sets claims; a `null` value removes the claim. */
