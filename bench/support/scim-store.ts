@@ -133,6 +133,10 @@ function statements(pageSize: number) {
       `select user_id, changed_at from password_credentials where user_id in (${inList(count)})`,
     rolesOf: (count: number) =>
       `select user_roles.user_id, roles.id, roles.name from user_roles inner join roles on roles.id = user_roles.role_id where user_roles.user_id in (${inList(count)}) order by roles.name_key`,
+    // One user's claims, pending reset, password time and roles in one statement, as the
+    // server reads one user (src/scim/users/user-reader.ts).
+    recordOfUser:
+      "select 'pending' as part, user_id, null as a, mode as b, null as sort_key from pending_resets where user_id = ? union all select 'claim', user_id, claim_uri, value, null from user_claims where user_id = ? union all select 'password', user_id, null, cast(changed_at as text), null from password_credentials where user_id = ? union all select 'role', user_roles.user_id, roles.id, roles.name, roles.name_key from user_roles inner join roles on roles.id = user_roles.role_id where user_roles.user_id = ? order by sort_key",
     countUsers: 'select count(*) as total from users where tenant_id = ?',
     pageByCreation:
       'select * from users where tenant_id = ? order by created_at asc, id asc limit ? offset ?',
@@ -369,9 +373,7 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
   const text = statements(pageSize)
   const one = {
     user: db.prepare(text.userByName),
-    claims: db.prepare(text.claimsOf(1)),
-    changedAt: db.prepare(text.changedAtOf(1)),
-    roles: db.prepare(text.rolesOf(1)),
+    record: db.prepare(text.recordOfUser),
   }
   const many = {
     count: db.prepare(text.countUsers),
@@ -401,9 +403,7 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
     async lookup(name) {
       const row = one.user.get(tenantId, 'PRIMARY', comparisonKey(name)) as { id: string } | undefined
       if (!row) return false
-      one.claims.all(row.id)
-      one.changedAt.all(row.id)
-      one.roles.all(row.id)
+      one.record.all(row.id, row.id, row.id, row.id)
       return true
     },
     async forceReset(userId, force, email) {
@@ -443,9 +443,7 @@ export function postgresRawStore(
   const text = statements(pageSize)
   const sql = {
     user: numbered(text.userByName),
-    claims1: numbered(text.claimsOf(1)),
-    changedAt1: numbered(text.changedAtOf(1)),
-    roles1: numbered(text.rolesOf(1)),
+    record1: numbered(text.recordOfUser),
     count: numbered(text.countUsers),
     byCreation: numbered(text.pageByCreation),
     byName: numbered(text.pageByName),
@@ -467,11 +465,7 @@ export function postgresRawStore(
       const { rows } = await pool.query<{ id: string }>(sql.user, [tenantId, 'PRIMARY', comparisonKey(name)])
       const id = rows[0]?.id
       if (!id) return false
-      await Promise.all([
-        pool.query(sql.claims1, [id]),
-        pool.query(sql.changedAt1, [id]),
-        pool.query(sql.roles1, [id]),
-      ])
+      await pool.query(sql.record1, [id, id, id, id])
       return true
     },
     async forceReset(userId, force, email) {
