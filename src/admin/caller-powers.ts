@@ -4,7 +4,7 @@ import type { Executor } from '../persistence/executor.ts'
 import { rolesRepository } from '../persistence/repositories/roles.ts'
 
 /** The permissions among `granted` the caller does not hold; `login`, which every user may hold, aside. */
-export function beyondCaller(granted: readonly string[], permissions: ReadonlySet<Permission>): string[] {
+function beyondCaller(granted: readonly string[], permissions: ReadonlySet<Permission>): string[] {
   return granted.filter((permission) => permission !== 'login' && !permissions.has(permission as Permission))
 }
 
@@ -48,6 +48,21 @@ export function requireRoleWithinCallerPowers(
     throw new AppError('auth.forbidden', {
       detail: `This role grants ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may create, change or delete the role, or add or remove its members.`,
     })
+}
+
+/**
+ * The stored role's permissions, refused (requireRoleWithinCallerPowers) when one is beyond the
+ * caller's: the one check of the admin API, the console and SCIM Groups before they change a
+ * role or its members. Returns the permissions read.
+ */
+export async function requireStoredRoleWithinCallerPowers(
+  db: Executor,
+  roleId: string,
+  permissions: ReadonlySet<Permission> | undefined,
+): Promise<string[]> {
+  const granted = (await rolesRepository.permissionsOf(db, [roleId])).get(roleId) ?? []
+  requireRoleWithinCallerPowers(granted, permissions)
+  return granted
 }
 
 /**

@@ -10,7 +10,7 @@ import type { TenantRow } from '../persistence/repositories/tenants.ts'
 import { type UserRow, usersRepository } from '../persistence/repositories/users.ts'
 import { isUniqueViolation } from '../persistence/store-errors.ts'
 import { newId } from '../security/tokens.ts'
-import { requireRoleWithinCallerPowers } from './caller-powers.ts'
+import { requireRoleWithinCallerPowers, requireStoredRoleWithinCallerPowers } from './caller-powers.ts'
 import type { UserService } from './user-service.ts'
 
 export const ADMIN_ROLE = 'admin'
@@ -65,19 +65,6 @@ export class RoleService {
       builtin: row.builtin === 1,
       createdAt: new Date(row.created_at).toISOString(),
     }
-  }
-
-  /** The role's permissions are all the caller's (requireRoleWithinCallerPowers). */
-  private async requireWithinCaller(
-    db: Executor,
-    roleId: string,
-    caller: ReadonlySet<Permission> | undefined,
-  ): Promise<void> {
-    if (!caller) return
-    requireRoleWithinCallerPowers(
-      (await rolesRepository.permissionsOf(db, [roleId])).get(roleId) ?? [],
-      caller,
-    )
   }
 
   async require(tenant: TenantRow, name: string, db: Executor = this.db): Promise<RoleRow> {
@@ -186,16 +173,15 @@ export class RoleService {
             detail: 'tenants:manage exists only in the default tenant.',
           })
         }
-        await this.requireWithinCaller(trx, role.id, caller)
-        if (permissions) requireRoleWithinCallerPowers(permissions, caller)
         const now = this.clock.now()
+        // A new permission set takes the role's row first: a concurrent change of its
+        // permissions has committed before they are read below, or waits for this one (PostgreSQL).
+        if (permissions) await rolesRepository.touch(trx, role.id, now)
+        const before = await requireStoredRoleWithinCallerPowers(trx, role.id, caller)
+        if (permissions) requireRoleWithinCallerPowers(permissions, caller)
         if (changes.name !== undefined)
           await rolesRepository.rename(trx, role.id, changes.name, roleNameKey(changes.name), now)
         if (permissions) {
-          // The role's row first: a concurrent change of its permissions has committed before
-          // they are read here, or waits for this one (PostgreSQL).
-          await rolesRepository.touch(trx, role.id, now)
-          const before = (await rolesRepository.permissionsOf(trx, [role.id])).get(role.id) ?? []
           await rolesRepository.replacePermissions(trx, role.id, permissions)
           // The members' powers changed: their versions move, so a write to one of them that
           // checked the caller's powers against the old set fails its version check and is
@@ -230,7 +216,7 @@ export class RoleService {
     await inTransaction(this.db, async (trx) => {
       const role = await this.require(tenant, name, trx)
       if (role.builtin === 1) throw new AppError('role.builtin')
-      await this.requireWithinCaller(trx, role.id, caller)
+      await requireStoredRoleWithinCallerPowers(trx, role.id, caller)
       await rolesRepository.delete(trx, role.id, this.clock.now())
       await this.audit.record(trx, { tenantId: tenant.id, actor, action: 'role.deleted', target: role.name })
     })
@@ -263,7 +249,7 @@ export class RoleService {
   ): Promise<void> {
     await inTransaction(db, async (trx) => {
       const role = await this.require(tenant, name, trx)
-      await this.requireWithinCaller(trx, role.id, caller)
+      await requireStoredRoleWithinCallerPowers(trx, role.id, caller)
       const members: UserRow[] = []
       for (const reference of users) {
         members.push(
@@ -300,7 +286,7 @@ export class RoleService {
   ): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       const role = await this.require(tenant, name, trx)
-      await this.requireWithinCaller(trx, role.id, caller)
+      await requireStoredRoleWithinCallerPowers(trx, role.id, caller)
       const user = await this.users.require(tenant, userReference, trx)
       // Threat: two removals racing past the count below and emptying the administrators'
       // role. Moving the role's version first locks its row (PostgreSQL), so removals of its

@@ -1,5 +1,5 @@
 import type { Principal } from '../../admin/admin-authenticator.ts'
-import { beyondCaller } from '../../admin/caller-powers.ts'
+import { requireStoredRoleWithinCallerPowers } from '../../admin/caller-powers.ts'
 import { type RoleService, roleNameKey, roleNamePattern } from '../../admin/role-service.ts'
 import type { Clock } from '../../domain/clock.ts'
 import type { AuditLog } from '../../observability/audit.ts'
@@ -46,24 +46,6 @@ export class ScimGroupWriter {
     }
   }
 
-  /**
-   * Threat: a provisioning credential with users:write adding accounts to a role that grants
-   * more than the credential holds (the administrators' role), i.e. escalating through SCIM, or
-   * removing the role's members, taking from them powers it does not hold itself.
-   */
-  private async requireGrantable(db: Executor, roleId: string, principal: Principal): Promise<void> {
-    const granted = (await rolesRepository.permissionsOf(db, [roleId])).get(roleId) ?? []
-    // The admin API's rule (requireRoleWithinCallerPowers): `login` aside, so a provisioning
-    // token (users:write) can put people in the groups that let them sign in.
-    const beyond = beyondCaller(granted, principal.permissions)
-    if (beyond.length > 0)
-      throw new ScimError(
-        undefined,
-        `This group grants ${beyond.join(', ')}, which these credentials do not hold: only a caller holding them may rename the group, change its externalId, or add or remove its members.`,
-        403,
-      )
-  }
-
   private async changeMembers(
     trx: Executor,
     tenant: TenantRow,
@@ -73,7 +55,8 @@ export class ScimGroupWriter {
     principal: Principal,
   ): Promise<void> {
     const now = this.clock.now()
-    if (add.length > 0 || remove.length > 0) await this.requireGrantable(trx, role.id, principal)
+    if (add.length > 0 || remove.length > 0)
+      await requireStoredRoleWithinCallerPowers(trx, role.id, principal.permissions)
     if (add.length > 0) await this.requireUsers(trx, tenant, add)
     // Each change takes its user's row (its version): all of them in id order, adds and removes
     // together, so two writes changing the same users in opposite directions cannot deadlock.
@@ -150,7 +133,8 @@ export class ScimGroupWriter {
       await inTransaction(this.db, async (trx) => {
         // As the admin API's role update: a group granting more than the caller is not renamed
         // or re-keyed by it either (its members, below, are checked the same way).
-        if (renamed || externalIdChanged) await this.requireGrantable(trx, role.id, principal)
+        if (renamed || externalIdChanged)
+          await requireStoredRoleWithinCallerPowers(trx, role.id, principal.permissions)
         // A new name also moves the versions of the members, whose groups show it.
         const moved = await rolesRepository.moveVersion(
           trx,
