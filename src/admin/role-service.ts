@@ -15,6 +15,12 @@ import type { UserService } from './user-service.ts'
 
 export const ADMIN_ROLE = 'admin'
 
+/** Where a role write runs (`db`: the caller's transaction) and for whom (`caller` undefined: the CLI). */
+export interface RoleWriteOptions {
+  db?: Executor | undefined
+  caller?: ReadonlySet<Permission> | undefined
+}
+
 export interface RoleView {
   name: string
   permissions: string[]
@@ -78,9 +84,7 @@ export class RoleService {
     name: string,
     permissions: readonly string[],
     actor: Actor,
-    builtin = false,
-    db: Executor = this.db,
-    caller?: ReadonlySet<Permission>,
+    { builtin = false, db = this.db, caller }: RoleWriteOptions & { builtin?: boolean } = {},
   ): Promise<RoleView> {
     if (!roleNamePattern.test(name)) {
       throw new AppError('role.invalid-name', {
@@ -228,11 +232,10 @@ export class RoleService {
     name: string,
     users: string[],
     actor: Actor,
-    db: Executor = this.db,
-    caller?: ReadonlySet<Permission>,
+    options: RoleWriteOptions = {},
   ): Promise<RoleMember[]> {
-    await this.addMembers(tenant, name, users, actor, db, caller)
-    return this.members(tenant, name, db)
+    await this.addMembers(tenant, name, users, actor, options)
+    return this.members(tenant, name, options.db)
   }
 
   /**
@@ -244,8 +247,7 @@ export class RoleService {
     name: string,
     users: readonly string[],
     actor: Actor,
-    db: Executor = this.db,
-    caller?: ReadonlySet<Permission>,
+    { db = this.db, caller }: RoleWriteOptions = {},
   ): Promise<void> {
     await inTransaction(db, async (trx) => {
       const role = await this.require(tenant, name, trx)

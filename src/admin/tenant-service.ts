@@ -109,14 +109,10 @@ export class TenantService {
           description: 'Built-in user store',
           created_at: now,
         })
-        await this.roles.create(
-          row,
-          ADMIN_ROLE,
-          administratorPermissions(domain === DEFAULT_TENANT),
-          actor,
-          true,
-          trx,
-        )
+        await this.roles.create(row, ADMIN_ROLE, administratorPermissions(domain === DEFAULT_TENANT), actor, {
+          builtin: true,
+          db: trx,
+        })
         await this.audit.record(trx, { tenantId: row.id, actor, action: 'tenant.created', target: domain })
       })
     } catch (error) {

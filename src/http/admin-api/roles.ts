@@ -67,9 +67,7 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
           request.body.name,
           request.body.permissions,
           principalOf(request).actor,
-          false,
-          undefined,
-          principalOf(request).permissions,
+          { caller: principalOf(request).permissions },
         )
         return reply
           .code(201)
@@ -168,8 +166,7 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
           request.params.name,
           request.body.users,
           principalOf(request).actor,
-          undefined,
-          principalOf(request).permissions,
+          { caller: principalOf(request).permissions },
         ),
       }),
     )

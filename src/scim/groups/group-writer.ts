@@ -92,7 +92,7 @@ export class ScimGroupWriter {
     let id = ''
     try {
       await inTransaction(this.db, async (trx) => {
-        await this.roles.create(tenant, input.displayName, [], principal.actor, false, trx)
+        await this.roles.create(tenant, input.displayName, [], principal.actor, { db: trx })
         const row = await rolesRepository.findByName(trx, tenant.id, roleNameKey(input.displayName))
         id = row!.id
         if (input.externalId !== null)

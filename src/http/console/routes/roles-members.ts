@@ -41,14 +41,9 @@ export function roleMemberPages(container: Container, kit: ConsoleKit, showRole:
             status: 400,
           })
         try {
-          await roles.addMembers(
-            tenant,
-            role.name,
-            [member],
-            principal.actor,
-            undefined,
-            principal.permissions,
-          )
+          await roles.addMembers(tenant, role.name, [member], principal.actor, {
+            caller: principal.permissions,
+          })
         } catch (error) {
           if (error instanceof AppError && error.code === 'user.not-found')
             return showRole(roleRequest, reply, {

@@ -83,15 +83,9 @@ export function rolePages(container: Container, kit: ConsoleKit) {
         const { tenant, principal } = kit.context(request)
         const form = readRoleForm(request.body)
         try {
-          const role = await roles.create(
-            tenant,
-            form.name,
-            form.permissions,
-            principal.actor,
-            false,
-            undefined,
-            principal.permissions,
-          )
+          const role = await roles.create(tenant, form.name, form.permissions, principal.actor, {
+            caller: principal.permissions,
+          })
           return kit.redirect(request, reply, rolePath(role.name), 'role-created')
         } catch (error) {
           const { errors, status } = roleErrors(error)

@@ -101,14 +101,9 @@ export function userProfilePages(container: Container, kit: ConsoleKit) {
         const role = textField(body, 'role', 255)
         if (!role) return { errors: consoleFieldError('add-role', 'Choose a role.'), status: 400 }
         try {
-          await container.roles.assign(
-            tenant,
-            role,
-            [user.id],
-            principal.actor,
-            undefined,
-            principal.permissions,
-          )
+          await container.roles.assign(tenant, role, [user.id], principal.actor, {
+            caller: principal.permissions,
+          })
         } catch (error) {
           const { errors, status } = profileErrors(error)
           return {
