@@ -54,6 +54,22 @@ for (const kind of storeKinds) {
         auth,
         payload: { schemas: [PATCH_OP], Operations: operations },
       })
+    const groupPatch = (id: string, operations: object[]) =>
+      call(h.app, {
+        method: 'PATCH',
+        url: `/scim2/Groups/${id}`,
+        auth: helpDesk,
+        payload: { schemas: [PATCH_OP], Operations: operations },
+      })
+    /** The id of the group named `name`, as the help desk finds it. */
+    const groupId = async (name: string) =>
+      (
+        await call(h.app, {
+          method: 'GET',
+          url: `/scim2/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`,
+          auth: helpDesk,
+        })
+      ).body.Resources[0].id as string
     const assertScimForbidden = (answer: { status: number; body: Record<string, unknown> }) => {
       assert.equal(answer.status, 403, JSON.stringify(answer.body))
       assert.equal(answer.body.status, '403')
@@ -255,65 +271,25 @@ for (const kind of storeKinds) {
       forbidden(await api('PATCH', '/roles/auditors', { permissions: ['login'] }))
       forbidden(await api('DELETE', '/roles/auditors'))
       // Nor renamed or re-keyed through SCIM.
-      const auditorsGroup = (
-        await call(h.app, {
-          method: 'GET',
-          url: `/scim2/Groups?filter=${encodeURIComponent('displayName eq "auditors"')}`,
-          auth: helpDesk,
-        })
-      ).body.Resources[0].id as string
+      const auditorsGroup = await groupId('auditors')
       for (const operation of [
         { op: 'replace', path: 'displayName', value: 'watchers' },
         { op: 'replace', path: 'externalId', value: 'hr-4471' },
       ])
-        assertScimForbidden(
-          await call(h.app, {
-            method: 'PATCH',
-            url: `/scim2/Groups/${auditorsGroup}`,
-            auth: helpDesk,
-            payload: { schemas: [PATCH_OP], Operations: [operation] },
-          }),
-        )
+        assertScimForbidden(await groupPatch(auditorsGroup, [operation]))
       // Nor through SCIM: its group's members are neither added nor removed.
-      const groups = await call(h.app, {
-        method: 'GET',
-        url: `/scim2/Groups?filter=${encodeURIComponent('displayName eq "admin"')}`,
-        auth: helpDesk,
-      })
-      const adminGroup = groups.body.Resources[0].id as string
-      const removal = await call(h.app, {
-        method: 'PATCH',
-        url: `/scim2/Groups/${adminGroup}`,
-        auth: helpDesk,
-        payload: {
-          schemas: [PATCH_OP],
-          Operations: [{ op: 'remove', path: `members[value eq "${deputyId}"]` }],
-        },
-      })
-      assertScimForbidden(removal)
+      assertScimForbidden(
+        await groupPatch(await groupId('admin'), [{ op: 'remove', path: `members[value eq "${deputyId}"]` }]),
+      )
       // A group granting sign-in alone is within a provisioning token's powers, as in the admin API.
-      const staffGroup = (
-        await call(h.app, {
-          method: 'GET',
-          url: `/scim2/Groups?filter=${encodeURIComponent('displayName eq "staff"')}`,
-          auth: helpDesk,
-        })
-      ).body.Resources[0].id as string
+      const staffGroup = await groupId('staff')
       const newcomer = await freshUser(h, { username: 'newcomer', password: 'Newcomer-Harbour-4471' })
       for (const op of ['add', 'remove'] as const) {
-        const member = await call(h.app, {
-          method: 'PATCH',
-          url: `/scim2/Groups/${staffGroup}`,
-          auth: helpDesk,
-          payload: {
-            schemas: [PATCH_OP],
-            Operations: [
-              op === 'add'
-                ? { op, path: 'members', value: [{ value: newcomer }] }
-                : { op, path: `members[value eq "${newcomer}"]` },
-            ],
-          },
-        })
+        const member = await groupPatch(staffGroup, [
+          op === 'add'
+            ? { op, path: 'members', value: [{ value: newcomer }] }
+            : { op, path: `members[value eq "${newcomer}"]` },
+        ])
         assert.equal(member.status, 200, `${op}: ${JSON.stringify(member.body)}`)
       }
       const admins = await call(h.app, { method: 'GET', url: '/api/admin/roles/admin', auth: h.adminAuth })
