@@ -1,10 +1,30 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { CSRF_FIELD } from '../../src/http/pages/csrf.ts'
-import { describeConsoleInBrowser, reviewPage, signInToConsole } from './console-support.ts'
+import {
+  type ConsoleBrowserSuite,
+  describeConsoleInBrowser,
+  reviewPage,
+  signInToConsole,
+} from './console-support.ts'
 import { mainText, withContext } from './support.ts'
 
 const HELPDESK_PASSWORD = 'Helpdesk-console-passphrase-3'
+
+/** A role that may manage users but nothing else, and a user holding it (HELPDESK_PASSWORD). */
+async function deskOperator(server: ConsoleBrowserSuite['server'], roleName: string, username: string) {
+  const role = await server.admin('POST', '/api/admin/roles', {
+    name: roleName,
+    permissions: ['login', 'users:read', 'users:write'],
+  })
+  assert.equal(role.status, 201, JSON.stringify(role.body))
+  const user = await server.admin('POST', '/api/admin/users', {
+    username,
+    password: HELPDESK_PASSWORD,
+    roles: [roleName],
+  })
+  assert.equal(user.status, 201, JSON.stringify(user.body))
+}
 
 /**
  * The issue's permission check in a real browser: a help-desk role that may read and change
@@ -15,17 +35,7 @@ const HELPDESK_PASSWORD = 'Helpdesk-console-passphrase-3'
 describeConsoleInBrowser('console permissions', (suite) => {
   it('a role without reset:force sees no force-reset action and a crafted post is refused', async () => {
     const { server, browser, kind } = suite
-    const role = await server.admin('POST', '/api/admin/roles', {
-      name: 'help desk',
-      permissions: ['login', 'users:read', 'users:write'],
-    })
-    assert.equal(role.status, 201, JSON.stringify(role.body))
-    const helpdesk = await server.admin('POST', '/api/admin/users', {
-      username: 'helpdesk',
-      password: HELPDESK_PASSWORD,
-      roles: ['help desk'],
-    })
-    assert.equal(helpdesk.status, 201, JSON.stringify(helpdesk.body))
+    await deskOperator(server, 'help desk', 'helpdesk')
     const target = await server.admin('POST', '/api/admin/users', {
       username: 'jordan',
       claims: { 'http://wso2.org/claims/emailaddress': 'jordan@example.com' },
@@ -67,17 +77,7 @@ describeConsoleInBrowser('console permissions', (suite) => {
 
   it('a lock refused by the caller powers or by the last administrator rule is said on the profile', async () => {
     const { server, browser } = suite
-    const role = await server.admin('POST', '/api/admin/roles', {
-      name: 'lock desk',
-      permissions: ['login', 'users:read', 'users:write'],
-    })
-    assert.equal(role.status, 201, JSON.stringify(role.body))
-    const desk = await server.admin('POST', '/api/admin/users', {
-      username: 'lockdesk',
-      password: HELPDESK_PASSWORD,
-      roles: ['lock desk'],
-    })
-    assert.equal(desk.status, 201, JSON.stringify(desk.body))
+    await deskOperator(server, 'lock desk', 'lockdesk')
 
     const lockAdmin = async (credentials?: { username: string; password: string }) =>
       withContext(browser, async (page) => {
