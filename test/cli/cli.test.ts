@@ -101,6 +101,7 @@ for (const variant of variants) {
         '013-reset-rows-without-foreign-keys',
         '014-group-external-ids',
         '015-template-snapshots',
+        '016-sqlite-ids-without-autoincrement',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

@@ -35,6 +35,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '013-reset-rows-without-foreign-keys',
       '014-group-external-ids',
       '015-template-snapshots',
+      '016-sqlite-ids-without-autoincrement',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -52,6 +53,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '013-reset-rows-without-foreign-keys',
       '014-group-external-ids',
       '015-template-snapshots',
+      '016-sqlite-ids-without-autoincrement',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

@@ -5,7 +5,10 @@
  * statements.
  */
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import SqliteDatabase from 'better-sqlite3'
 import { cliActor } from '../../src/observability/audit.ts'
 import { immediateRunnerOf, inTransaction } from '../../src/persistence/executor.ts'
 import { usersRepository } from '../../src/persistence/repositories/users.ts'
@@ -70,5 +73,65 @@ describe('sqlite: statements that skip the queue', () => {
     const direct = runner('select username from users where id = ?', [bob.id])
     assert.deepEqual(direct?.rows, [{ username: 'bob' }])
     assert.equal((await usersRepository.findById(db, h.defaultTenant.id, bob.id))?.username, 'bob')
+  })
+
+  describe('reads that run at once share a read transaction until the turn ends', () => {
+    // Another process writing the same file: the CLI while the server runs.
+    let other: SqliteDatabase.Database
+    let userId: string
+    const renameElsewhere = (username: string) =>
+      other.prepare('update users set username = ? where id = ?').run(username, userId)
+    const nameRead = () =>
+      immediateRunnerOf(h.container.store.db)!('select username from users where id = ?', [userId])?.rows
+    before(async () => {
+      other = new SqliteDatabase(join(h.config.storage.data_dir, 'rekey.db'))
+      other.pragma('busy_timeout = 5000')
+      userId = (await h.container.users.create(h.defaultTenant, { username: 'carol' }, cliActor)).id
+    })
+    after(() => other?.close())
+
+    it("another connection's commit shows from the next turn, not between two reads of one turn", async () => {
+      await nextTurn()
+      assert.deepEqual(nameRead(), [{ username: 'carol' }])
+      renameElsewhere('carol-2')
+      assert.deepEqual(nameRead(), [{ username: 'carol' }], 'one turn, one snapshot')
+      await nextTurn()
+      assert.deepEqual(nameRead(), [{ username: 'carol-2' }])
+    })
+
+    it('a write ends the shared read: it runs on the latest state, and the reads after it see it', async () => {
+      await nextTurn()
+      assert.ok(nameRead())
+      // Threat: a write inside a snapshot that another process has moved past fails
+      // (SQLITE_BUSY_SNAPSHOT), and one that succeeded there would be committed only later.
+      renameElsewhere('carol-3')
+      const runner = immediateRunnerOf(h.container.store.db)!
+      const written = runner("update users set username = username || '!' where id = ?", [userId])
+      assert.equal(Number(written?.numAffectedRows), 1)
+      assert.deepEqual(nameRead(), [{ username: 'carol-3!' }])
+      assert.deepEqual(other.prepare('select username from users where id = ?').get(userId), {
+        username: 'carol-3!',
+      })
+    })
+
+    it('a transaction ends the shared read before it begins', async () => {
+      await nextTurn()
+      assert.ok(nameRead())
+      renameElsewhere('carol-4')
+      await inTransaction(h.container.store.db, (trx) =>
+        trx.updateTable('users').set({ username: 'carol-5' }).where('id', '=', userId).execute(),
+      )
+      assert.deepEqual(nameRead(), [{ username: 'carol-5' }])
+    })
+
+    it('a shared read does not keep the other connection from writing or checkpointing', async () => {
+      await nextTurn()
+      assert.ok(nameRead())
+      renameElsewhere('carol-6')
+      const [checkpoint] = other.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number }>
+      assert.equal(checkpoint?.busy, 0)
+      await nextTurn()
+      assert.deepEqual(nameRead(), [{ username: 'carol-6' }])
+    })
   })
 })

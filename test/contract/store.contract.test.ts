@@ -83,6 +83,7 @@ for (const kind of storeKinds) {
         '013-reset-rows-without-foreign-keys',
         '014-group-external-ids',
         '015-template-snapshots',
+        '016-sqlite-ids-without-autoincrement',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],

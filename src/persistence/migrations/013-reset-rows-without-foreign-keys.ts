@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { isPostgres } from '../dialect.ts'
 import { dropForeignKeys } from './foreign-keys.ts'
+import { rebuildSqliteTables } from './sqlite-rebuild.ts'
 
 /**
  * The rows a forced reset writes for each user, without foreign keys: a pending reset and a
@@ -25,6 +26,9 @@ const KEYS: readonly ForeignKey[] = [
   },
 ]
 
+const TABLES = KEYS.map((key) => key.table)
+const keyOf = (table: string) => KEYS.find((key) => key.table === table)!
+
 interface ForeignKey {
   table: string
   column: string
@@ -39,8 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     return
   }
   // A table already without its key (a run stopped before it was recorded) is left as it is.
-  await rebuildSqliteTables(db, (key, create) => {
-    const clause = sqliteClause(key)
+  await rebuildSqliteTables(db, TABLES, (table, create) => {
+    const clause = sqliteClause(keyOf(table))
     return create.includes(clause) ? create.replace(clause, '') : undefined
   })
 }
@@ -59,7 +63,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     }
     return
   }
-  await rebuildSqliteTables(db, (key, create) => {
+  await rebuildSqliteTables(db, TABLES, (table, create) => {
+    const key = keyOf(table)
     if (create.includes(sqliteClause(key))) return undefined
     const column = `"${key.column}" varchar(36)`
     const at = create.indexOf(column)
@@ -72,49 +77,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 /** The key as SQLite keeps it in the table's CREATE statement (as Kysely wrote it). */
 function sqliteClause(key: ForeignKey): string {
   return ` references "${key.references}" ("id") on delete cascade`
-}
-
-/**
- * SQLite cannot add or drop a key: each table is rebuilt from its own CREATE statement, changed
- * by `change` (undefined: the table is as wanted already, and kept), with its indexes. Kysely
- * records a SQLite migration after it ran, outside its transaction, so a stop in between runs
- * it again: every step must find its own work done. Enforcement is off meanwhile, as SQLite
- * prescribes for such a rebuild: with it on, dropping `outbox_messages` would first delete
- * every message and, by cascade, every delivery attempt. All tables in one transaction (Kysely
- * runs SQLite migrations without one), then the whole store checked against its keys before
- * the commit.
- */
-async function rebuildSqliteTables(
-  db: Kysely<unknown>,
-  change: (key: ForeignKey, create: string) => string | undefined,
-): Promise<void> {
-  await sql`pragma foreign_keys = off`.execute(db)
-  try {
-    const { rows } = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)
-    // Inside a transaction the pragma does nothing, and the drop below would cascade.
-    if (Number(rows[0]?.foreign_keys) !== 0) throw new Error('foreign keys are still enforced')
-    await db.transaction().execute(async (trx) => {
-      for (const key of KEYS) {
-        const { rows: objects } = await sql<{ type: string; sql: string | null }>`
-          select type, sql from sqlite_master where tbl_name = ${key.table}`.execute(trx)
-        const create = objects.find((object) => object.type === 'table')?.sql
-        if (!create) throw new Error(`no table ${key.table}`)
-        const wanted = change(key, create)
-        if (wanted === undefined) continue
-        const rebuilt = `${key.table}_rebuilt`
-        await sql.raw(wanted.replace(`CREATE TABLE "${key.table}"`, `CREATE TABLE "${rebuilt}"`)).execute(trx)
-        await sql`insert into ${sql.id(rebuilt)} select * from ${sql.id(key.table)}`.execute(trx)
-        await sql`drop table ${sql.id(key.table)}`.execute(trx)
-        await sql`alter table ${sql.id(rebuilt)} rename to ${sql.id(key.table)}`.execute(trx)
-        // Indexes SQLite made for the table's own constraints have no statement; the others go
-        // with the old table and are made again.
-        for (const index of objects)
-          if (index.type === 'index' && index.sql) await sql.raw(index.sql).execute(trx)
-      }
-      const { rows: broken } = await sql`pragma foreign_key_check`.execute(trx)
-      if (broken.length > 0) throw new Error(`${broken.length} rows break a foreign key`)
-    })
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(db)
-  }
 }

@@ -14,6 +14,7 @@ import * as bulkTargetsWithoutJobKey from './012-bulk-targets-without-job-key.ts
 import * as resetRowsWithoutForeignKeys from './013-reset-rows-without-foreign-keys.ts'
 import * as groupExternalIds from './014-group-external-ids.ts'
 import * as templateSnapshots from './015-template-snapshots.ts'
+import * as sqliteIdsWithoutAutoincrement from './016-sqlite-ids-without-autoincrement.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '013-reset-rows-without-foreign-keys': resetRowsWithoutForeignKeys,
   '014-group-external-ids': groupExternalIds,
   '015-template-snapshots': templateSnapshots,
+  '016-sqlite-ids-without-autoincrement': sqliteIdsWithoutAutoincrement,
 }
 
 export const migrationProvider: MigrationProvider = {
