@@ -224,7 +224,11 @@ export interface ResetCodesTable {
   id: string
   tenant_id: string
   user_id: string
-  kind: 'link' | 'otp'
+  /**
+   * `link-v1`: a link of the first format, sent before links carried their code's id, found by
+   * its HMAC until it expires (migration 017).
+   */
+  kind: 'link' | 'otp' | 'link-v1'
   secret_hmac: string
   /** Offline one-time passwords only: sealed, for administrators to read back. */
   sealed_secret: string | null

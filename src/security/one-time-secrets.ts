@@ -35,24 +35,62 @@ export function normalizeOtp(typed: string, characters: OtpCharacters): string {
   return characters === 'alnum' ? compact : compact.toUpperCase()
 }
 
+/** Random bytes of a link's verifier: 256 bits. */
+const VERIFIER_BYTES = 32
+/** The code's id, as the 16 bytes of its UUID, leads the token. */
+const SELECTOR_BYTES = 16
+/** A token of the first format: 256 random bits, looked up by their HMAC. */
+const FIRST_FORMAT_LENGTH = 43
+const TOKEN_LENGTH = Math.ceil(((SELECTOR_BYTES + VERIFIER_BYTES) * 4) / 3)
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
 /**
- * An emailed link's token: 256 random bits, URL-safe. From the pool: a call of its own to the
- * CSPRNG cost about 30 µs, more than the rest of issuing the link.
+ * An emailed link's token, URL-safe: its code's id (the selector) and then 256 random bits (the
+ * verifier). The id finds the code by its primary key, time-ordered, so storing a code adds to
+ * the end of one index instead of a random page of an index of HMACs; the store holds only the
+ * verifier's HMAC, so its contents cannot make a working link. From the pool: a call of its own
+ * to the CSPRNG cost about 30 µs, more than the rest of issuing the link.
  */
-export function newLinkToken(): string {
-  return pooledRandomBytes(32).toString('base64url')
+export function newLinkToken(codeId: string): { token: string; verifier: string } {
+  const selector = Buffer.from(codeId.replaceAll('-', ''), 'hex')
+  if (selector.length !== SELECTOR_BYTES) throw new Error('a link code id is a UUID')
+  const verifier = pooledRandomBytes(VERIFIER_BYTES)
+  return {
+    token: Buffer.concat([selector, verifier]).toString('base64url'),
+    verifier: verifier.toString('base64url'),
+  }
+}
+
+/**
+ * What a presented link token names: a code and its verifier, or, for a token of the first
+ * format (links sent before selectors), the whole token, still found by its HMAC until those
+ * links expire. Undefined for anything else, which can be no link of ours.
+ */
+export type PresentedLink = { codeId: string; verifier: string } | { firstFormatToken: string }
+
+export function presentedLink(token: string): PresentedLink | undefined {
+  if (!BASE64URL.test(token)) return undefined
+  if (token.length === FIRST_FORMAT_LENGTH) return { firstFormatToken: token }
+  if (token.length !== TOKEN_LENGTH) return undefined
+  const bytes = Buffer.from(token, 'base64url')
+  const hex = bytes.subarray(0, SELECTOR_BYTES).toString('hex')
+  return {
+    codeId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+    verifier: bytes.subarray(SELECTOR_BYTES).toString('base64url'),
+  }
 }
 
 /**
  * The stored form of a one-time secret: HMAC-SHA256 under the server key, never the secret.
  * A fast keyed hash is right for short-lived codes (a password hash would make bulk resets
- * take hours); the key keeps a stolen table from being brute-forced offline. A one-time
- * password is bound to its user, so the same code issued to two users stores differently and
- * one user's code never matches another's.
+ * take hours); the key keeps a stolen table from being brute-forced offline. A secret is bound
+ * to what it was issued for: a one-time password to its user, so the same code issued to two
+ * users stores differently and one user's code never matches another's; a link's verifier to
+ * its code, so a verifier moved to another code's id matches nothing.
  */
-export function secretHmac(key: Buffer, kind: 'link' | 'otp', secret: string, userId = ''): string {
+export function secretHmac(key: Buffer, kind: 'link' | 'otp', secret: string, boundTo = ''): string {
   return createHmac('sha256', key)
-    .update(`rekey-reset\u0000${kind}\u0000${userId}\u0000${secret}`, 'utf8')
+    .update(`rekey-reset\u0000${kind}\u0000${boundTo}\u0000${secret}`, 'utf8')
     .digest('hex')
 }
 

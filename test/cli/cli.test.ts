@@ -102,6 +102,7 @@ for (const variant of variants) {
         '014-group-external-ids',
         '015-template-snapshots',
         '016-sqlite-ids-without-autoincrement',
+        '017-link-selectors',
       ])
       const password = /Password:\s+(\S+)/.exec(result.stderr)?.[1]
       assert.ok(password, result.stderr)

@@ -36,6 +36,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '014-group-external-ids',
       '015-template-snapshots',
       '016-sqlite-ids-without-autoincrement',
+      '017-link-selectors',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [
       '001-foundation',
@@ -54,6 +55,7 @@ describe('postgres: migrations per schema', { skip: postgresKind.skip }, () => {
       '014-group-external-ids',
       '015-template-snapshots',
       '016-sqlite-ids-without-autoincrement',
+      '017-link-selectors',
     ])
     assert.deepEqual(await migrateToLatest(second.store.db), [])
     const tenants = await second.store.db.selectFrom('tenants').selectAll().execute()

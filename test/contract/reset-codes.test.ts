@@ -8,9 +8,11 @@ import {
   generateOtp,
   newLinkToken,
   normalizeOtp,
+  presentedLink,
   sameHmac,
   secretHmac,
 } from '../../src/security/one-time-secrets.ts'
+import { timeOrderedId } from '../../src/security/time-ordered-id.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { storeKinds } from '../support/stores.ts'
 
@@ -99,15 +101,13 @@ for (const kind of storeKinds) {
       assert.equal((await present(alice, replacement)).outcome, 'accepted')
     })
 
-    it('consumes a link once under parallel use; finding it does not consume it; expiry holds', async () => {
-      const token = newLinkToken()
-      const hmac = secretHmac(key, 'link', token)
-      await resetCodesRepository.insert(h.container.store.db, {
-        id: randomUUID(),
+    const storeLink = async (row: { id: string; kind: 'link' | 'link-v1'; hmac: string }) =>
+      resetCodesRepository.insert(h.container.store.db, {
+        id: row.id,
         tenant_id: h.defaultTenant.id,
         user_id: bob,
-        kind: 'link',
-        secret_hmac: hmac,
+        kind: row.kind,
+        secret_hmac: row.hmac,
         sealed_secret: null,
         created_at: NOW,
         expires_at: NOW + 60_000,
@@ -115,16 +115,55 @@ for (const kind of storeKinds) {
         attempts: 0,
         max_attempts: 1,
       })
+
+    it('finds a link by its code and verifier; consumes it once under parallel use; finding does not consume; expiry holds', async () => {
+      const codeId = timeOrderedId(NOW)
+      const { token, verifier } = newLinkToken(codeId)
+      const hmac = secretHmac(key, 'link', verifier, codeId)
+      await storeLink({ id: codeId, kind: 'link', hmac })
+      const presented = presentedLink(token)
+      assert.deepEqual(presented, { codeId, verifier })
+      const link = { codeId, hmac }
       const db = h.container.store.db
-      assert.equal((await resetCodesRepository.findLiveLink(db, hmac, NOW + 1))?.user_id, bob)
-      assert.equal(await resetCodesRepository.findLiveLink(db, hmac, NOW + 60_000), undefined, 'expired')
+      assert.equal((await resetCodesRepository.findLiveLink(db, link, NOW + 1))?.user_id, bob)
+      assert.equal(await resetCodesRepository.findLiveLink(db, link, NOW + 60_000), undefined, 'expired')
+      // Threat: a guessed or altered verifier under a real code's id.
+      const altered = { codeId, hmac: secretHmac(key, 'link', newLinkToken(codeId).verifier, codeId) }
+      assert.equal(await resetCodesRepository.findLiveLink(db, altered, NOW + 1), undefined)
+      assert.equal(await resetCodesRepository.consumeLink(db, altered, NOW + 1), undefined)
+      // Threat: a real verifier moved to another code's id matches nothing (bound to its code).
+      const otherId = timeOrderedId(NOW)
+      await storeLink({ id: otherId, kind: 'link', hmac: secretHmac(key, 'link', 'another', otherId) })
+      const moved = { codeId: otherId, hmac: secretHmac(key, 'link', verifier, otherId) }
+      assert.equal(await resetCodesRepository.findLiveLink(db, moved, NOW + 1), undefined)
       const consumed = await Promise.all(
         Array.from({ length: 8 }, () =>
-          inTransaction(db, (trx) => resetCodesRepository.consumeLink(trx, hmac, NOW + 2)),
+          inTransaction(db, (trx) => resetCodesRepository.consumeLink(trx, link, NOW + 2)),
         ),
       )
       assert.equal(consumed.filter((row) => row?.user_id === bob).length, 1)
-      assert.equal(await resetCodesRepository.findLiveLink(db, hmac, NOW + 3), undefined)
+      assert.equal(await resetCodesRepository.findLiveLink(db, link, NOW + 3), undefined)
+    })
+
+    it('a link of the first format (no selector) is still found by its HMAC, and consumed once', async () => {
+      const token = randomBytes(32).toString('base64url')
+      assert.deepEqual(presentedLink(token), { firstFormatToken: token })
+      const firstFormatHmac = secretHmac(key, 'link', token)
+      await storeLink({ id: randomUUID(), kind: 'link-v1', hmac: firstFormatHmac })
+      const db = h.container.store.db
+      const link = { firstFormatHmac }
+      assert.equal((await resetCodesRepository.findLiveLink(db, link, NOW + 1))?.user_id, bob)
+      assert.equal(
+        await resetCodesRepository.findLiveLink(db, { firstFormatHmac: 'f'.repeat(64) }, NOW),
+        undefined,
+      )
+      const consumed = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          inTransaction(db, (trx) => resetCodesRepository.consumeLink(trx, link, NOW + 2)),
+        ),
+      )
+      assert.equal(consumed.filter((row) => row?.user_id === bob).length, 1)
+      assert.equal(await resetCodesRepository.findLiveLink(db, link, NOW + 3), undefined)
     })
   })
 }
@@ -140,12 +179,34 @@ describe('one-time secret generation', () => {
       assert.equal(codes.size, 200)
       for (const code of codes) assert.match(code, pattern)
     }
-    assert.equal(newLinkToken().length, 43)
+    const codeId = timeOrderedId(NOW)
+    const tokens = new Set(Array.from({ length: 200 }, () => newLinkToken(codeId).token))
+    assert.equal(tokens.size, 200)
+    for (const token of tokens) {
+      assert.match(token, /^[A-Za-z0-9_-]{64}$/)
+      assert.equal((presentedLink(token) as { codeId: string }).codeId, codeId)
+    }
   })
 
   it('binds one-time passwords to their user in the stored form', () => {
     assert.notEqual(secretHmac(key, 'otp', 'ABCD2345', 'u1'), secretHmac(key, 'otp', 'ABCD2345', 'u2'))
     assert.notEqual(secretHmac(key, 'otp', 'ABCD2345'), secretHmac(key, 'link', 'ABCD2345'))
     assert.ok(!sameHmac(secretHmac(key, 'otp', 'A', 'u'), ''))
+  })
+})
+
+describe('presented link tokens', () => {
+  it('anything but a link of ours names nothing, and is not looked up', () => {
+    const token = newLinkToken(timeOrderedId(NOW)).token
+    for (const presented of [
+      '',
+      token.slice(1),
+      `${token}A`,
+      `${token.slice(0, -1)}.`,
+      `${token.slice(0, 42)}=`,
+      'x'.repeat(4096),
+      '../../etc/passwd',
+    ])
+      assert.equal(presentedLink(presented), undefined, presented)
   })
 })

@@ -50,7 +50,7 @@ for (const kind of storeKinds) {
       requested_by: 'admin',
       reason: 'admin',
     })
-    const resetCode = (userId: string, kind: 'link' | 'otp', hmac: string) => ({
+    const resetCode = (userId: string, kind: 'link' | 'link-v1' | 'otp', hmac: string) => ({
       id: newId(),
       tenant_id: tenantId,
       user_id: userId,
@@ -61,7 +61,7 @@ for (const kind of storeKinds) {
       expires_at: now + 60_000,
       used_at: null,
       attempts: 0,
-      max_attempts: kind === 'link' ? 1 : 5,
+      max_attempts: kind === 'otp' ? 5 : 1,
     })
 
     before(async () => {
@@ -84,6 +84,7 @@ for (const kind of storeKinds) {
         '014-group-external-ids',
         '015-template-snapshots',
         '016-sqlite-ids-without-autoincrement',
+        '017-link-selectors',
       ])
       for (const [id, domain] of [
         [tenantId, 'contract.example'],
@@ -257,8 +258,8 @@ for (const kind of storeKinds) {
         .where('message_id', '=', messageId)
         .execute()
       assert.deepEqual(attempts, [{ outcome: 'sent' }])
-      // The indexes came back with the tables: a second link with the same HMAC is refused.
-      const link = resetCode(row.id, 'link', 'rebuilt-link')
+      // The indexes came back with the tables: a second first-format link with the same HMAC is refused.
+      const link = resetCode(row.id, 'link-v1', 'rebuilt-link')
       await resetCodesRepository.insert(db, link)
       await assert.rejects(resetCodesRepository.insert(db, { ...link, id: newId() }), isUniqueViolation)
       assert.equal(await usersRepository.delete(db, tenantId, row.id, now), true)
@@ -400,20 +401,36 @@ for (const kind of storeKinds) {
       assert.equal((await sessionsRepository.findActiveByHash(db, 'h-kept', now))?.id, kept.id)
     })
 
-    it('keeps link HMACs unique and finds links by them; one-time passwords of a user may repeat', async () => {
+    it('finds links by their code, first-format links by their unique HMAC; one-time passwords of a user may repeat', async () => {
       const db = testStore.store.db
       const row = user('codes-user')
       await usersRepository.insert(db, row)
-      const code = (kind: 'link' | 'otp', hmac: string) => resetCode(row.id, kind, hmac)
+      const code = (kind: 'link' | 'link-v1' | 'otp', hmac: string) => resetCode(row.id, kind, hmac)
       // A re-trigger may draw a six-digit code the user once had: both rows must be storable.
       await resetCodesRepository.insert(db, code('otp', 'same-otp-hmac'))
       await resetCodesRepository.insert(db, code('otp', 'same-otp-hmac'))
-      const link = code('link', 'link-hmac')
+      const link = code('link', 'a'.repeat(64))
       await resetCodesRepository.insert(db, link)
-      await assert.rejects(resetCodesRepository.insert(db, code('link', 'link-hmac')), isUniqueViolation)
-      assert.equal((await resetCodesRepository.findLiveLink(db, 'link-hmac', now))?.id, link.id)
-      assert.equal(await resetCodesRepository.findLiveLink(db, 'same-otp-hmac', now), undefined)
-      assert.equal((await resetCodesRepository.consumeLink(db, 'link-hmac', now))?.id, link.id)
+      const byCode = { codeId: link.id, hmac: link.secret_hmac }
+      assert.equal((await resetCodesRepository.findLiveLink(db, byCode, now))?.id, link.id)
+      assert.equal(
+        await resetCodesRepository.findLiveLink(db, { firstFormatHmac: link.secret_hmac }, now),
+        undefined,
+      )
+      const firstFormat = code('link-v1', 'b'.repeat(64))
+      await resetCodesRepository.insert(db, firstFormat)
+      await assert.rejects(
+        resetCodesRepository.insert(db, code('link-v1', 'b'.repeat(64))),
+        isUniqueViolation,
+      )
+      const byHmac = { firstFormatHmac: firstFormat.secret_hmac }
+      assert.equal((await resetCodesRepository.findLiveLink(db, byHmac, now))?.id, firstFormat.id)
+      assert.equal(
+        await resetCodesRepository.findLiveLink(db, { firstFormatHmac: 'same-otp-hmac' }, now),
+        undefined,
+      )
+      assert.equal((await resetCodesRepository.consumeLink(db, byCode, now))?.id, link.id)
+      assert.equal((await resetCodesRepository.consumeLink(db, byHmac, now))?.id, firstFormat.id)
     })
 
     it('removes a deleted user’s claims, credential, memberships and sessions', async () => {

@@ -9,12 +9,16 @@ import type { Notifier } from '../../notifications/notifier.ts'
 import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { claimsRepository } from '../../persistence/repositories/claims.ts'
-import { pendingResetsRepository, resetCodesRepository } from '../../persistence/repositories/reset-codes.ts'
+import {
+  pendingResetsRepository,
+  resetCodesRepository,
+  type StoredLink,
+} from '../../persistence/repositories/reset-codes.ts'
 import { type SessionRow, sessionsRepository } from '../../persistence/repositories/sessions.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
 import { type UserRow, usersRepository } from '../../persistence/repositories/users.ts'
 import type { ResetMode } from '../../persistence/tables.ts'
-import { normalizeOtp, sameHmac, secretHmac } from '../../security/one-time-secrets.ts'
+import { normalizeOtp, presentedLink, sameHmac, secretHmac } from '../../security/one-time-secrets.ts'
 import type { SealedBox } from '../../security/sealed-box.ts'
 import {
   EMAIL_CLAIM,
@@ -238,7 +242,8 @@ export class ForcedResetService {
     tenant: TenantRow,
     token: string,
   ): Promise<{ userId: string; userName: string; expiresAt: number } | undefined> {
-    const code = await resetCodesRepository.findLiveLink(this.db, this.linkHmac(token), this.clock.now())
+    const link = this.storedLink(token)
+    const code = link && (await resetCodesRepository.findLiveLink(this.db, link, this.clock.now()))
     if (!code || code.tenant_id !== tenant.id) return undefined
     const user = await usersRepository.findById(this.db, tenant.id, code.user_id)
     // Threat: someone who left (the account disabled) setting a password that works the day
@@ -269,7 +274,8 @@ export class ForcedResetService {
       // disabled since the page was shown cannot spend the link either.
       const holder = await usersRepository.findForUpdate(trx, tenant.id, found.userId)
       if (!holder || holder.status === 'disabled') throw new AppError('reset.link-invalid')
-      const spent = await resetCodesRepository.consumeLink(trx, this.linkHmac(token), this.clock.now())
+      const link = this.storedLink(token)
+      const spent = link && (await resetCodesRepository.consumeLink(trx, link, this.clock.now()))
       if (!spent || spent.tenant_id !== tenant.id || spent.user_id !== found.userId)
         throw new AppError('reset.link-invalid')
       await this.passwords.write(trx, prepared, {
@@ -281,9 +287,13 @@ export class ForcedResetService {
     })
   }
 
-  private linkHmac(token: string): string {
-    // Bounded before hashing: a token is 43 characters; anything far longer is not one.
-    return secretHmac(this.secretKey, 'link', token.slice(0, 256))
+  /** Where a presented token's code is stored; undefined for what cannot be a link of ours. */
+  private storedLink(token: string): StoredLink | undefined {
+    const link = presentedLink(token)
+    if (!link) return undefined
+    return 'codeId' in link
+      ? { codeId: link.codeId, hmac: secretHmac(this.secretKey, 'link', link.verifier, link.codeId) }
+      : { firstFormatHmac: secretHmac(this.secretKey, 'link', link.firstFormatToken) }
   }
 
   /**

@@ -235,14 +235,15 @@ export class BatchTrigger {
     const messages: NotificationRequest[] = []
     for (const user of eligible) {
       const codeId = timeOrderedId(now)
-      const secret = isLink ? newLinkToken() : generateOtp(policy.otpLength, policy.otpCharacters)
+      const link = isLink ? newLinkToken(codeId) : undefined
+      const secret = link ? link.token : generateOtp(policy.otpLength, policy.otpCharacters)
       codes.push({
         id: codeId,
         tenant_id: tenant.id,
         user_id: user.id,
         kind: isLink ? 'link' : 'otp',
-        secret_hmac: isLink
-          ? secretHmac(this.deps.secretKey, 'link', secret)
+        secret_hmac: link
+          ? secretHmac(this.deps.secretKey, 'link', link.verifier, codeId)
           : secretHmac(this.deps.secretKey, 'otp', secret, user.id),
         sealed_secret: mode === 'offline-otp' ? this.deps.offlineCodes.seal(secret, codeId) : null,
         created_at: now,

@@ -15,6 +15,7 @@ import * as resetRowsWithoutForeignKeys from './013-reset-rows-without-foreign-k
 import * as groupExternalIds from './014-group-external-ids.ts'
 import * as templateSnapshots from './015-template-snapshots.ts'
 import * as sqliteIdsWithoutAutoincrement from './016-sqlite-ids-without-autoincrement.ts'
+import * as linkSelectors from './017-link-selectors.ts'
 
 /** Migrations are compiled into the program (no directory scan), in order of their names. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '014-group-external-ids': groupExternalIds,
   '015-template-snapshots': templateSnapshots,
   '016-sqlite-ids-without-autoincrement': sqliteIdsWithoutAutoincrement,
+  '017-link-selectors': linkSelectors,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,9 +1,16 @@
 import { sql } from 'kysely'
+import { sameHmac } from '../../security/one-time-secrets.ts'
 import type { Executor } from '../executor.ts'
 import { fixedQuery } from '../fixed-query.ts'
 import type { PendingResetsTable, ResetCodesTable } from '../tables.ts'
 
 export type ResetCodeRow = ResetCodesTable
+
+/**
+ * How a presented link is looked for: its code's id and the HMAC of its verifier, or, for a
+ * link of the first format (kind `link-v1`), the HMAC of the whole token.
+ */
+export type StoredLink = { codeId: string; hmac: string } | { firstFormatHmac: string }
 export type PendingResetRow = PendingResetsTable
 
 /** The result of presenting a one-time password. */
@@ -19,6 +26,25 @@ const unusedCodesVoided = fixedQuery<{ userId: string }, never>((db, p) =>
 )
 const pendingResetCleared = fixedQuery<{ userId: string }, never>((db, p) =>
   db.deleteFrom('pending_resets').where('user_id', '=', p('userId')),
+)
+const liveLinkById = fixedQuery<{ id: string; now: number }, ResetCodeRow>((db, p) =>
+  db
+    .selectFrom('reset_codes')
+    .selectAll()
+    .where('id', '=', p('id'))
+    .where('kind', '=', sql<'link'>`'link'`)
+    .where('used_at', 'is', sql<null>`null`)
+    .where('expires_at', '>', p('now')),
+)
+const liveFirstFormatLink = fixedQuery<{ hmac: string; now: number }, ResetCodeRow>((db, p) =>
+  db
+    .selectFrom('reset_codes')
+    .selectAll()
+    .where('secret_hmac', '=', p('hmac'))
+    // Literal, not a bound value: only then may the planner use the partial index of these links.
+    .where('kind', '=', sql<'link-v1'>`'link-v1'`)
+    .where('used_at', 'is', sql<null>`null`)
+    .where('expires_at', '>', p('now')),
 )
 const pendingResetOf = fixedQuery<{ userId: string }, PendingResetRow>((db, p) =>
   db.selectFrom('pending_resets').selectAll().where('user_id', '=', p('userId')),
@@ -69,27 +95,39 @@ export const resetCodesRepository = {
       : { outcome: 'no-code' }
   },
 
-  /** A live link code by its HMAC, without consuming it (a page GET must not: mail scanners follow links). */
-  findLiveLink(db: Executor, hmac: string, now: number): Promise<ResetCodeRow | undefined> {
-    return (
-      db
-        .selectFrom('reset_codes')
-        .selectAll()
-        .where('secret_hmac', '=', hmac)
-        // Literal, not a bound value: only then may the planner use the links-only HMAC index.
-        .where(sql<boolean>`kind = 'link'`)
-        .where('used_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst()
-    )
+  /**
+   * A live link code, without consuming it (a page GET must not: mail scanners follow links).
+   * A link names its code: the row is found by its id and its HMAC compared in constant time.
+   */
+  async findLiveLink(db: Executor, link: StoredLink, now: number): Promise<ResetCodeRow | undefined> {
+    const row =
+      'codeId' in link
+        ? await liveLinkById(db, { id: link.codeId, now })
+        : await liveFirstFormatLink(db, { hmac: link.firstFormatHmac, now })
+    const code = row.rows[0]
+    if (!code) return undefined
+    const stored = 'codeId' in link ? link.hmac : link.firstFormatHmac
+    return sameHmac(code.secret_hmac, stored) ? code : undefined
   },
 
-  /** Consumes a live link code; the row when this call consumed it, undefined otherwise. */
-  async consumeLink(db: Executor, hmac: string, now: number): Promise<ResetCodeRow | undefined> {
-    const { rows } = await sql<ResetCodeRow>`
-      update reset_codes set used_at = ${now}
-      where secret_hmac = ${hmac} and kind = 'link' and used_at is null and expires_at > ${now}
-      returning *`.execute(db)
+  /**
+   * Consumes a live link code; the row when this call consumed it, undefined otherwise. The
+   * HMAC is compared by the update itself, so that spending is one conditional statement; its
+   * timing says nothing useful: the HMAC is the server's, of what the caller sent.
+   */
+  async consumeLink(db: Executor, link: StoredLink, now: number): Promise<ResetCodeRow | undefined> {
+    const { rows } =
+      'codeId' in link
+        ? await sql<ResetCodeRow>`
+            update reset_codes set used_at = ${now}
+            where id = ${link.codeId} and kind = 'link' and secret_hmac = ${link.hmac}
+              and used_at is null and expires_at > ${now}
+            returning *`.execute(db)
+        : await sql<ResetCodeRow>`
+            update reset_codes set used_at = ${now}
+            where secret_hmac = ${link.firstFormatHmac} and kind = 'link-v1'
+              and used_at is null and expires_at > ${now}
+            returning *`.execute(db)
     return rows[0]
   },
 
