@@ -245,10 +245,15 @@ async function measureOperation(
   // better-sqlite3 runs each statement to completion on the calling thread: one raw client is
   // all SQLite can use (more would only queue behind it and inflate their latencies).
   const rawConcurrency = options.postgres ? options.concurrency : 1
-  const rawRound = (timing: RoundTiming) =>
-    measured(server, () => closedLoop(rawConcurrency, timing, () => operation.raw(store)))
-  const serverSide = (timing: RoundTiming) =>
-    measured(server, () => serverRound(server, token, options.concurrency, timing, operation))
+  // Each round starts from a settled store (RawStore.settle), whichever side wrote before it.
+  const rawRound = async (timing: RoundTiming) => {
+    await store.settle()
+    return measured(server, () => closedLoop(rawConcurrency, timing, () => operation.raw(store)))
+  }
+  const serverSide = async (timing: RoundTiming) => {
+    await store.settle()
+    return measured(server, () => serverRound(server, token, options.concurrency, timing, operation))
+  }
   const warmup = { rampSeconds: 0, seconds: options.warmupSeconds }
   const rawWarmup = await rawRound(warmup)
   const serverWarmup = await serverSide(warmup)

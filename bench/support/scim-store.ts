@@ -57,6 +57,15 @@ export interface RawStore {
   forceReset(userId: string, force: boolean, email: string): Promise<boolean>
   /** A page of `count` users from `offset` (default or user-name order), its total and the rest. */
   page(offset: number, count: number, sortedByName: boolean): Promise<boolean>
+  /**
+   * Between rounds, unmeasured: the store as a quiet server leaves it. On SQLite every frame
+   * of the WAL is copied back and the next write starts the WAL over (the file is kept, as the
+   * server keeps it). The bound writes from a process without the server's checkpoint thread
+   * and its restarts of the WAL; left alone, a round of the bound's writes handed the server's
+   * next round a WAL of hundreds of megabytes, and a look-up searched the index of every frame
+   * of it.
+   */
+  settle(): Promise<void>
   close(): Promise<void>
 }
 
@@ -422,6 +431,9 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
       many.roles.all(ids)
       return true
     },
+    async settle() {
+      db.pragma('wal_checkpoint(RESTART)')
+    },
     async close() {
       db.close()
     },
@@ -503,6 +515,8 @@ export function postgresRawStore(
       ])
       return true
     },
+    // PostgreSQL's own checkpointer and autovacuum serve every client alike.
+    async settle() {},
     close: () => pool.end(),
   }
 }
