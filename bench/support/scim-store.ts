@@ -432,7 +432,14 @@ export function sqliteRawStore(dataDir: string, tenantId: string, pageSize: numb
       return true
     },
     async settle() {
-      db.pragma('wal_checkpoint(RESTART)')
+      // RESTART waits (busy_timeout) for the server's checkpoint thread; should it still find
+      // the WAL in use, it says so, and the round must not start on a WAL left as it was.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const [result] = db.pragma('wal_checkpoint(RESTART)') as Array<{ busy: number }>
+        if (result?.busy === 0) return
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error('the WAL could not be checkpointed between rounds')
     },
     async close() {
       db.close()

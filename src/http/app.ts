@@ -87,6 +87,12 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
       lazyRequestLogger(logger as Logger, bindings, childOptions),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Each request reads from a snapshot taken after it arrived, never from one a request before
+  // it opened: a token revoked or an account locked by another process just before stays so.
+  app.addHook('onRequest', (_request, _reply, done) => {
+    container.store.refreshReads()
+    done()
+  })
   app.setValidatorCompiler(validatorCompiler)
   app.decorateRequest('tenant', null)
   app.decorateRequest('principal', null)

@@ -23,6 +23,11 @@ export interface Store {
   engine: Engine
   /** Human description without credentials, for logs. */
   describe: string
+  /**
+   * Called as a request arrives: its reads then see every commit made before it, by any process
+   * (the embedded store ends the read transaction its reads share, `GatedSqliteDriver`).
+   */
+  refreshReads(): void
   close(): Promise<void>
 }
 
@@ -56,7 +61,14 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
     pool.on('error', () => {})
     if (config.storage.prepared_statements) pool.on('connect', namePreparedStatements)
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-    return { db, engine: 'postgres', describe: redactUrl(url), close: () => db.destroy() }
+    return {
+      db,
+      engine: 'postgres',
+      describe: redactUrl(url),
+      // Every statement runs in its own transaction or the caller's: nothing is shared.
+      refreshReads: () => {},
+      close: () => db.destroy(),
+    }
   }
   mkdirSync(config.storage.data_dir, { recursive: true })
   const file = join(config.storage.data_dir, 'rekey.db')
@@ -102,6 +114,7 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
     db,
     engine: 'sqlite',
     describe: `sqlite:${file}`,
+    refreshReads: () => driver.endSharedRead(),
     async close() {
       await checkpoints?.stop()
       await db.destroy()

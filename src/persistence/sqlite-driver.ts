@@ -74,10 +74,14 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`
  * statement outside a transaction otherwise opens and closes its own: a lock and an unlock of
  * the database file (two fcntl calls) and a look at the WAL index, about 10 µs on a virtual
  * machine, which is more than a look-up in a small table costs, and a request reads several
- * times. The reads of one turn therefore see the database as it was at the turn's first read;
- * another process's commit shows from the next turn. Anything that writes ends the shared read
- * first (a write inside it would fail on a snapshot that another process moved past), as does
- * anyone who takes the connection, so this connection's own changes are always seen.
+ * times. The reads of one turn therefore see the database as it was at the turn's first read.
+ * Threat: a request served from a snapshot older than the request, missing a revocation or a
+ * lock another process (the CLI) committed before it was sent; the shared read ends when a
+ * request arrives (`Store.refreshReads`), as well as when the turn ends: a turn that began in
+ * the check phase ends only after the next poll phase has read new requests. Anything that
+ * writes ends the shared read first (a write inside it would fail on a snapshot that another
+ * process moved past), as does anyone who takes the connection, so this connection's own
+ * changes are always seen (decision 0032).
  */
 export class GatedSqliteDriver implements Driver {
   private readonly gate = new ConnectionGate()
@@ -95,7 +99,8 @@ export class GatedSqliteDriver implements Driver {
     setImmediate(this.endSharedReadLater)
   }
 
-  private endSharedRead(): void {
+  /** Ends the read transaction that reads share, if one is open (see the class comment). */
+  endSharedRead(): void {
     if (!this.sharedRead) return
     this.sharedRead = false
     try {

@@ -124,14 +124,55 @@ describe('sqlite: statements that skip the queue', () => {
       assert.deepEqual(nameRead(), [{ username: 'carol-5' }])
     })
 
-    it('a shared read does not keep the other connection from writing or checkpointing', async () => {
+    it('a shared read lets the other connection write, and is gone after the turn: the WAL copies back whole', async () => {
       await nextTurn()
       assert.ok(nameRead())
       renameElsewhere('carol-6')
-      const [checkpoint] = other.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number }>
-      assert.equal(checkpoint?.busy, 0)
       await nextTurn()
+      const [checkpoint] = other.pragma('wal_checkpoint(PASSIVE)') as Array<{
+        log: number
+        checkpointed: number
+      }>
+      assert.equal(checkpoint?.checkpointed, checkpoint?.log, 'no reader holds an older snapshot')
       assert.deepEqual(nameRead(), [{ username: 'carol-6' }])
     })
+
+    it('a request arriving ends the shared read: it reads what was committed before it', async () => {
+      await nextTurn()
+      assert.ok(nameRead())
+      renameElsewhere('carol-7')
+      h.container.store.refreshReads()
+      assert.deepEqual(nameRead(), [{ username: 'carol-7' }])
+      renameElsewhere('carol-8')
+      // Through the application: its requests refresh the store's reads as they arrive.
+      const runner = immediateRunnerOf(h.container.store.db)!
+      assert.ok(runner('select 1 as one', []))
+      const answer = await h.app.inject({ method: 'GET', url: '/healthz' })
+      assert.equal(answer.statusCode, 200)
+      assert.deepEqual(nameRead(), [{ username: 'carol-8' }])
+    })
+
+    it('a read that fails inside the shared read leaves it usable, and it still ends with the turn', async () => {
+      await nextTurn()
+      const runner = immediateRunnerOf(h.container.store.db)!
+      assert.ok(nameRead())
+      assert.throws(() => runner("select json_extract('not json', '$') as broken", []), /JSON/i)
+      assert.deepEqual(nameRead()?.length, 1)
+      renameElsewhere('carol-9')
+      await nextTurn()
+      assert.deepEqual(nameRead(), [{ username: 'carol-9' }])
+    })
+  })
+})
+
+describe('sqlite: a store closed while its reads share a transaction', () => {
+  it('closes without waiting for the turn, and the end of the turn finds nothing to end', async () => {
+    const h = await openHarness(sqliteKind)
+    await nextTurn()
+    assert.ok(immediateRunnerOf(h.container.store.db)!('select 1 as one', []))
+    await h.close()
+    // The end of the turn comes after the close: it must not throw (an uncaught exception).
+    await nextTurn()
+    await nextTurn()
   })
 })

@@ -126,5 +126,22 @@ for (const kind of storeKinds) {
       assert.equal(again.status, 400)
       assert.ok(pageText(again.body).includes(INVALID))
     })
+
+    it('a link with a selector survives the migration running again (after a down, or twice at once)', async () => {
+      const { token } = await forcedByLink('wanda')
+      const store = h.container.store.db as unknown as Kysely<unknown>
+      await linkSelectors.up(store)
+      await linkSelectors.down(store)
+      await linkSelectors.up(store)
+      const code = await h.container.store.db
+        .selectFrom('reset_codes')
+        .select('kind')
+        .where('id', '=', (presentedLink(token) as { codeId: string }).codeId)
+        .executeTakeFirst()
+      assert.equal(code?.kind, 'link-v1', 'made a first-format row by the second run')
+      const done = await resetWith(token)
+      assert.equal(done.status, 200, done.body)
+      assert.ok(pageText(done.body).includes('Password changed'))
+    })
   })
 }

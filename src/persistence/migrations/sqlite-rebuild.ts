@@ -8,7 +8,8 @@ import { type Kysely, sql } from 'kysely'
  * Enforcement of foreign keys is off meanwhile, as SQLite prescribes for such a rebuild: with
  * it on, dropping a referenced table would first delete every row that references it, by
  * cascade. All tables in one transaction (Kysely runs SQLite migrations without one), then the
- * whole store checked against its keys before the commit. Rows keep their rowids.
+ * whole store checked against its keys before the commit. Every column is copied, so an integer
+ * primary key (the rowid) keeps its values; other rowids are not kept, and nothing refers to them.
  */
 export async function rebuildSqliteTables(
   db: Kysely<unknown>,

@@ -32,7 +32,10 @@ const liveLinkById = fixedQuery<{ id: string; now: number }, ResetCodeRow>((db, 
     .selectFrom('reset_codes')
     .selectAll()
     .where('id', '=', p('id'))
-    .where('kind', '=', sql<'link'>`'link'`)
+    // A row of either format: if migration 017 ran again (after a down, or from two processes
+    // at once) it made links with a selector `link-v1` too. Their HMACs cannot meet: the first
+    // format's input holds no code id.
+    .where(sql<boolean>`kind in ('link', 'link-v1')`)
     .where('used_at', 'is', sql<null>`null`)
     .where('expires_at', '>', p('now')),
 )
@@ -120,7 +123,7 @@ export const resetCodesRepository = {
       'codeId' in link
         ? await sql<ResetCodeRow>`
             update reset_codes set used_at = ${now}
-            where id = ${link.codeId} and kind = 'link' and secret_hmac = ${link.hmac}
+            where id = ${link.codeId} and kind in ('link', 'link-v1') and secret_hmac = ${link.hmac}
               and used_at is null and expires_at > ${now}
             returning *`.execute(db)
         : await sql<ResetCodeRow>`

@@ -11,7 +11,7 @@ import { formField, type PageKit } from '../kit.ts'
 import { formSchema, pageSchema, resetQuery } from '../page-schema.ts'
 import { passwordRules } from '../password-rules.ts'
 
-/** Link tokens are 43 base64url characters; anything much longer is not one of ours. */
+/** Link tokens are 64 base64url characters (43 before selectors); anything much longer is not one of ours. */
 const MAX_TOKEN = 512
 
 /**
