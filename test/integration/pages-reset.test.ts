@@ -4,6 +4,7 @@ import { basicAuth, type Harness, ManualClock, openHarness } from '../support/ha
 import { call } from '../support/http.ts'
 import {
   createStaffUser,
+  forceResetThroughApi,
   latestMailText,
   oneTimePassword,
   PageClient,
@@ -31,13 +32,7 @@ for (const kind of storeKinds) {
     /** A fresh user `name` with a forced reset pending in `mode`. */
     async function forceReset(name: string, mode: 'email-link' | 'email-otp' | 'offline-otp') {
       const userId = await createStaffUser(h.app, h.adminAuth, { username: name, password: OLD_PASSWORD })
-      const forced = await call(h.app, {
-        method: 'POST',
-        url: `/api/admin/users/${userId}/force-password-reset`,
-        auth: h.adminAuth,
-        payload: { mode },
-      })
-      assert.equal(forced.status, 200, JSON.stringify(forced.body))
+      await forceResetThroughApi(h.app, h.adminAuth, userId, mode)
       return userId
     }
     const mailOf = (name: string) => latestMailText(h.container, h.defaultTenant, `${name}@example.com`)

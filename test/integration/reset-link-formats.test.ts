@@ -12,9 +12,9 @@ import { resetCodesRepository } from '../../src/persistence/repositories/reset-c
 import { presentedLink, secretHmac } from '../../src/security/one-time-secrets.ts'
 import { timeOrderedId } from '../../src/security/time-ordered-id.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
-import { call } from '../support/http.ts'
 import {
   createStaffUser,
+  forceResetThroughApi,
   latestMailText,
   PageClient,
   pageText,
@@ -38,13 +38,7 @@ for (const kind of storeKinds) {
 
     async function forcedByLink(name: string): Promise<{ userId: string; token: string }> {
       const userId = await createStaffUser(h.app, h.adminAuth, { username: name, password: OLD_PASSWORD })
-      const forced = await call(h.app, {
-        method: 'POST',
-        url: `/api/admin/users/${userId}/force-password-reset`,
-        auth: h.adminAuth,
-        payload: { mode: 'email-link' },
-      })
-      assert.equal(forced.status, 200, JSON.stringify(forced.body))
+      await forceResetThroughApi(h.app, h.adminAuth, userId, 'email-link')
       const link = resetLinkPath(await latestMailText(h.container, h.defaultTenant, `${name}@example.com`))
       return { userId, token: new URL(link, 'http://x').searchParams.get('token')! }
     }

@@ -150,6 +150,22 @@ export async function createStaffUser(
   return created.json().id
 }
 
+/** Forces a password reset on a user through the admin API, in `mode`; asserts it was started. */
+export async function forceResetThroughApi(
+  app: FastifyInstance,
+  adminAuth: string,
+  userId: string,
+  mode: 'email-link' | 'email-otp' | 'offline-otp',
+): Promise<void> {
+  const forced = await app.inject({
+    method: 'POST',
+    url: `/api/admin/users/${userId}/force-password-reset`,
+    headers: { authorization: adminAuth },
+    payload: { mode },
+  })
+  assert.equal(forced.statusCode, 200, forced.body)
+}
+
 /** The text of the newest message of the built-in mailbox for an address (the outbox drained first). */
 export async function latestMailText(
   container: Container,
