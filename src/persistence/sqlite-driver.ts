@@ -5,6 +5,7 @@ import {
   type QueryResult,
   type SqliteDatabase,
   SqliteDialect,
+  type SqliteStatement,
 } from 'kysely'
 import type { StatementSource } from './statement-cache.ts'
 
@@ -36,7 +37,10 @@ class ConnectionGate {
 }
 
 function run(database: SqliteDatabase, sql: string, parameters: readonly unknown[]): QueryResult<unknown> {
-  const statement = database.prepare(sql)
+  return runPrepared(database.prepare(sql), parameters)
+}
+
+function runPrepared(statement: SqliteStatement, parameters: readonly unknown[]): QueryResult<unknown> {
   if (statement.reader) return { rows: statement.all(parameters) as unknown[] }
   const { changes, lastInsertRowid } = statement.run(parameters)
   return {
@@ -128,9 +132,10 @@ export class GatedSqliteDriver implements Driver {
 
   runIfFree(sql: string, parameters: readonly unknown[]): QueryResult<unknown> | undefined {
     if (!this.gate.isFree) return undefined
-    if (!this.database.prepare(sql).readonly) this.endSharedRead()
+    const statement = this.database.prepare(sql)
+    if (!statement.readonly) this.endSharedRead()
     else if (!this.sharedRead) this.beginSharedRead()
-    return run(this.database, sql, parameters)
+    return runPrepared(statement, parameters)
   }
 
   /** Runs a statement for the holder of the connection (an open transaction): at once. */

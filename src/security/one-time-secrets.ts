@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { pooledRandomBytes } from './random-pool.ts'
+import { uuidOf } from './time-ordered-id.ts'
 
 export type OtpCharacters = 'digits' | 'upper-alnum' | 'alnum'
 
@@ -73,9 +74,8 @@ export function presentedLink(token: string): PresentedLink | undefined {
   if (token.length === FIRST_FORMAT_LENGTH) return { firstFormatToken: token }
   if (token.length !== TOKEN_LENGTH) return undefined
   const bytes = Buffer.from(token, 'base64url')
-  const hex = bytes.subarray(0, SELECTOR_BYTES).toString('hex')
   return {
-    codeId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+    codeId: uuidOf(bytes.subarray(0, SELECTOR_BYTES)),
     verifier: bytes.subarray(SELECTOR_BYTES).toString('base64url'),
   }
 }

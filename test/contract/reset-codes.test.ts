@@ -151,12 +151,9 @@ for (const kind of storeKinds) {
       const firstFormatHmac = secretHmac(key, 'link', token)
       await storeLink({ id: randomUUID(), kind: 'link-v1', hmac: firstFormatHmac })
       const db = h.container.store.db
-      const link = { firstFormatHmac }
+      const link = { hmac: firstFormatHmac }
       assert.equal((await resetCodesRepository.findLiveLink(db, link, NOW + 1))?.user_id, bob)
-      assert.equal(
-        await resetCodesRepository.findLiveLink(db, { firstFormatHmac: 'f'.repeat(64) }, NOW),
-        undefined,
-      )
+      assert.equal(await resetCodesRepository.findLiveLink(db, { hmac: 'f'.repeat(64) }, NOW), undefined)
       const consumed = await Promise.all(
         Array.from({ length: 4 }, () =>
           inTransaction(db, (trx) => resetCodesRepository.consumeLink(trx, link, NOW + 2)),

@@ -413,22 +413,16 @@ for (const kind of storeKinds) {
       await resetCodesRepository.insert(db, link)
       const byCode = { codeId: link.id, hmac: link.secret_hmac }
       assert.equal((await resetCodesRepository.findLiveLink(db, byCode, now))?.id, link.id)
-      assert.equal(
-        await resetCodesRepository.findLiveLink(db, { firstFormatHmac: link.secret_hmac }, now),
-        undefined,
-      )
+      assert.equal(await resetCodesRepository.findLiveLink(db, { hmac: link.secret_hmac }, now), undefined)
       const firstFormat = code('link-v1', 'b'.repeat(64))
       await resetCodesRepository.insert(db, firstFormat)
       await assert.rejects(
         resetCodesRepository.insert(db, code('link-v1', 'b'.repeat(64))),
         isUniqueViolation,
       )
-      const byHmac = { firstFormatHmac: firstFormat.secret_hmac }
+      const byHmac = { hmac: firstFormat.secret_hmac }
       assert.equal((await resetCodesRepository.findLiveLink(db, byHmac, now))?.id, firstFormat.id)
-      assert.equal(
-        await resetCodesRepository.findLiveLink(db, { firstFormatHmac: 'same-otp-hmac' }, now),
-        undefined,
-      )
+      assert.equal(await resetCodesRepository.findLiveLink(db, { hmac: 'same-otp-hmac' }, now), undefined)
       assert.equal((await resetCodesRepository.consumeLink(db, byCode, now))?.id, link.id)
       assert.equal((await resetCodesRepository.consumeLink(db, byHmac, now))?.id, firstFormat.id)
     })

@@ -243,7 +243,14 @@ export class ForcedResetService {
     token: string,
   ): Promise<{ userId: string; userName: string; expiresAt: number } | undefined> {
     const link = this.storedLink(token)
-    const code = link && (await resetCodesRepository.findLiveLink(this.db, link, this.clock.now()))
+    return link && this.inspectStoredLink(tenant, link)
+  }
+
+  private async inspectStoredLink(
+    tenant: TenantRow,
+    link: StoredLink,
+  ): Promise<{ userId: string; userName: string; expiresAt: number } | undefined> {
+    const code = await resetCodesRepository.findLiveLink(this.db, link, this.clock.now())
     if (!code || code.tenant_id !== tenant.id) return undefined
     const user = await usersRepository.findById(this.db, tenant.id, code.user_id)
     // Threat: someone who left (the account disabled) setting a password that works the day
@@ -262,8 +269,9 @@ export class ForcedResetService {
    * parallel posts cannot both pass) and writes the password, which completes the reset.
    */
   async completeWithLink(tenant: TenantRow, token: string, newPassword: string): Promise<void> {
-    const found = await this.inspectLink(tenant, token)
-    if (!found) throw new AppError('reset.link-invalid')
+    const link = this.storedLink(token)
+    const found = link && (await this.inspectStoredLink(tenant, link))
+    if (!link || !found) throw new AppError('reset.link-invalid')
     const prepared = await this.passwords.prepare(newPassword, {
       tenant,
       userId: found.userId,
@@ -274,8 +282,7 @@ export class ForcedResetService {
       // disabled since the page was shown cannot spend the link either.
       const holder = await usersRepository.findForUpdate(trx, tenant.id, found.userId)
       if (!holder || holder.status === 'disabled') throw new AppError('reset.link-invalid')
-      const link = this.storedLink(token)
-      const spent = link && (await resetCodesRepository.consumeLink(trx, link, this.clock.now()))
+      const spent = await resetCodesRepository.consumeLink(trx, link, this.clock.now())
       if (!spent || spent.tenant_id !== tenant.id || spent.user_id !== found.userId)
         throw new AppError('reset.link-invalid')
       await this.passwords.write(trx, prepared, {
@@ -293,7 +300,7 @@ export class ForcedResetService {
     if (!link) return undefined
     return 'codeId' in link
       ? { codeId: link.codeId, hmac: secretHmac(this.secretKey, 'link', link.verifier, link.codeId) }
-      : { firstFormatHmac: secretHmac(this.secretKey, 'link', link.firstFormatToken) }
+      : { hmac: secretHmac(this.secretKey, 'link', link.firstFormatToken) }
   }
 
   /**

@@ -8,9 +8,12 @@ export type ResetCodeRow = ResetCodesTable
 
 /**
  * How a presented link is looked for: its code's id and the HMAC of its verifier, or, for a
- * link of the first format (kind `link-v1`), the HMAC of the whole token.
+ * link of the first format (kind `link-v1`, no `codeId`), the HMAC of the whole token.
  */
-export type StoredLink = { codeId: string; hmac: string } | { firstFormatHmac: string }
+export interface StoredLink {
+  codeId?: string | undefined
+  hmac: string
+}
 export type PendingResetRow = PendingResetsTable
 
 /** The result of presenting a one-time password. */
@@ -103,14 +106,11 @@ export const resetCodesRepository = {
    * A link names its code: the row is found by its id and its HMAC compared in constant time.
    */
   async findLiveLink(db: Executor, link: StoredLink, now: number): Promise<ResetCodeRow | undefined> {
-    const row =
-      'codeId' in link
-        ? await liveLinkById(db, { id: link.codeId, now })
-        : await liveFirstFormatLink(db, { hmac: link.firstFormatHmac, now })
-    const code = row.rows[0]
-    if (!code) return undefined
-    const stored = 'codeId' in link ? link.hmac : link.firstFormatHmac
-    return sameHmac(code.secret_hmac, stored) ? code : undefined
+    const { rows } = link.codeId
+      ? await liveLinkById(db, { id: link.codeId, now })
+      : await liveFirstFormatLink(db, { hmac: link.hmac, now })
+    const code = rows[0]
+    return code && sameHmac(code.secret_hmac, link.hmac) ? code : undefined
   },
 
   /**
@@ -119,18 +119,14 @@ export const resetCodesRepository = {
    * timing says nothing useful: the HMAC is the server's, of what the caller sent.
    */
   async consumeLink(db: Executor, link: StoredLink, now: number): Promise<ResetCodeRow | undefined> {
-    const { rows } =
-      'codeId' in link
-        ? await sql<ResetCodeRow>`
-            update reset_codes set used_at = ${now}
-            where id = ${link.codeId} and kind in ('link', 'link-v1') and secret_hmac = ${link.hmac}
-              and used_at is null and expires_at > ${now}
-            returning *`.execute(db)
-        : await sql<ResetCodeRow>`
-            update reset_codes set used_at = ${now}
-            where secret_hmac = ${link.firstFormatHmac} and kind = 'link-v1'
-              and used_at is null and expires_at > ${now}
-            returning *`.execute(db)
+    // Either kind by id (see liveLinkById); by HMAC, the literal kind the partial index covers.
+    const which = link.codeId
+      ? sql`id = ${link.codeId} and kind in ('link', 'link-v1')`
+      : sql`kind = 'link-v1'`
+    const { rows } = await sql<ResetCodeRow>`
+      update reset_codes set used_at = ${now}
+      where ${which} and secret_hmac = ${link.hmac} and used_at is null and expires_at > ${now}
+      returning *`.execute(db)
     return rows[0]
   },
 
