@@ -1,3 +1,4 @@
+import { CachedSetting, SETTING_CACHE_MS } from '../admin/policies/cached-setting.ts'
 import type { Clock } from '../domain/clock.ts'
 import { AppError } from '../errors/app-error.ts'
 import type { Actor, AuditLog } from '../observability/audit.ts'
@@ -72,11 +73,21 @@ export class TemplateService {
     { type: TemplateType; compiled: CompiledTemplate }
   >()
 
+  /**
+   * The default locale as messages are addressed with it: read for every message queued (every
+   * forced reset) and changed about never, so remembered like the tenant's policies.
+   */
+  private readonly messageLocales: CachedSetting<string>
+
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.messageLocales = new CachedSetting(clock, SETTING_CACHE_MS, (tenantId, db) =>
+      this.storedDefaultLocale(db, tenantId),
+    )
+  }
 
   async list(tenant: TenantRow): Promise<TemplateSummary[]> {
     const stored = await this.db
@@ -218,8 +229,12 @@ export class TemplateService {
   }
 
   /** The tenant's locale for users without one: its setting, else English. */
-  async defaultLocale(db: Executor, tenant: TenantRow): Promise<string> {
-    const value = await tenantSettingsRepository.get(db, tenant.id, DEFAULT_LOCALE_SETTING)
+  defaultLocale(db: Executor, tenant: TenantRow): Promise<string> {
+    return this.storedDefaultLocale(db, tenant.id)
+  }
+
+  private async storedDefaultLocale(db: Executor, tenantId: string): Promise<string> {
+    const value = await tenantSettingsRepository.get(db, tenantId, DEFAULT_LOCALE_SETTING)
     return typeof value === 'string' ? value : DEFAULT_LOCALE
   }
 
@@ -242,6 +257,7 @@ export class TemplateService {
         detail: { defaultLocale: locale },
       })
     })
+    this.messageLocales.forget(tenant.id)
     return locale
   }
 
@@ -257,7 +273,7 @@ export class TemplateService {
   ): Promise<{ locale: string; compiled: CompiledTemplate }> {
     const { rows: saved } = await templatesOfType(db, { tenantId: tenant.id, type })
     const available = new Set([...DEFAULT_TEMPLATE_LOCALES, ...saved.map((row) => row.locale)])
-    const locale = resolveLocale(available, userLocale, await this.defaultLocale(db, tenant))
+    const locale = resolveLocale(available, userLocale, await this.messageLocales.get(tenant.id, db))
     const template = saved.find((row) => row.locale === locale) ?? DEFAULT_TEMPLATES[locale]?.[type]
     // resolveLocale answers `en` at worst, and `en` always ships.
     return { locale, compiled: this.compile(type, template ?? DEFAULT_TEMPLATES[DEFAULT_LOCALE]![type]) }

@@ -1,6 +1,7 @@
 import { CompiledQuery } from 'kysely'
 import { isPostgres } from './dialect.ts'
 import { type Executor, executeRaw } from './executor.ts'
+import { registerPrepared } from './prepared-statements.ts'
 
 /**
  * Set-based statements for bulk writes: one multi-row INSERT, or one `… in (…)` statement, for
@@ -29,6 +30,15 @@ function cached(key: string, build: () => string): string {
     if (texts.size >= MAX_TEXTS) texts.clear()
     texts.set(key, text)
   }
+  return text
+}
+
+/**
+ * A PostgreSQL text of this module, run as a named prepared statement: its shape is fixed
+ * while its values are arrays, so one text serves every batch size.
+ */
+function prepared(text: string): string {
+  registerPrepared(text)
   return text
 }
 
@@ -154,7 +164,9 @@ async function insertColumns<Row>(db: Executor, insert: InsertRows): Promise<Row
       return `u.c${arrays.length}`
     })
     const aliases = arrays.map((_, index) => `c${index + 1}`).join(', ')
-    return `insert into "${insert.table}" (${names}) select ${selected.join(', ')} from unnest(${arrays.join(', ')}) as u(${aliases})${insert.suffix ? ` ${insert.suffix}` : ''}`
+    return prepared(
+      `insert into "${insert.table}" (${names}) select ${selected.join(', ')} from unnest(${arrays.join(', ')}) as u(${aliases})${insert.suffix ? ` ${insert.suffix}` : ''}`,
+    )
   })
   const values = columns.map((values, index) => (constant[index] ? values[0] : (joined[index] ?? values)))
   const result = await db.executeQuery<Row>(CompiledQuery.raw(text, values))
@@ -186,7 +198,7 @@ export async function runWithList<Row = never>(
   const after = statement.after ?? []
   if (postgres) {
     const text = cached(`a\u0000${statement.text}`, () =>
-      numbered(statement.text.replace(' in (:list)', ' = any(?)')),
+      prepared(numbered(statement.text.replace(' in (:list)', ' = any(?)'))),
     )
     const result = await db.executeQuery<Row>(
       CompiledQuery.raw(text, [...before, [...statement.list], ...after]),

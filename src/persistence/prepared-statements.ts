@@ -7,15 +7,24 @@ import type pg from 'pg'
  * the database's work (a user by id: about 100 µs of the server's CPU unnamed, 26 µs named).
  *
  * Only the texts registered here are named: the fixed queries (`fixedQuery`), whose values are
- * all key look-ups and single-row writes, where the plan PostgreSQL keeps for every value is
- * the one it would choose for each. Statements over lists or arrays stay unnamed and are
- * planned for their actual values.
+ * all key look-ups and single-row writes, and the set-based statements of `multi-row.ts`
+ * (`insert … select … from unnest($1::…[])`, `… where user_id = any($1)`), whose texts are
+ * one per shape. A named statement is still planned for its values while PostgreSQL's
+ * generic plan would cost more than those (plan_cache_mode auto): a list of one user and a
+ * list of ten thousand do not share a plan that suits only one of them; what naming always
+ * saves is the parse and the analysis of the text.
  */
 const names = new Map<string, string>()
 
+/**
+ * Every connection keeps a prepared statement per name it used, for as long as it lives: past
+ * this many texts, new ones run unnamed rather than grow that without bound.
+ */
+const MAX_NAMED_TEXTS = 1_000
+
 /** Names `text`; the connections of the pool then prepare it on its first use. */
 export function registerPrepared(text: string): void {
-  if (!names.has(text)) names.set(text, `rekey_${names.size + 1}`)
+  if (!names.has(text) && names.size < MAX_NAMED_TEXTS) names.set(text, `rekey_${names.size + 1}`)
 }
 
 type QueryFunction = (...args: unknown[]) => unknown

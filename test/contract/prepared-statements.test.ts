@@ -1,11 +1,12 @@
 /**
- * On PostgreSQL the fixed queries run as named prepared statements (planned once per
- * connection); every other statement is planned for its own values.
+ * On PostgreSQL the fixed queries and the set-based statements run as named prepared
+ * statements (parsed once per connection); every other statement is parsed for each call.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { migrateToLatest } from '../../src/persistence/database.ts'
+import { insertRows, runWithList } from '../../src/persistence/multi-row.ts'
 import { usersRepository } from '../../src/persistence/repositories/users.ts'
 import { newId } from '../../src/security/tokens.ts'
 import { postgresKind, type TestStore } from '../support/stores.ts'
@@ -52,6 +53,32 @@ describe('postgres: prepared statements', { skip: postgresKind.skip }, () => {
     } finally {
       await unprepared.dispose()
     }
+  })
+
+  it('prepares a set-based statement once per shape, whatever the number of rows', async () => {
+    const { db } = testStore.store
+    await sql`create table multi_row_probe (id text primary key, n bigint not null)`.execute(db)
+    await db.transaction().execute(async (trx) => {
+      const before = await prepared(trx)
+      const added = async () =>
+        (await prepared(trx)).filter((statement) => !before.some((known) => known.name === statement.name))
+      const insert = (rows: Array<[string, number]>) =>
+        insertRows(trx, { table: 'multi_row_probe', columns: ['id', 'n'], rows })
+      await insert([['a', 1]])
+      await insert([['b', 2]])
+      const remove = (ids: string[]) =>
+        runWithList(trx, { text: 'delete from multi_row_probe where id in (:list)', list: ids })
+      assert.equal((await remove(['a'])).changed, 1)
+      assert.equal((await remove(['b', 'c', 'd'])).changed, 1)
+      const named = await added()
+      assert.equal(named.length, 2, 'one insert and one delete, each prepared once')
+      assert.ok(named.some((statement) => /unnest/.test(statement.statement)))
+      assert.ok(named.some((statement) => /= any\(\$1\)/.test(statement.statement)))
+      assert.deepEqual(
+        (await sql<{ n: number }>`select count(*)::int as n from multi_row_probe`.execute(trx)).rows,
+        [{ n: 0 }],
+      )
+    })
   })
 
   it('leaves statements built per call unnamed', async () => {

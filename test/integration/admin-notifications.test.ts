@@ -221,6 +221,15 @@ for (const kind of storeKinds) {
 
     it('writes mail in the tenant default locale, falling back to the shipped French templates', async () => {
       assert.deepEqual((await get(`${base}/notification-settings`)).body, { defaultLocale: 'en' })
+      // Queued before the change: the default this process remembers must not outlive it.
+      const before = await queueMail(h.container, {
+        tenant: h.defaultTenant,
+        type: 'PasswordResetSuccess',
+        to: 'claire@example.com',
+        userLocale: null,
+        values: { 'user-name': 'claire' },
+        idempotencyKey: 'locale:before',
+      })
       const set = await send('PUT', `${base}/notification-settings`, { defaultLocale: 'fr_CA' })
       assert.equal(set.status, 200)
       assert.deepEqual(set.body, { defaultLocale: 'fr-CA' })
@@ -250,6 +259,7 @@ for (const kind of storeKinds) {
         'carbon.super',
       )
       for (const [id, locale, subject] of [
+        [before, 'en', undefined],
         [tenantDefault, 'fr', french],
         [canadian, 'fr', french],
         [british, 'en', undefined],

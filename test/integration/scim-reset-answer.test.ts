@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
-import { call } from '../support/http.ts'
+import { bearer, call } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const EMAIL = 'http://wso2.org/claims/emailaddress'
@@ -112,6 +112,42 @@ for (const kind of storeKinds) {
       const cancelled = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: false }])
       assert.equal(rekeyOf(cancelled).accountLocked, true)
       assert.equal(rekeyOf(cancelled).lockedReason, 'admin')
+    })
+
+    it('a cancel moves the version once and lets the old password in; without reset:force it changes nothing', async () => {
+      const id = await user()
+      const started = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: true }])
+      const version = Number(String((started.meta as { version?: string }).version).replace(/\D/g, ''))
+      const signIn = () =>
+        call(h.app, {
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username: String(started.userName), password: 'Harbour-Lantern-73' },
+        })
+      assert.notEqual((await signIn()).status, 200, 'the reset refuses the old password')
+
+      const token = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: h.adminAuth,
+        payload: { name: `editor-${++sequence}`, scopes: ['users:read', 'users:write'] },
+      })
+      assert.equal(token.status, 201)
+      const refused = await call(h.app, {
+        method: 'PATCH',
+        url: `/scim2/Users/${id}`,
+        auth: bearer(token.body.token),
+        payload: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: FORCE_PATH, value: false }] },
+      })
+      assert.equal(refused.status, 403, JSON.stringify(refused.body))
+      const unchanged = await call(h.app, { method: 'GET', url: `/scim2/Users/${id}`, auth: h.adminAuth })
+      assert.deepEqual(unchanged.body, started, 'the reset, its lock and the version are as before')
+
+      const cancelled = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: false }])
+      assert.equal((cancelled.meta as { version?: string }).version, `W/"${version + 1}"`)
+      assert.equal(rekeyOf(cancelled).accountLocked, false)
+      assert.equal(rekeyOf(cancelled).lockedReason, undefined)
+      assert.equal((await signIn()).status, 200)
     })
 
     it("a reset ended through another interface under an administrator's lock moves the ETag", async () => {

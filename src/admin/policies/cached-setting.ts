@@ -6,6 +6,9 @@ import type { Executor } from '../../persistence/executor.ts'
  * remembered for a few seconds. A change made in this process drops the entry at once; another
  * instance's change is seen within `ttlMs`.
  */
+/** How long a remembered setting is used before it is read again. */
+export const SETTING_CACHE_MS = 5_000
+
 export class CachedSetting<T> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>()
 

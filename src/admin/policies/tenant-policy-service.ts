@@ -11,7 +11,7 @@ import type { Actor, AuditLog } from '../../observability/audit.ts'
 import { type Executor, inTransaction } from '../../persistence/executor.ts'
 import { tenantSettingsRepository } from '../../persistence/repositories/tenant-settings.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
-import { CachedSetting } from './cached-setting.ts'
+import { CachedSetting, SETTING_CACHE_MS } from './cached-setting.ts'
 import { serverPasswordPolicy } from './defaults.ts'
 import {
   checkResetChanges,
@@ -32,7 +32,6 @@ import {
 const RESET_POLICY = 'reset-policy'
 const PASSWORD_POLICY = 'password-policy'
 const SELFSERVICE_POLICY = 'selfservice-policy'
-const POLICY_CACHE_MS = 5_000
 
 export interface PolicyView<T> {
   /** What applies in the tenant now. */
@@ -57,16 +56,16 @@ export class TenantPolicyService {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
   ) {
-    this.resetCache = new CachedSetting(clock, POLICY_CACHE_MS, async (tenantId, trx) =>
+    this.resetCache = new CachedSetting(clock, SETTING_CACHE_MS, async (tenantId, trx) =>
       mergeResetSettings(serverResetSettings(config), await this.overrideOf(tenantId, RESET_POLICY, trx)),
     )
-    this.passwordCache = new CachedSetting(clock, POLICY_CACHE_MS, async (tenantId, trx) =>
+    this.passwordCache = new CachedSetting(clock, SETTING_CACHE_MS, async (tenantId, trx) =>
       resolvePasswordPolicy({
         ...serverPasswordPolicy(config),
         ...pickKnown(await this.overrideOf(tenantId, PASSWORD_POLICY, trx), serverPasswordPolicy(config)),
       }),
     )
-    this.selfServiceCache = new CachedSetting(clock, POLICY_CACHE_MS, async (tenantId, trx) =>
+    this.selfServiceCache = new CachedSetting(clock, SETTING_CACHE_MS, async (tenantId, trx) =>
       mergeSelfServiceSettings(
         serverSelfServiceSettings(config),
         (await this.overrideOf(tenantId, SELFSERVICE_POLICY, trx)) ?? {},

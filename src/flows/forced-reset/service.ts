@@ -59,6 +59,13 @@ export interface ClaimWriteOptions {
    * write stores other claims too.
    */
   claimsAtVersion?: Readonly<Record<string, string>> | undefined
+  /**
+   * The caller's transaction has already updated the user's row, moving its version, with the
+   * account as this write leaves it: a reset's lock lifted if the write cancels the reset. The
+   * row is held until the transaction ends, so a cancel takes it no second time, ends the
+   * pending reset in the statement that finds it, and leaves the account fields alone.
+   */
+  accountWritten?: boolean | undefined
 }
 
 /** The user's version moved since the caller read it (ClaimWriteOptions.expectedVersion). */
@@ -162,14 +169,17 @@ export class ForcedResetService {
     options: ClaimWriteOptions,
   ): Promise<ClaimWriteOutcome> {
     const { [FORCED_RESET_CLAIM]: requested, ...others } = changes
+    const cancels = requested !== undefined && (requested === null || resetFlagValue(requested) === false)
+    // With the user's row held, the pending reset is ended at once (a write refused below rolls
+    // that back with the rest); otherwise only looked at, as the row must be taken first.
+    const pending =
+      cancels &&
+      (options.accountWritten
+        ? await pendingResetsRepository.clear(trx, user.id)
+        : (await pendingResetsRepository.find(trx, user.id)) !== undefined)
     // "false" or removal with no reset pending changes nothing: a profile write that carries the
     // flag back as it found it needs no reset power and must not touch the reset state.
-    const flag =
-      requested !== undefined &&
-      (requested === null || resetFlagValue(requested) === false) &&
-      !(await pendingResetsRepository.find(trx, user.id))
-        ? undefined
-        : requested
+    const flag = cancels && !pending ? undefined : requested
     // Threat: a help-desk role that may edit profiles (users:write) forcing resets, which lock
     // accounts and send mail, without having been given that power.
     if (flag !== undefined && options.permissions && !options.permissions.has('reset:force'))
@@ -203,7 +213,7 @@ export class ForcedResetService {
       })
       return { reset: 'started', resetClaims: pendingResetClaims(result.mode), account }
     }
-    const cancelled = await this.cancelIn(trx, tenant, user, options)
+    const cancelled = await this.cancelIn(trx, tenant, user, options, options.accountWritten === true)
     return cancelled.wasPending
       ? { reset: 'cancelled', resetClaims: resetClaimsCleared, account: cancelled.account }
       : { reset: 'unchanged' }
@@ -214,14 +224,16 @@ export class ForcedResetService {
     tenant: TenantRow,
     user: UserRow,
     { actor, channel }: Omit<TriggerOptions, 'mode'>,
+    /** The caller wrote the account and ended the pending reset (ClaimWriteOptions.accountWritten). */
+    accountWritten = false,
   ): Promise<{ wasPending: boolean; account: AccountAfterReset | undefined }> {
     const now = this.clock.now()
     // The user's row first, as the trigger and every password write take it: one order, so a
     // cancel beside a trigger waits instead of deadlocking on PostgreSQL.
-    await usersRepository.lockRow(trx, user.tenant_id, user.id)
-    const wasPending = await pendingResetsRepository.clear(trx, user.id)
+    if (!accountWritten) await usersRepository.lockRow(trx, user.tenant_id, user.id)
+    const wasPending = accountWritten || (await pendingResetsRepository.clear(trx, user.id))
     const voided = await resetCodesRepository.voidForUser(trx, user.id)
-    const account = await this.endResetOfRow(trx, user, now, wasPending)
+    const account = accountWritten ? undefined : await this.endResetOfRow(trx, user, now, wasPending)
     await claimsRepository.apply(trx, tenant.id, user.id, resetClaimsCleared)
     if (wasPending)
       await this.audit.record(trx, {

@@ -209,6 +209,17 @@ export class ScimUserWriter {
       !otherChanges &&
       Object.keys(changes).length === 1 &&
       resetFlagValue(changes[FORCED_RESET_CLAIM] ?? '') === true
+    // A write that cancels the pending reset lifts the reset's lock in the update that moves the
+    // version, as the cancel would (a disabled account stays disabled): one update of the
+    // user's row instead of two. The pending reset is the one read: the update applies only at
+    // that version, and every start or end of a reset moves it.
+    const liftsResetLock =
+      cancelsReset(changes) &&
+      lockReason === RESET_LOCK_REASON &&
+      resetFlagValue(current.claims[FORCED_RESET_CLAIM] ?? '') === true
+    const account = liftsResetLock
+      ? { status: accountState(status !== 'disabled', null).status, lockReason: null }
+      : { status, lockReason }
     try {
       await inTransaction(this.db, async (trx) => {
         const moved =
@@ -218,8 +229,8 @@ export class ScimUserWriter {
             id: current.row.id,
             expectedVersion: version,
             updatedAt: now,
-            status,
-            lockReason,
+            status: account.status,
+            lockReason: account.lockReason,
             // A new name also moves the versions of the user's groups (their members' display).
             rename: renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : undefined,
           }))
@@ -244,7 +255,9 @@ export class ScimUserWriter {
               channel: 'scim',
               permissions: caller.permissions,
               // The claims as read at that version: the trigger addresses its mail from them.
-              ...(onlyStartsAReset ? { expectedVersion: version, claimsAtVersion: current.claims } : {}),
+              ...(onlyStartsAReset
+                ? { expectedVersion: version, claimsAtVersion: current.claims }
+                : { accountWritten: true }),
             })
             .catch((error: unknown) => {
               throw error instanceof UserVersionMoved ? new VersionConflict() : error
@@ -289,8 +302,8 @@ export class ScimUserWriter {
         ...current.row,
         version: current.row.version + 1,
         updated_at: now,
-        status,
-        lock_reason: lockReason,
+        status: account.status,
+        lock_reason: account.lockReason,
         ...(renamed ? { username: parsed.name, username_key: userNameKey(parsed.name) } : {}),
         ...reset?.account,
       },
