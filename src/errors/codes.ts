@@ -9,6 +9,8 @@ export const errorCatalog = {
   'request.too-large': { status: 413, title: 'The request body is too large' },
   'request.unsupported-media-type': { status: 415, title: 'The request content type is not supported' },
   'route.not-found': { status: 404, title: 'No such resource' },
+  'request.malformed-url': { status: 400, title: 'The request path is not a valid URL' },
+  'request.uri-too-long': { status: 414, title: 'A segment of the request path is too long' },
   'auth.required': { status: 401, title: 'Authentication is required' },
   'auth.failed': {
     status: 401,

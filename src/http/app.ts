@@ -18,7 +18,8 @@ import { endUserPages, pageAssets } from './pages/index.ts'
 import { PageViews } from './pages/views.ts'
 import { problemErrorHandler, sendProblem } from './problem.ts'
 import { lazyRequestLogger } from './request-logger.ts'
-import { scimApi } from './scim/index.ts'
+import { scimErrorHandler } from './scim/error-handler.ts'
+import { isScimPath, scimApi } from './scim/index.ts'
 import { securityHeadersPlugin } from './security-headers.ts'
 import { selfServiceApi } from './selfservice/index.ts'
 import { soapApi } from './soap/index.ts'
@@ -82,6 +83,12 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     trustProxy: config.server.behind_proxy,
     ...(options.https ? { https: options.https } : {}),
     routerOptions: { maxParamLength: 512 },
+    // A path the router cannot read (a broken percent-escape, an overlong id) is answered in
+    // the format of the interface it was meant for, like every other error.
+    frameworkErrors: (error, request, reply) =>
+      isScimPath(request.url)
+        ? scimErrorHandler(error, request, reply)
+        : problemErrorHandler(error, request, reply),
     requestIdHeader: false,
     childLoggerFactory: (logger, bindings, childOptions) =>
       lazyRequestLogger(logger as Logger, bindings, childOptions),

@@ -56,6 +56,8 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'request.too-large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported-media-type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.invalid',
+  FST_ERR_BAD_URL: 'request.malformed-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'request.uri-too-long',
 }
 
 /** Maps anything thrown to an AppError; unknown errors become `internal.error`. */

@@ -53,6 +53,8 @@ export const scimError = {
   invalidVersion: (detail: string) => new ScimError('invalidVers', detail),
   notFound: (detail: string) => new ScimError(undefined, detail, 404),
   preconditionFailed: (detail: string) => new ScimError(undefined, detail, 412),
+  notAcceptable: (detail: string) => new ScimError(undefined, detail, 406),
+  unsupportedMediaType: (detail: string) => new ScimError(undefined, detail, 415),
 }
 
 export function isScimError(value: unknown): value is ScimError {

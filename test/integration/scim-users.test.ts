@@ -7,6 +7,9 @@ import { type Answer, assertProblem, bearer, call } from '../support/http.ts'
 import { snapshotStore } from '../support/store-snapshot.ts'
 import { storeKinds } from '../support/stores.ts'
 
+/** A 401 offers both schemes ServiceProviderConfig lists, bearer tokens first. */
+const SCIM_CHALLENGES = ['Bearer realm="Rekey"', 'Basic realm="Rekey", charset="UTF-8"']
+
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 const REKEY = 'urn:rekey:params:scim:schemas:extension:2.0:User'
@@ -1521,7 +1524,7 @@ for (const kind of storeKinds) {
         for (const route of scimRoutes(ids.user, ids.group)) {
           const answer = await send('/scim2', route, otherAdmin)
           assertScimError(answer, 401)
-          assert.equal(answer.headers['www-authenticate'], 'Basic realm="Rekey", charset="UTF-8"')
+          assert.deepEqual(answer.headers['www-authenticate'], SCIM_CHALLENGES)
         }
         assert.deepEqual(await snapshot(), before)
       })
@@ -1531,7 +1534,7 @@ for (const kind of storeKinds) {
         for (const route of scimRoutes(ids.otherUser, ids.otherGroup)) {
           const answer = await send(`/t/${DOMAIN}/scim2`, route, h.adminAuth)
           assertScimError(answer, 401)
-          assert.equal(answer.headers['www-authenticate'], 'Basic realm="Rekey", charset="UTF-8"')
+          assert.deepEqual(answer.headers['www-authenticate'], SCIM_CHALLENGES)
         }
         assert.deepEqual(await snapshot(), before)
         const theirs = await scim('GET', `/t/${DOMAIN}/scim2/Users/${ids.otherUser}`, undefined, {
@@ -1619,11 +1622,7 @@ for (const kind of storeKinds) {
           ] as Array<[Method, string, unknown]>) {
             const answer = await scim(method, url, body, { auth })
             assertScimError(answer, 401)
-            assert.equal(
-              answer.headers['www-authenticate'],
-              'Basic realm="Rekey", charset="UTF-8"',
-              `${auth} ${method} ${url}`,
-            )
+            assert.deepEqual(answer.headers['www-authenticate'], SCIM_CHALLENGES, `${auth} ${method} ${url}`)
           }
         }
         assert.deepEqual(await snapshot(), before)

@@ -568,7 +568,7 @@ describe('replace (rule 6)', () => {
     rejects(body({ op: 'replace', path: 'ims.value', value: 'x' }), 'noTarget', /ims has no elements/)
   })
 
-  it('treats add through a value filter as replace of the matched elements', () => {
+  it("treats add through a value filter as replace of the matched elements' sub-attributes", () => {
     const result = patchUser({
       op: 'add',
       path: 'emails[type eq "home"]',
@@ -584,6 +584,134 @@ describe('replace (rule 6)', () => {
       { value: 'bjensen@example.com', type: 'work' },
       { value: 'babs@jensen.org', type: 'home', primary: true },
     ])
+  })
+})
+
+describe('a value filter without a sub-attribute (rule 6, RFC 7644 §3.5.2.1, §3.5.2.3)', () => {
+  const workAddress = { type: 'work', streetAddress: '1 A', locality: 'X', country: 'DE', primary: true }
+  const homeAddress = { type: 'home', streetAddress: '2 B', locality: 'Y', country: 'DE' }
+  const withAddresses = (...addresses: Doc[]): Doc => ({ ...user(), addresses: structuredClone(addresses) })
+
+  for (const op of ['add', 'replace'])
+    it(`${op} keeps the matched element's other sub-attributes, its type and its primary`, () => {
+      const result = apply(
+        withAddresses(workAddress, homeAddress),
+        body({ op, path: 'addresses[type eq "work"]', value: { locality: 'Z' } }),
+      )
+      assert.deepEqual(result.addresses, [{ ...workAddress, locality: 'Z' }, homeAddress])
+      const email = apply(user(), body({ op, path: 'emails[type eq "work"]', value: { value: 'w3@x.org' } }))
+      assert.deepEqual(emailsOf(email), [
+        { value: 'w3@x.org', type: 'work', primary: true },
+        { value: 'babs@jensen.org', type: 'home' },
+      ])
+    })
+
+  it('replace removes the sub-attributes given as null; add ignores them', () => {
+    const document = withAddresses(workAddress)
+    const value = { locality: null, region: 'BY' }
+    const replaced = apply(document, body({ op: 'replace', path: 'addresses[type eq "work"]', value }))
+    assert.deepEqual(replaced.addresses, [
+      { type: 'work', streetAddress: '1 A', country: 'DE', primary: true, region: 'BY' },
+    ])
+    const added = apply(document, body({ op: 'add', path: 'addresses[type eq "work"]', value }))
+    assert.deepEqual(added.addresses, [{ ...workAddress, region: 'BY' }])
+    // An element whose last sub-attribute is removed is no element (rule 10).
+    const emptied = apply(
+      withAddresses(workAddress, homeAddress),
+      body({
+        op: 'replace',
+        path: 'addresses[type eq "home"]',
+        value: { type: null, streetAddress: null, locality: null, country: null },
+      }),
+    )
+    assert.deepEqual(emptied.addresses, [workAddress])
+  })
+
+  it('moves primary to the matched element when the value sets it, and keeps it otherwise', () => {
+    const moved = patchUser({ op: 'replace', path: 'emails[type eq "home"]', value: { primary: true } })
+    assert.deepEqual(emailsOf(moved), [
+      { value: 'bjensen@example.com', type: 'work' },
+      { value: 'babs@jensen.org', type: 'home', primary: true },
+    ])
+    const kept = patchUser({ op: 'add', path: 'emails[type eq "work"]', value: { value: 'b@example.com' } })
+    assert.deepEqual(emailsOf(kept)[0], { value: 'b@example.com', type: 'work', primary: true })
+  })
+
+  it('merges into every matched element and leaves the others alone', () => {
+    const other = { type: 'other', streetAddress: '3 C', country: 'AT' }
+    const document = withAddresses(workAddress, homeAddress, other)
+    for (const op of ['add', 'replace']) {
+      const result = apply(
+        document,
+        body({ op, path: 'addresses[country eq "DE"]', value: { region: 'BY' } }),
+      )
+      assert.deepEqual(result.addresses, [
+        { ...workAddress, region: 'BY' },
+        { ...homeAddress, region: 'BY' },
+        other,
+      ])
+    }
+    rejects(
+      body({ op: 'replace', path: 'addresses[country eq "DE"]', value: { primary: true } }),
+      'invalidValue',
+      /2 elements of addresses would be primary/,
+      document,
+    )
+  })
+
+  it('creates the element a filter of eq comparisons describes when none matches, for add and replace alike', () => {
+    for (const op of ['add', 'replace']) {
+      const result = apply(
+        withAddresses(homeAddress),
+        body({ op, path: 'addresses[type eq "work"]', value: { locality: 'Z' } }),
+      )
+      assert.deepEqual(result.addresses, [homeAddress, { type: 'work', locality: 'Z' }])
+    }
+  })
+
+  it('answers noTarget for add and replace when any other filter matches nothing', () => {
+    const document = withAddresses(homeAddress)
+    for (const op of ['add', 'replace'])
+      for (const path of [
+        'addresses[country eq "AT" or country eq "CH"]',
+        'addresses[type eq "work" and locality co "Z"]',
+        'emails[value eq "nope@x.org"]',
+      ])
+        rejects(body({ op, path, value: { locality: 'Z' } }), 'noTarget', /only a filter of eq/, document)
+  })
+
+  it('keeps immutable sub-attributes, and ignores readOnly ones instead of emptying the element', () => {
+    rejects(
+      body({ op: 'replace', path: `members[value eq "${BABS}"]`, value: { value: JAMES } }),
+      'mutability',
+      /value is immutable/,
+      group(),
+      groupRegistry,
+    )
+    for (const op of ['add', 'replace']) {
+      const result = patchGroup({
+        op,
+        path: `members[value eq "${BABS}"]`,
+        value: { display: 'B', type: 'User' },
+      })
+      assert.deepEqual(result.members, group().members)
+    }
+  })
+
+  it('still sets one sub-attribute through attr[filter].sub', () => {
+    const result = apply(
+      withAddresses(workAddress, homeAddress),
+      body({ op: 'replace', path: 'addresses[type eq "work"].locality', value: 'Z' }),
+    )
+    assert.deepEqual(result.addresses, [{ ...workAddress, locality: 'Z' }, homeAddress])
+  })
+
+  it('a path-less replace of a multi-valued attribute still replaces the whole list', () => {
+    const result = apply(
+      withAddresses(workAddress, homeAddress),
+      body({ op: 'replace', value: { addresses: [{ type: 'other', locality: 'Q' }] } }),
+    )
+    assert.deepEqual(result.addresses, [{ type: 'other', locality: 'Q' }])
   })
 })
 

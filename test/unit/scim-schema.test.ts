@@ -306,13 +306,15 @@ describe('schema definitions', () => {
     assert.deepEqual([reset.type, reset.mutability, reset.returned], ['boolean', 'readWrite', 'default'])
   })
 
-  it('define group members with immutable values', () => {
+  it('define group members as users, with immutable values', () => {
     const members = find(groupSchema.attributes, 'members')
     assert.equal(members.multiValued, true)
     assert.deepEqual(names(members.subAttributes), ['value', '$ref', 'display', 'type'])
     assert.equal(find(members.subAttributes, 'value').mutability, 'immutable')
     assert.equal(find(members.subAttributes, 'display').mutability, 'readOnly')
-    assert.deepEqual(find(members.subAttributes, 'type').canonicalValues, ['User', 'Group'])
+    // Groups are roles: a group is never a member, and the schema says so.
+    assert.deepEqual(find(members.subAttributes, 'type').canonicalValues, ['User'])
+    assert.deepEqual(find(members.subAttributes, '$ref').referenceTypes, ['User'])
     assert.equal(find(userSchema.attributes, 'groups').mutability, 'readOnly')
   })
 })

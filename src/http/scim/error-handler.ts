@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../../errors/codes.ts'
 import { isScimError, ScimError, type ScimType } from '../../scim/errors.ts'
 import { toAppError } from '../problem.ts'
-import { SCIM_CONTENT_TYPE } from './replies.ts'
+import { SCIM_CONTENT_TYPE, scimResponseType } from './media-type.ts'
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
@@ -56,6 +56,12 @@ export function asScimError(error: unknown): { error: ScimError; unexpected: boo
 export function scimErrorHandler(thrown: unknown, request: FastifyRequest, reply: FastifyReply) {
   const { error, unexpected } = asScimError(thrown)
   if (unexpected) request.log.error({ err: thrown }, 'SCIM request failed')
-  if (error.status === 401) reply.header('www-authenticate', 'Basic realm="Rekey", charset="UTF-8"')
-  return reply.code(error.status).type(SCIM_CONTENT_TYPE).send(scimErrorBody(error))
+  // Both schemes ServiceProviderConfig lists, bearer tokens first as there (RFC 7235 §4.1,
+  // RFC 6750 §3): a client learns from the challenge what it may answer with.
+  if (error.status === 401)
+    reply.header('www-authenticate', ['Bearer realm="Rekey"', 'Basic realm="Rekey", charset="UTF-8"'])
+  return reply
+    .code(error.status)
+    .type(scimResponseType(request) ?? SCIM_CONTENT_TYPE)
+    .send(scimErrorBody(error))
 }

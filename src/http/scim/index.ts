@@ -7,7 +7,9 @@ import { bulkRoutes } from './bulk.ts'
 import { discoveryRoutes } from './discovery.ts'
 import { scimErrorHandler } from './error-handler.ts'
 import { groupRoutes } from './groups.ts'
+import { unpairedSurrogateIn, utf8Text } from './json-text.ts'
 import { meRoutes } from './me.ts'
+import { requireAcceptableResponse } from './media-type.ts'
 import { rootSearchRoutes } from './root-search.ts'
 import { userRoutes } from './users.ts'
 
@@ -16,6 +18,16 @@ type JsonParser = (
   body: string,
   done: (error: Error | null, body?: unknown) => void,
 ) => void
+type BufferParser = (
+  request: FastifyRequest,
+  body: Buffer,
+  done: (error: Error | null, body?: unknown) => void,
+) => void
+
+/** Whether a request path is one of the SCIM service provider's (`/scim2/…`, `/t/{tenant}/scim2/…`). */
+export function isScimPath(url: string): boolean {
+  return /^(?:\/t\/[^/?]+)?\/scim2(?:[/?]|$)/.test(url)
+}
 
 /**
  * The SCIM 2.0 service provider (RFC 7644) under `/scim2` and `/t/{tenant}/scim2`: its own
@@ -29,19 +41,38 @@ export function scimApi(container: Container) {
     app.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain', 'application/json'])
     // Fastify's JSON parser takes a callback (its type also allows a promise-returning one).
     const json = app.getDefaultJsonParser('error', 'error') as JsonParser
-    const parseJson: JsonParser = (request, body, done) => {
+    const parseJson: BufferParser = (request, bytes, done) => {
       // A DELETE has no body (RFC 7644 §3.6), but connectors that put the SCIM content type on
       // every request send one with it: that is no body, not malformed JSON.
-      if (body === '' && request.method === 'DELETE') return done(null, undefined)
-      json(request, body, done)
+      if (bytes.length === 0 && request.method === 'DELETE') return done(null, undefined)
+      let text: string
+      try {
+        text = utf8Text(request.headers['content-type'], bytes)
+      } catch (error) {
+        return done(error as Error)
+      }
+      json(request, text, (error, body) => {
+        if (error) return done(error)
+        // Threat: a name that is not text (an unpaired surrogate) is stored as replacement
+        // characters, looks like another user's name, and escapes filters that cannot express it.
+        const malformed = text.includes('\\u') ? unpairedSurrogateIn(body) : undefined
+        if (malformed !== undefined)
+          return done(
+            scimError.invalidSyntax(
+              `A string in the body holds an unpaired UTF-16 surrogate (${malformed}): strings must be Unicode text.`,
+            ),
+          )
+        done(null, body)
+      })
     }
-    app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, parseJson)
+    app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'buffer' }, parseJson)
     app.setErrorHandler(scimErrorHandler)
     app.setNotFoundHandler(async () => {
       throw scimError.notFound(
         'No such SCIM endpoint: see /ServiceProviderConfig, /ResourceTypes and /Schemas.',
       )
     })
+    app.addHook('onRequest', async (request) => requireAcceptableResponse(request))
     app.addHook('onRequest', tenantResolver(container.tenants))
     await app.register(discoveryRoutes(container.config))
     await app.register(async (secured) => {

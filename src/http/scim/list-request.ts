@@ -4,6 +4,7 @@ import { validateFilter } from '../../scim/filter/evaluate.ts'
 import { parseFilter } from '../../scim/filter/parser.ts'
 import { parseAttributePath } from '../../scim/filter/path.ts'
 import { attributeKnownToNone, restrictToType } from '../../scim/filter/restrict.ts'
+import { namesSchema } from '../../scim/resource-body.ts'
 import type { SchemaRegistry } from '../../scim/schema/types.ts'
 import type { SortOrder } from '../../scim/sql/list-order.ts'
 
@@ -145,9 +146,10 @@ export function searchParametersOf(
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw scimError.invalidSyntax('The search request must be a JSON object.')
   const request = body as Record<string, unknown>
-  const schemas = request.schemas
-  if (!Array.isArray(schemas) || !schemas.includes(SEARCH_REQUEST))
+  if (!namesSchema(request, SEARCH_REQUEST))
     throw scimError.invalidSyntax(`schemas must contain ${SEARCH_REQUEST}.`)
-  const { schemas: _, ...rest } = request
+  const rest = Object.fromEntries(
+    Object.entries(request).filter(([name]) => name.toLowerCase() !== 'schemas'),
+  )
   return listParametersOf(rest, registry, maxResults, options)
 }

@@ -2,7 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Principal } from '../../admin/admin-authenticator.ts'
 import type { Config } from '../../config/schema.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
-import { matchesVersion, type Precondition, parsePrecondition, versionTag } from '../../scim/etag.ts'
+import { scimError } from '../../scim/errors.ts'
+import {
+  matchesVersion,
+  type Precondition,
+  parsePrecondition,
+  requireVersion,
+  versionTag,
+} from '../../scim/etag.ts'
 import type { Projection, ScimResource } from '../../scim/projection.ts'
 import type { SchemaRegistry } from '../../scim/schema/types.ts'
 import { principalOf, tenantOf } from '../admin-auth-hook.ts'
@@ -52,6 +59,9 @@ export function singleProjection(query: unknown, maxResults: number, registry: S
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>
 
+/** Every attribute: the projection of a read that only looks at the version. */
+const READ_ALL: Projection = { attributes: undefined, excludedAttributes: undefined, listing: false }
+
 /**
  * The SCIM routes of one resource type (RFC 7644 §3.2–3.6): list, search, create, read, replace,
  * patch, delete. The projection is read before any write, so a bad `attributes` cannot follow a
@@ -96,23 +106,50 @@ export function resourceRoutes<Item>(config: Config, endpoint: ResourceEndpoint<
     const read = { config: { permission: 'users:read' as const }, schema: { hide: true } }
     const write = { config: { permission: 'users:write' as const }, schema: { hide: true } }
 
-    app.get(`/${collection}`, read, async (request, reply) =>
-      sendScim(
-        reply,
-        200,
-        await list(request, listParametersOf(request.query as Record<string, unknown>, registry, maxResults)),
-      ),
-    )
+    /**
+     * The version a write may apply to (RFC 7232 §3.1–3.2): If-Match as sent; with If-None-Match,
+     * the version read now, refused with 412 when the header names it (or is `*`: the resource
+     * exists) and otherwise pinned, so the write still fails if another lands in between.
+     */
+    const writeCondition = async (request: IdRequest): Promise<Precondition | undefined> => {
+      const ifMatch = parsePrecondition(request.headers['if-match'])
+      const ifNoneMatch = parsePrecondition(request.headers['if-none-match'])
+      if (!ifNoneMatch) return ifMatch
+      const current = await endpoint.get(tenantOf(request), request.params.id, READ_ALL, principalOf(request))
+      const { version } = endpoint.identity(current)
+      if (matchesVersion(ifNoneMatch, version))
+        throw scimError.preconditionFailed(
+          `If-None-Match names the resource's version ${versionTag(version)} (or is *): nothing was changed.`,
+        )
+      requireVersion(ifMatch, version)
+      return { any: false, versions: new Set([version]) }
+    }
+
+    // `Users/` is the collection too: clients that build URLs by joining segments send it.
+    for (const path of [`/${collection}`, `/${collection}/`]) {
+      app.get(path, read, async (request, reply) =>
+        sendScim(
+          reply,
+          200,
+          await list(
+            request,
+            listParametersOf(request.query as Record<string, unknown>, registry, maxResults),
+          ),
+        ),
+      )
+      app.post(path, write, async (request, reply) => {
+        const projection = projectionOf(request)
+        const record = await endpoint.create(tenantOf(request), request.body, principalOf(request))
+        return one(request, reply, record, projection, 201)
+      })
+    }
     app.post(`/${collection}/.search`, read, async (request, reply) =>
       sendScim(reply, 200, await list(request, searchParametersOf(request.body, registry, maxResults))),
     )
-    app.post(`/${collection}`, write, async (request, reply) => {
-      const projection = projectionOf(request)
-      const record = await endpoint.create(tenantOf(request), request.body, principalOf(request))
-      return one(request, reply, record, projection, 201)
-    })
     app.get(`/${collection}/:id`, read, async (request: IdRequest, reply) => {
       const projection = projectionOf(request)
+      const ifMatch = parsePrecondition(request.headers['if-match'])
+      const ifNoneMatch = parsePrecondition(request.headers['if-none-match'])
       const record = await endpoint.get(
         tenantOf(request),
         request.params.id,
@@ -120,7 +157,7 @@ export function resourceRoutes<Item>(config: Config, endpoint: ResourceEndpoint<
         principalOf(request),
       )
       const { version } = endpoint.identity(record)
-      const ifNoneMatch = parsePrecondition(request.headers['if-none-match'])
+      requireVersion(ifMatch, version)
       if (ifNoneMatch && matchesVersion(ifNoneMatch, version))
         return reply.code(304).header('etag', versionTag(version)).send()
       return one(request, reply, record, projection)
@@ -128,21 +165,21 @@ export function resourceRoutes<Item>(config: Config, endpoint: ResourceEndpoint<
     for (const method of ['put', 'patch'] as const) {
       app[method](`/${collection}/:id`, write, async (request: IdRequest, reply) => {
         const projection = projectionOf(request)
-        const ifMatch = parsePrecondition(request.headers['if-match'])
+        const condition = await writeCondition(request)
         const change = method === 'put' ? endpoint.replace : endpoint.patch
         const record = await change(
           tenantOf(request),
           request.params.id,
           request.body,
           principalOf(request),
-          ifMatch,
+          condition,
         )
         return one(request, reply, record, projection)
       })
     }
     app.delete(`/${collection}/:id`, write, async (request: IdRequest, reply) => {
-      const ifMatch = parsePrecondition(request.headers['if-match'])
-      await endpoint.delete(tenantOf(request), request.params.id, principalOf(request), ifMatch)
+      const condition = await writeCondition(request)
+      await endpoint.delete(tenantOf(request), request.params.id, principalOf(request), condition)
       return reply.code(204).send()
     })
   }

@@ -23,11 +23,13 @@
  *    sub-attribute it gives, with the same value). An element written with `primary` true
  *    takes primary from all others; two such in one operation are invalidValue.
  * 6. replace sets a simple attribute or a whole list, but merges into a complex single-valued
- *    attribute, which is what clients expect. Through a value filter it replaces each matched
- *    element (or, with `.sub`, that sub-attribute of each); add through a filter does the same.
- *    When the filter matches nothing and is `eq` comparisons joined by `and`, none of them on
- *    `value`, `display` or `$ref`, an element holding those values is created instead of the
- *    RFC's noTarget (Entra ID relies on it); any other unmatched filter is noTarget.
+ *    attribute, which is what clients expect. Through a value filter it merges the value's
+ *    sub-attributes into each matched element, keeping the others and the filtered-on `type`
+ *    (or, with `.sub`, sets that sub-attribute of each); add through a filter does the same,
+ *    except that a null sub-attribute adds nothing. When the filter matches nothing and is
+ *    `eq` comparisons joined by `and`, none of them on `value`, `display` or `$ref`, an element
+ *    holding those values is created instead of the RFC's noTarget (Entra ID relies on it);
+ *    any other unmatched filter is noTarget, for add as for replace.
  *    `emails.type` without a filter means that sub-attribute of every element, for all ops.
  * 7. remove needs a path (noTarget otherwise). Removing what is absent is no error. With a
  *    path naming a whole multi-valued complex attribute and a value, only the elements with

@@ -133,21 +133,21 @@ function nextList(
   }
   const written: unknown[] = []
   if (selected.size === 0) written.push(createElement(target, value))
+  // Checked once, not per matched element: a filter may match thousands of members.
+  const given = sub || selected.size === 0 ? undefined : complexValue(value, attribute, label)
   for (const index of selected) {
-    if (sub) {
-      const element = list[index] as JsonRecord
-      setSub(element, sub, simpleValue(value, sub, `${label}: ${attribute.name}.${sub.name}`), label)
-      written.push(element)
-    } else {
-      // A whole element is replaced, not re-pointed: a new element may hold new immutable values.
-      const replacement = withoutNulls(complexValue(value, attribute, label))
-      list[index] = replacement
-      written.push(replacement)
-    }
+    const element = list[index] as JsonRecord
+    if (sub) setSub(element, sub, simpleValue(value, sub, `${label}: ${attribute.name}.${sub.name}`), label)
+    // RFC 7644 §3.5.2.1 and §3.5.2.3: the sub-attributes given replace those of each matched
+    // element and the others stay, the filtered-on `type` included. Replacing the element
+    // whole would silently drop the rest of an address, and storage would file an element
+    // that lost its type under another type.
+    else if (given) merge(element, given, kind, attribute, label)
+    written.push(element)
   }
   if (selected.size === 0) list.push(...written)
   settlePrimary(list, written, attribute, label)
-  // A replacement with nothing in it (say, only readOnly sub-attributes) leaves no element.
+  // Rule 10: an element whose last sub-attribute a replace set to null is no element.
   return withoutPositions(list, new Set([...selected].filter((index) => !hasValue(list[index]))))
 }
 

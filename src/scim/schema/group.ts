@@ -7,7 +7,8 @@ export const GROUP_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group'
 export const groupSchema: SchemaDefinition = {
   id: GROUP_SCHEMA_URN,
   name: 'Group',
-  description: 'A named set of users and groups.',
+  // Groups are Rekey roles, whose members are users: no group contains a group.
+  description: 'A named set of users.',
   attributes: [
     ...commonAttributes,
     attribute('displayName', 'string', 'The name of the group; unique within the tenant.', {
@@ -16,18 +17,18 @@ export const groupSchema: SchemaDefinition = {
     }),
     complex(
       'members',
-      'The users and groups that belong to the group.',
+      'The users that belong to the group.',
       [
         // Holds a resource `id`, which compares exactly; a member is replaced, never re-pointed.
         attribute('value', 'string', 'The id of the member.', { caseExact: true, mutability: 'immutable' }),
         attribute('$ref', 'reference', 'URI of the member.', {
           mutability: 'immutable',
-          referenceTypes: ['User', 'Group'],
+          referenceTypes: ['User'],
         }),
         attribute('display', 'string', 'The display name of the member.', { mutability: 'readOnly' }),
         attribute('type', 'string', 'What kind of resource the member is.', {
           mutability: 'immutable',
-          canonicalValues: ['User', 'Group'],
+          canonicalValues: ['User'],
         }),
       ],
       { multiValued: true },

@@ -37,8 +37,11 @@ export class ScimUsers {
   }
 
   replace(tenant: TenantRow, id: string, body: unknown, caller: ScimCaller, ifMatch?: Precondition) {
-    const input = userInputOf(body, { requireSchemas: true })
-    return this.storeComputed(tenant, id, caller, ifMatch, () => input)
+    // Malformed before anything is read; the values' types once the stored ones are known.
+    userInputOf(body, { requireSchemas: true, checkTypes: false })
+    return this.storeComputed(tenant, id, caller, ifMatch, (current) =>
+      userInputOf(body, { requireSchemas: true, stored: current.claims }),
+    )
   }
 
   /** PATCH: the operations are applied to the current document, which is then stored whole. */
@@ -46,6 +49,7 @@ export class ScimUsers {
     return this.storeComputed(tenant, id, caller, ifMatch, (current) =>
       userInputOf(applyPatch(renderUser(current, ''), body, userRegistry, { owned: true }), {
         requireSchemas: false,
+        stored: current.claims,
       }),
     )
   }

@@ -2,7 +2,7 @@ import { scimError } from '../errors.ts'
 import { field } from '../field.ts'
 import { resourceBody } from '../resource-body.ts'
 import { userRegistry } from '../schema/registry.ts'
-import type { AttributeDefinition } from '../schema/types.ts'
+import type { AttributeDefinition, AttributeType } from '../schema/types.ts'
 import {
   type AttributeMapping,
   CORE_USER,
@@ -42,14 +42,48 @@ export function booleanOf(value: unknown, name: string): boolean {
   throw scimError.invalidValue(`${name} must be true or false.`)
 }
 
-function textOf(value: unknown, name: string): string | undefined {
+/** Base64 as RFC 4648 §4 writes it, padding included: what a `binary` value is (RFC 7643 §2.3.6). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * What cannot appear in a URI reference (RFC 3986 §2, with IRI characters let through): spaces
+ * and controls, the delimiters RFC 3986 excludes, and a `%` that starts no escape.
+ */
+const NOT_A_URI = /[\s\p{Cc}"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})/u
+
+/**
+ * Values a user already has, as stored: accepted again without the type checks, so a user
+ * stored before a check existed can still be changed (a PATCH rewrites the whole document).
+ */
+type Stored = (uri: string, text: string) => boolean
+
+function textOf(
+  value: unknown,
+  name: string,
+  type: AttributeType = 'string',
+  stored?: { uri: string; had: Stored },
+): string | undefined {
   if (value === null || value === undefined) return undefined
   if (typeof value !== 'string') throw scimError.invalidValue(`${name} must be a string.`)
   if (value.length > MAX_TEXT) throw scimError.invalidValue(`${name} is longer than ${MAX_TEXT} characters.`)
   // PostgreSQL text cannot hold NUL (the write would fail as a 500), and no attribute needs it.
   if (value.includes('\u0000')) throw scimError.invalidValue(`${name} must not contain NUL (\\u0000).`)
   // Storage keeps no empty strings: "" clears the attribute.
-  return value === '' ? undefined : value
+  if (value === '') return undefined
+  if (stored?.had(stored.uri, value)) return value
+  // Stored as sent and handed to every client that reads the user: a value that is not what
+  // its type says would break those clients (a certificate that does not decode, a link that
+  // is no link).
+  if (type === 'binary' && !BASE64.test(value))
+    throw scimError.invalidValue(`${name} must be base64 (RFC 4648 §4, with padding).`)
+  if (type === 'reference' && NOT_A_URI.test(value))
+    throw scimError.invalidValue(`${name} must be a URI: no spaces, no "<>{}|\\^\`, and % only in escapes.`)
+  return value
+}
+
+/** The type of a complex attribute's `value` sub-attribute (string where it has none). */
+function valueTypeOf(definition: AttributeDefinition): AttributeType {
+  return definition.subAttributes?.find((sub) => sub.name === 'value')?.type ?? 'string'
 }
 
 function elementsOf(value: unknown, name: string): Record<string, unknown>[] {
@@ -74,19 +108,23 @@ function canonicalType(raw: unknown, types: readonly string[], name: string): st
 
 function typedValues(
   value: unknown,
-  name: string,
+  definition: AttributeDefinition,
   mapping: TypedValuesMapping,
   claims: Record<string, string>,
+  had: Stored,
 ) {
+  const name = definition.name
+  const valueType = valueTypeOf(definition)
   const types = Object.keys(mapping.typeClaims)
   let primary: string | undefined
   let untyped: string | undefined
   let first: string | undefined
   for (const element of elementsOf(value, name)) {
-    const text = textOf(field(element, 'value'), `${name}.value`)
+    const type = canonicalType(field(element, 'type'), types, name)
+    const uri = type === undefined ? mapping.primaryClaim : mapping.typeClaims[type]!
+    const text = textOf(field(element, 'value'), `${name}.value`, valueType, { uri, had })
     if (text === undefined) continue
     first ??= text
-    const type = canonicalType(field(element, 'type'), types, name)
     const isPrimary =
       field(element, 'primary') === undefined
         ? false
@@ -102,7 +140,6 @@ function typedValues(
       untyped = text
       continue
     }
-    const uri = mapping.typeClaims[type]!
     if (claims[uri] !== undefined) throw scimError.invalidValue(`${name} has two values of type ${type}.`)
     claims[uri] = text
   }
@@ -137,6 +174,7 @@ function complexValue(
   definition: AttributeDefinition,
   subClaims: Readonly<Record<string, string>>,
   claims: Record<string, string>,
+  had: Stored,
 ) {
   if (value === null || value === undefined) return
   // A bare id stands for the `value` sub-attribute, as in PATCH: Entra ID sends `manager` so.
@@ -148,12 +186,21 @@ function complexValue(
   for (const sub of definition.subAttributes ?? []) {
     const uri = subClaims[sub.name]
     if (!uri || sub.mutability === 'readOnly') continue
-    const text = textOf(field(given as Record<string, unknown>, sub.name), `${name}.${sub.name}`)
+    const text = textOf(field(given as Record<string, unknown>, sub.name), `${name}.${sub.name}`, sub.type, {
+      uri,
+      had,
+    })
     if (text !== undefined) claims[uri] = text
   }
 }
 
-function apply(input: UserInput, definition: AttributeDefinition, mapping: AttributeMapping, value: unknown) {
+function apply(
+  input: UserInput,
+  definition: AttributeDefinition,
+  mapping: AttributeMapping,
+  value: unknown,
+  had: Stored,
+) {
   const name = definition.name
   switch (mapping.kind) {
     case 'column':
@@ -172,19 +219,24 @@ function apply(input: UserInput, definition: AttributeDefinition, mapping: Attri
           input.claims[mapping.claim] = String(booleanOf(value, name))
         return
       }
-      const text = textOf(value, name)
+      const text = textOf(value, name, definition.type, { uri: mapping.claim, had })
       if (text !== undefined) input.claims[mapping.claim] = text
       return
     }
     case 'complex':
-      return complexValue(value, name, definition, mapping.subAttributes, input.claims)
+      return complexValue(value, name, definition, mapping.subAttributes, input.claims, had)
     case 'typed-values':
-      return typedValues(value, name, mapping, input.claims)
+      return typedValues(value, definition, mapping, input.claims, had)
     case 'typed-addresses':
       return addresses(value, mapping, input.claims)
     case 'value-list': {
       const values = elementsOf(value, name)
-        .map((element) => textOf(field(element, 'value'), `${name}.value`))
+        .map((element) =>
+          textOf(field(element, 'value'), `${name}.value`, valueTypeOf(definition), {
+            uri: mapping.claim,
+            had,
+          }),
+        )
         .filter((text): text is string => text !== undefined)
       if (values.length > 0) input.claims[mapping.claim] = JSON.stringify(values)
       return
@@ -194,7 +246,7 @@ function apply(input: UserInput, definition: AttributeDefinition, mapping: Attri
   }
 }
 
-function visit(input: UserInput, schemaId: string | undefined, key: string, value: unknown) {
+function visit(input: UserInput, schemaId: string | undefined, key: string, value: unknown, had: Stored) {
   if (key === 'password' && schemaId === undefined) {
     if (value !== null && value !== undefined) {
       if (typeof value !== 'string' || value === '')
@@ -208,15 +260,37 @@ function visit(input: UserInput, schemaId: string | undefined, key: string, valu
   // a request are ignored by definition (RFC 7643 §2.2).
   if (!resolved || resolved.attribute.mutability === 'readOnly') return
   const mapping = mappingOf(resolved.schema.id, resolved.attribute.name)
-  if (mapping) apply(input, resolved.attribute, mapping, value)
+  if (mapping) apply(input, resolved.attribute, mapping, value, had)
+}
+
+/** Whether `text` is (one of) the stored value(s) of `uri`: a list claim holds a JSON array. */
+function storedIn(claims: Readonly<Record<string, string>> | undefined): Stored {
+  return (uri, text) => {
+    const stored = claims?.[uri]
+    if (stored === undefined) return false
+    if (stored === text) return true
+    if (!stored.startsWith('[')) return false
+    try {
+      const values: unknown = JSON.parse(stored)
+      return Array.isArray(values) && values.includes(text)
+    } catch {
+      return false
+    }
+  }
 }
 
 /**
  * Reads a whole User document (a POST or PUT body, or the result of applying a PATCH) into
- * storage terms. `requireSchemas`: POST and PUT bodies must name the core schema.
+ * storage terms. `requireSchemas`: POST and PUT bodies must name the core schema. `stored`:
+ * the user's claims as stored, whose values pass again unchecked; `checkTypes: false` checks
+ * no value's type (a first look at a body, before the user is read).
  */
-export function userInputOf(document: unknown, options: { requireSchemas: boolean }): UserInput {
+export function userInputOf(
+  document: unknown,
+  options: { requireSchemas: boolean; stored?: Readonly<Record<string, string>>; checkTypes?: boolean },
+): UserInput {
   const body = resourceBody(document, CORE_USER, options)
+  const had: Stored = options.checkTypes === false ? () => true : storedIn(options.stored)
   const input: UserInput = { userName: '', claims: {} }
   for (const [key, value] of Object.entries(body)) {
     if (key === 'schemas') continue
@@ -226,16 +300,16 @@ export function userInputOf(document: unknown, options: { requireSchemas: boolea
       if (typeof value !== 'object' || Array.isArray(value))
         throw scimError.invalidValue(`${key} must be an object.`)
       for (const [name, inner] of Object.entries(value as Record<string, unknown>))
-        visit(input, extension.id, name, inner)
+        visit(input, extension.id, name, inner, had)
       continue
     }
     if (key.toLowerCase().startsWith('urn:')) {
       // A fully qualified attribute name: `urn:…:User:userName`.
       const colon = key.lastIndexOf(':')
-      visit(input, key.slice(0, colon), key.slice(colon + 1), value)
+      visit(input, key.slice(0, colon), key.slice(colon + 1), value, had)
       continue
     }
-    visit(input, undefined, key, value)
+    visit(input, undefined, key, value, had)
   }
   if (!input.userName) throw scimError.invalidValue('userName is required.')
   return input
