@@ -12,6 +12,7 @@ const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse'
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error'
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 
@@ -216,10 +217,15 @@ for (const kind of storeKinds) {
         'a DELETE result has its location too',
       )
       assert.equal(results[4]!.version, undefined)
-      for (const result of results.slice(1, 4)) {
+      for (const result of results.slice(2, 4)) {
         const shown = await fetch(result.location!)
         assert.equal(shown.body.meta.version, result.version)
       }
+      // In request order, the DELETE of alice, a member, came after the group's PATCH and moved
+      // the group's version on once more (RFC 7644 §3.14).
+      const version = (tag: string) => Number(/\d+/.exec(tag)![0])
+      const shownGuides = await fetch(results[1]!.location!)
+      assert.equal(version(shownGuides.body.meta.version), version(results[1]!.version!) + 1)
       assert.equal((await fetch(`${base}/Users/${users.carl}`)).body.displayName, 'Carl C')
       assert.equal((await fetch(`${base}/Users/${users.bob}`)).body.displayName, 'Robert')
       assert.equal((await fetch(`${base}/Users/${users.alice}`)).status, 404)
@@ -308,7 +314,7 @@ for (const kind of storeKinds) {
       assert.equal(await findUser('jo'), undefined)
     })
 
-    it('answers 400 for operations whose bulkId is never created or that form a cycle', async () => {
+    it('answers 400 for a bulkId never created and 409 for a cycle it cannot resolve', async () => {
       const results = await bulk([
         { method: 'POST', path: '/Groups', bulkId: 'lost', data: group('Lost', ['bulkId:nobody']) },
         { method: 'POST', path: '/Users', bulkId: 'kim', data: user('kim') },
@@ -330,6 +336,14 @@ for (const kind of storeKinds) {
           data: patchOp({ op: 'add', path: 'members', value: [{ value: 'bulkId:kim' }] }),
         },
         { method: 'POST', path: '/Groups', bulkId: 'fine', data: group('Fine', ['bulkId:kim']) },
+        // A bulkId a PATCH carries names nothing it creates.
+        {
+          method: 'PATCH',
+          path: '/Users/bulkId:kim',
+          bulkId: 'notapost',
+          data: patchOp({ op: 'replace', path: 'displayName', value: 'Kim' }),
+        },
+        { method: 'DELETE', path: '/Users/bulkId:notapost' },
       ])
       assert.deepEqual(
         results.map((result) => [result.bulkId, result.status]),
@@ -337,18 +351,211 @@ for (const kind of storeKinds) {
           ['lost', '400'],
           ['kim', '201'],
           [undefined, '400'],
-          ['ga', '400'],
-          ['gb', '400'],
+          ['ga', '409'],
+          ['gb', '409'],
           [undefined, '400'],
           ['fine', '201'],
+          ['notapost', '200'],
+          [undefined, '400'],
         ],
       )
-      for (const index of [0, 2, 3, 4, 5]) assertFailed(results[index]!, 400, 'invalidValue')
-      assert.match(results[0]!.response!.detail, /nobody/)
-      assert.match(results[3]!.response!.detail, /cycle/)
+      for (const index of [0, 2, 5, 8]) assertFailed(results[index]!, 400, 'invalidValue')
+      assert.match(results[0]!.response!.detail, /No operation of this request creates bulkId nobody/)
+      assert.match(results[8]!.response!.detail, /No operation of this request creates bulkId notapost/)
+      for (const index of [3, 4]) {
+        // RFC 7644 §3.7.1: a circular reference the service provider cannot resolve is 409.
+        assertFailed(results[index]!, 409)
+        assert.match(results[index]!.response!.detail, /ga → gb → ga/)
+        assert.match(results[index]!.response!.detail, /PATCH in a later operation/)
+      }
+      assert.match(results[5]!.response!.detail, /bulkId ga was not created: Operations\[3\] failed/)
       for (const name of ['Lost', 'Cycle A', 'Cycle B']) assert.equal(await findGroup(name), undefined)
       const kim = idOf(results[1]!.location)
       assert.deepEqual(memberIds(await findGroup('Fine')), [kim])
+    })
+
+    it('runs operations in request order', async () => {
+      // Run in order, the DELETE frees the userName the third operation takes.
+      const results = await bulk([
+        { method: 'POST', path: '/Users', bulkId: 'a', data: user('ord1') },
+        { method: 'DELETE', path: '/Users/bulkId:a' },
+        { method: 'POST', path: '/Users', bulkId: 'b', data: user('ord1') },
+      ])
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['201', '204', '201'],
+        JSON.stringify(results),
+      )
+      assert.equal(results[1]!.location, results[0]!.location)
+      assert.equal((await fetch(results[0]!.location!)).status, 404)
+      assert.equal((await findUser('ord1'))?.id, idOf(results[2]!.location))
+    })
+
+    it('pulls a POST forward to just before the operation that refers to it, not earlier', async () => {
+      const results = await bulk([
+        { method: 'POST', path: '/Users', bulkId: 'x', data: user('fwd1') },
+        { method: 'DELETE', path: '/Users/bulkId:x' },
+        {
+          method: 'PATCH',
+          path: '/Users/bulkId:y',
+          data: patchOp({ op: 'replace', path: 'displayName', value: 'Forward Y' }),
+        },
+        // Takes the userName the DELETE freed: it must run after the DELETE, before the PATCH.
+        { method: 'POST', path: '/Users', bulkId: 'y', data: user('fwd1') },
+        {
+          method: 'PATCH',
+          path: '/Groups/bulkId:fg',
+          data: patchOp({ op: 'add', path: 'members', value: [{ value: 'bulkId:z' }] }),
+        },
+        { method: 'POST', path: '/Groups', bulkId: 'fg', data: group('Forward Group', ['bulkId:y']) },
+        { method: 'POST', path: '/Users', bulkId: 'z', data: user('fwd2') },
+      ])
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['201', '204', '200', '201', '200', '201', '201'],
+        JSON.stringify(results),
+      )
+      const y = idOf(results[3]!.location)
+      assert.equal(results[2]!.location, `${base}/Users/${y}`)
+      const shownY = await fetch(results[2]!.location!)
+      assert.equal(shownY.body.userName, 'fwd1')
+      assert.equal(shownY.body.displayName, 'Forward Y')
+      const z = idOf(results[6]!.location)
+      assert.deepEqual(memberIds(await findGroup('Forward Group')), [y, z].sort())
+      assert.equal(results[4]!.location, results[5]!.location)
+      assert.equal((await fetch(results[4]!.location!)).body.meta.version, results[4]!.version)
+    })
+
+    it('counts failOnErrors in the order operations ran and runs nothing after the stop', async () => {
+      const results = await bulk(
+        [
+          { method: 'POST', path: '/Users', bulkId: 'qwerty', data: user('stop-alice') },
+          {
+            method: 'POST',
+            path: '/Groups',
+            bulkId: 'stopgroup',
+            data: group('Stop Group', ['bulkId:qwerty']),
+          },
+          {
+            method: 'PATCH',
+            path: '/Users/bulkId:qwerty',
+            data: patchOp({ op: 'replace', path: 'displayName', value: 'Alice S' }),
+          },
+          { method: 'POST', path: '/Users', bulkId: 'dup', data: user('stop-alice') },
+          { method: 'DELETE', path: '/Users/bulkId:qwerty' },
+          { method: 'POST', path: '/Users', bulkId: 'late', data: user('stop-late') },
+        ],
+        { failOnErrors: 1 },
+      )
+      assert.deepEqual(
+        results.map((result) => [result.method, result.bulkId, result.status]),
+        [
+          ['POST', 'qwerty', '201'],
+          ['POST', 'stopgroup', '201'],
+          ['PATCH', undefined, '200'],
+          ['POST', 'dup', '409'],
+        ],
+        JSON.stringify(results),
+      )
+      assertFailed(results[3]!, 409, 'uniqueness')
+      const alice = await fetch(results[0]!.location!)
+      assert.equal(alice.status, 200, 'the DELETE after the stop did not run')
+      assert.equal(alice.body.displayName, 'Alice S')
+      assert.equal(alice.body.meta.version, results[2]!.version, 'nothing changed alice after the PATCH')
+      const stopGroup = await fetch(results[1]!.location!)
+      assert.deepEqual(memberIds(stopGroup.body), [idOf(results[0]!.location)])
+      assert.equal(stopGroup.body.meta.version, results[1]!.version)
+      assert.equal(await findUser('stop-late'), undefined)
+
+      // A POST pulled forward runs, and counts, before the operation that refers to it.
+      const before = await snapshotStore(h.container.store.db)
+      const pulled = await bulk(
+        [
+          {
+            method: 'PATCH',
+            path: '/Users/bulkId:again',
+            data: patchOp({ op: 'replace', path: 'displayName', value: 'never' }),
+          },
+          { method: 'POST', path: '/Users', bulkId: 'again', data: user('stop-alice') },
+          { method: 'POST', path: '/Users', bulkId: 'after', data: user('stop-after') },
+        ],
+        { failOnErrors: 1 },
+      )
+      assert.equal(pulled.length, 1, JSON.stringify(pulled))
+      assert.equal(pulled[0]!.bulkId, 'again')
+      assertFailed(pulled[0]!, 409, 'uniqueness')
+      assert.deepEqual(await snapshotStore(h.container.store.db), before, 'nothing ran after the stop')
+    })
+
+    it("resolves users that are each other's manager (RFC 7644 §3.7.1)", async () => {
+      const results = await bulk([
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'c1',
+          data: user('cyc1', { [ENTERPRISE]: { department: 'R&D', manager: { value: 'bulkId:c2' } } }),
+        },
+        // The manager as a bare id under its fully qualified name, as some clients send it.
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'c2',
+          data: user('cyc2', { [`${ENTERPRISE}:manager`]: 'bulkId:c1' }),
+        },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'cg',
+          data: group('Cycle Team', ['bulkId:c1', 'bulkId:c3']),
+        },
+        // Three in a ring, and one her own manager.
+        { method: 'POST', path: '/Users', bulkId: 'c3', data: user('cyc3', { manager: 'bulkId:c4' }) },
+        { method: 'POST', path: '/Users', bulkId: 'c4', data: user('cyc4', { manager: 'bulkId:c5' }) },
+        { method: 'POST', path: '/Users', bulkId: 'c5', data: user('cyc5', { manager: 'bulkId:c3' }) },
+        { method: 'POST', path: '/Users', bulkId: 'c6', data: user('cyc6', { manager: 'bulkId:c6' }) },
+      ])
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['201', '201', '201', '201', '201', '201', '201'],
+        JSON.stringify(results),
+      )
+      const ids = results.map((result) => idOf(result.location))
+      const version = (tag: string) => Number(/\d+/.exec(tag)![0])
+      const managerOf = async (index: number) => {
+        const shown = await fetch(results[index]!.location!)
+        // The result has the version after the manager was set; the group made two of them
+        // members afterwards, which moved theirs on once more.
+        const later = index === 0 || index === 3 ? 1 : 0
+        assert.equal(version(shown.body.meta.version), version(results[index]!.version!) + later)
+        return shown.body[ENTERPRISE]?.manager?.value
+      }
+      assert.equal(await managerOf(0), ids[1])
+      assert.equal(await managerOf(1), ids[0])
+      assert.equal((await fetch(results[0]!.location!)).body[ENTERPRISE].department, 'R&D')
+      assert.equal(await managerOf(3), ids[4])
+      assert.equal(await managerOf(4), ids[5])
+      assert.equal(await managerOf(5), ids[3])
+      assert.equal(await managerOf(6), ids[6])
+      assert.deepEqual(memberIds(await findGroup('Cycle Team')), [ids[0], ids[3]].sort())
+    })
+
+    it('reports a user of a broken manager cycle as 409 when its manager was not created', async () => {
+      const results = await bulk([
+        { method: 'POST', path: '/Users', bulkId: 'taken', data: user('mcyc-taken') },
+        { method: 'POST', path: '/Users', bulkId: 'm1', data: user('mcyc-taken', { manager: 'bulkId:m2' }) },
+        { method: 'POST', path: '/Users', bulkId: 'm2', data: user('mcyc2', { manager: 'bulkId:m1' }) },
+      ])
+      assert.equal(results[0]!.status, '201')
+      // m2, pulled forward for m1, was created first, without its manager; m1's userName is taken.
+      assertFailed(results[1]!, 409, 'uniqueness')
+      assert.equal(results[1]!.location, undefined)
+      assertFailed(results[2]!, 409)
+      assert.match(results[2]!.response!.detail, /created without its manager: bulkId m1/)
+      assert.match(results[2]!.response!.detail, /Operations\[1\] failed/)
+      const m2 = await findUser('mcyc2')
+      assert.ok(m2, 'the user exists: its location says where')
+      assert.equal(results[2]!.location, `${base}/Users/${m2.id}`)
+      assert.equal((await fetch(results[2]!.location!)).body[ENTERPRISE], undefined)
     })
 
     it('reports a bad path or a refused write per operation', async () => {

@@ -1,10 +1,13 @@
 import type { Principal } from '../../admin/admin-authenticator.ts'
 import type { TenantRow } from '../../persistence/repositories/tenants.ts'
-import { type ScimError, scimError } from '../errors.ts'
+import { ScimError, scimError } from '../errors.ts'
 import { parsePrecondition, versionTag } from '../etag.ts'
 import type { ScimGroups } from '../groups/scim-groups.ts'
 import type { ScimUsers } from '../users/scim-users.ts'
+import { bulkOrder } from './bulk-order.ts'
+import { referencesOf, substitute, substitutePath } from './bulk-references.ts'
 import { BULK_RESPONSE, type BulkOperation, type BulkRequest } from './bulk-request.ts'
+import { deferrableManager, managerPatch } from './deferred-manager.ts'
 
 export interface BulkOperationResult {
   method: string
@@ -13,44 +16,6 @@ export interface BulkOperationResult {
   version?: string
   status: string
   response?: { schemas: string[]; status: string; scimType?: string; detail: string }
-}
-
-const BULK_REFERENCE = /^bulkId:(.+)$/
-
-/** Every `bulkId:x` a value refers to. */
-function referencesIn(value: unknown, into: Set<string> = new Set()): Set<string> {
-  if (typeof value === 'string') {
-    const match = BULK_REFERENCE.exec(value)
-    if (match) into.add(match[1]!)
-  } else if (Array.isArray(value)) for (const item of value) referencesIn(item, into)
-  else if (value && typeof value === 'object')
-    for (const item of Object.values(value)) referencesIn(item, into)
-  return into
-}
-
-/** `/Groups/bulkId:x` names the resource operation `x` creates. */
-const PATH_REFERENCE = /\/bulkId:([^/]+)$/
-
-function referencesOf(operation: BulkOperation): Set<string> {
-  const references = referencesIn(operation.data)
-  const inPath = PATH_REFERENCE.exec(operation.path)
-  if (inPath) references.add(inPath[1]!)
-  return references
-}
-
-function substitutePath(path: string, ids: ReadonlyMap<string, string>): string {
-  return path.replace(PATH_REFERENCE, (whole, id: string) => (ids.has(id) ? `/${ids.get(id)}` : whole))
-}
-
-function substitute(value: unknown, ids: ReadonlyMap<string, string>): unknown {
-  if (typeof value === 'string') {
-    const match = BULK_REFERENCE.exec(value)
-    return match ? (ids.get(match[1]!) ?? value) : value
-  }
-  if (Array.isArray(value)) return value.map((item) => substitute(item, ids))
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, ids)]))
-  return value
 }
 
 /** A path's id segment, percent-decoded; malformed encoding is the client's error, not a 500. */
@@ -78,11 +43,46 @@ function errorResult(operation: BulkOperation, error: ScimError, location?: stri
   }
 }
 
+/** Why an operation referring to `bulkId` cannot run: `creator` is the POST that has it, if any. */
+function notCreated(bulkId: string, creator: number | undefined): ScimError {
+  return scimError.invalidValue(
+    creator === undefined
+      ? `No operation of this request creates bulkId ${bulkId}.`
+      : `bulkId ${bulkId} was not created: Operations[${creator}] failed.`,
+  )
+}
+
+/** RFC 7644 §3.7.1: a circular reference the service provider could not resolve is 409. */
+function cycleError(cycle: readonly string[]): ScimError {
+  return new ScimError(
+    undefined,
+    `bulkIds ${cycle.join(' → ')} refer to each other in a cycle that cannot be resolved: only a new user's manager can be set after the user is created. Leave one of these references out and add it with a PATCH in a later operation.`,
+    409,
+  )
+}
+
 /**
- * Runs a BulkRequest (RFC 7644 §3.7). Each operation is its own transaction, as the RFC
- * has it; an operation that refers to a resource another operation creates (`bulkId:x`) waits
- * until that one ran, in whatever order they were sent. `failOnErrors` stops the run after that
- * many failures; the operations not run are not reported.
+ * RFC 7644 §3.7.1 again: the cycle was broken at this user's manager, which could then not be
+ * set: its POST (`failed`, the index) failed, or the run stopped first (failOnErrors).
+ */
+function managerNotSet(bulkId: string, failed: number | undefined): ScimError {
+  const why =
+    failed === undefined
+      ? 'the run stopped (failOnErrors) before it was set'
+      : `bulkId ${bulkId}, the manager, was not created (Operations[${failed}] failed)`
+  return new ScimError(
+    undefined,
+    `The user was created without its manager: ${why}. Once the manager exists, set it with a PATCH of this user.`,
+    409,
+  )
+}
+
+/**
+ * Runs a BulkRequest (RFC 7644 §3.7) in the order bulk-order.ts gives: request order, with a
+ * POST pulled forward for an operation before it that refers to its bulkId, and cycles broken
+ * at a new user's manager where they can be. Each operation is its own transaction, as the RFC
+ * has it. `failOnErrors` stops the run after that many failures, counted in the order the
+ * operations ran; the operations not run are not reported.
  */
 export class BulkProcessor {
   constructor(
@@ -93,49 +93,100 @@ export class BulkProcessor {
   ) {}
 
   async run(tenant: TenantRow, principal: Principal, request: BulkRequest, baseUrl: string) {
+    const operations = request.operations
+    const references = operations.map(referencesOf)
+    const deferrable = operations.map(deferrableManager)
+    const creators = new Map<string, number>()
+    operations.forEach((operation, index) => {
+      if (operation.method === 'POST' && operation.bulkId !== undefined) creators.set(operation.bulkId, index)
+    })
+    const steps = bulkOrder(
+      operations.map((operation, index) => ({
+        creates: operation.method === 'POST' ? operation.bulkId : undefined,
+        references: references[index]!,
+        deferrable: deferrable[index]?.bulkId,
+      })),
+    )
     const created = new Map<string, string>()
     const results = new Map<number, BulkOperationResult>()
-    const bulkIds = new Set(
-      request.operations.flatMap((operation) => (operation.bulkId ? [operation.bulkId] : [])),
-    )
-    let pending = request.operations.map((operation, index) => ({ operation, index }))
     let errors = 0
+    const report = (index: number, result: BulkOperationResult) => {
+      results.set(index, result)
+      if (Number(result.status) >= 400) errors++
+    }
     const stopped = () => request.failOnErrors !== undefined && errors >= request.failOnErrors
-    while (pending.length > 0 && !stopped()) {
-      const ready = pending.filter(({ operation }) =>
-        [...referencesOf(operation)].every((id) => created.has(id) || !bulkIds.has(id)),
-      )
-      // What is left waits on a cycle: it can never run.
-      const batch = ready.length > 0 ? ready : pending
-      for (const { operation, index } of batch) {
-        if (stopped()) break
-        let result: BulkOperationResult
-        if (ready.length === 0) {
-          result = errorResult(
-            operation,
-            scimError.invalidValue(
-              'This operation refers to bulkIds that form a cycle or are never created.',
-            ),
-          )
-        } else {
-          const unknown = [...referencesOf(operation)].filter((id) => !created.has(id))
-          result =
-            unknown.length > 0
-              ? errorResult(
-                  operation,
-                  scimError.invalidValue(`No operation of this request creates bulkId ${unknown[0]}.`),
-                )
-              : await this.execute(tenant, principal, operation, created, baseUrl)
-        }
-        if (Number(result.status) >= 400) errors++
-        results.set(index, result)
+    for (const step of steps) {
+      const operation = operations[step.index]!
+      if (step.kind === 'complete') {
+        // It finishes an operation that already ran, so it is reported even after the stop:
+        // a user created without its manager never looks done.
+        const current = results.get(step.index)
+        const completed =
+          current &&
+          (await this.complete(tenant, principal, operation, current, step.bulkId, created, {
+            creators,
+            stopped: stopped(),
+          }))
+        if (completed) report(step.index, completed)
+        continue
       }
-      const done = new Set(batch.map(({ index }) => index))
-      pending = pending.filter(({ index }) => !done.has(index))
+      if (stopped()) break
+      if (step.kind === 'unresolvable') {
+        report(step.index, errorResult(operation, cycleError(step.cycle)))
+        continue
+      }
+      const missing = [...references[step.index]!].find((id) => id !== step.deferred && !created.has(id))
+      const withoutManager = step.deferred === undefined ? undefined : deferrable[step.index]?.data
+      report(
+        step.index,
+        missing !== undefined
+          ? errorResult(operation, notCreated(missing, creators.get(missing)))
+          : await this.execute(
+              tenant,
+              principal,
+              withoutManager ? { ...operation, data: withoutManager } : operation,
+              created,
+              baseUrl,
+            ),
+      )
     }
     return {
       schemas: [BULK_RESPONSE],
       Operations: [...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result),
+    }
+  }
+
+  /**
+   * Gives a user created without its manager (to break a cycle, see bulk-order.ts) the
+   * manager its POST named, now that the manager's POST ran. The user's result as it is then:
+   * with the new version, or an error that keeps its location (the user exists); undefined
+   * when the user was not created and there is nothing to complete.
+   */
+  private async complete(
+    tenant: TenantRow,
+    principal: Principal,
+    operation: BulkOperation,
+    result: BulkOperationResult,
+    bulkId: string,
+    created: ReadonlyMap<string, string>,
+    { creators, stopped }: { creators: ReadonlyMap<string, number>; stopped: boolean },
+  ): Promise<BulkOperationResult | undefined> {
+    const userId = operation.bulkId === undefined ? undefined : created.get(operation.bulkId)
+    if (userId === undefined || Number(result.status) >= 400) return undefined
+    const managerId = created.get(bulkId)
+    if (managerId === undefined || stopped)
+      return errorResult(
+        operation,
+        managerNotSet(bulkId, managerId === undefined ? creators.get(bulkId) : undefined),
+        result.location,
+      )
+    try {
+      const { row } = await this.users.patch(tenant, userId, managerPatch(managerId), principal)
+      return { ...result, version: versionTag(row.version) }
+    } catch (error) {
+      const { error: converted, unexpected } = this.toScimError(error)
+      if (unexpected) this.onUnexpected(error)
+      return errorResult(operation, converted, result.location)
     }
   }
 

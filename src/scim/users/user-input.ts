@@ -70,7 +70,7 @@ function textOf(
   if (value.includes('\u0000')) throw scimError.invalidValue(`${name} must not contain NUL (\\u0000).`)
   // Storage keeps no empty strings: "" clears the attribute.
   if (value === '') return undefined
-  if (stored?.had(stored.uri, value)) return value
+  if ((type !== 'binary' && type !== 'reference') || stored?.had(stored.uri, value)) return value
   // Stored as sent and handed to every client that reads the user: a value that is not what
   // its type says would break those clients (a certificate that does not decode, a link that
   // is no link).
