@@ -150,10 +150,30 @@ function printFilter(filter: Filter): string {
       return `(${printFilter(filter.left)}) ${filter.kind} (${printFilter(filter.right)})`
     case 'not':
       return `not (${printFilter(filter.filter)})`
-    case 'valuePath':
-      return `${printPath(filter.path)}[${printFilter(filter.filter)}]`
+    case 'valuePath': {
+      const inner = filter.filter
+      const deviation = deviations.get(filter)
+      if (
+        deviation &&
+        inner.kind === 'and' &&
+        (inner.right.kind === 'compare' || inner.right.kind === 'present')
+      ) {
+        const { right } = inner
+        const condition = right.kind === 'present' ? 'pr' : `${right.operator} ${printValue(right.value)}`
+        const sub = deviation === 'implied' ? '' : `.${right.path.attribute}`
+        return `${printPath(filter.path)}[${printFilter(inner.left)}]${sub} ${condition}`
+      }
+      return `${printPath(filter.path)}[${printFilter(inner)}]`
+    }
   }
 }
+
+/**
+ * Value paths printed in the forms real clients send (docs/scim.md, "Accepted deviations"):
+ * `attr[left].sub op value` and, for a comparison of `value`, `attr[left] op value`. Both
+ * parse back to `attr[left and sub op value]`, the tree generated.
+ */
+const deviations = new WeakMap<Filter, 'sub' | 'implied'>()
 
 // ---------------------------------------------------------------------------------------------
 // Filter generation from a catalogue of attributes and the literals worth comparing them with.
@@ -260,7 +280,19 @@ function filterArbitrary(attributes: AttributeSpec[], valuePaths: ValuePathSpec[
     const subLeaf = fc.oneof(
       ...spec.subAttributes.map((sub) => leafOf([{ attribute: sub.name }], sub.kind, sub.literals)),
     )
-    return combine(subLeaf, 2).map((filter): Filter => ({ kind: 'valuePath', path: spec.path, filter }))
+    const bracketed = combine(subLeaf, 2).map(
+      (filter): Filter => ({ kind: 'valuePath', path: spec.path, filter }),
+    )
+    const deviant = fc
+      .tuple(combine(subLeaf, 1), subLeaf, fc.boolean())
+      .map(([left, right, implied]): Filter => {
+        const node: Filter = { kind: 'valuePath', path: spec.path, filter: { kind: 'and', left, right } }
+        const comparesValue =
+          right.kind === 'compare' && right.path.attribute.toLowerCase() === 'value' && right.value !== null
+        deviations.set(node, implied && comparesValue ? 'implied' : 'sub')
+        return node
+      })
+    return fc.oneof({ weight: 3, arbitrary: bracketed }, { weight: 1, arbitrary: deviant })
   })
   const leaf = fc.oneof(
     { weight: 3, arbitrary: fc.oneof(...leaves) },
@@ -269,15 +301,24 @@ function filterArbitrary(attributes: AttributeSpec[], valuePaths: ValuePathSpec[
   return combine(leaf, 3)
 }
 
-/** ISO literals near the given instants: equal, a millisecond or a second off, other zones. */
+/**
+ * ISO literals near the given instants: equal, a millisecond or a second off, other zones, and
+ * digits below the millisecond (zeros, which change nothing, or not: an instant between two
+ * stored milliseconds).
+ */
 function instantsNear(instants: readonly number[]): fc.Arbitrary<string> {
   return fc
-    .tuple(fc.constantFrom(...instants), fc.constantFrom(0, 0, -1, 1, -1000, 1000), fc.nat(3))
-    .map(([at, offset, format]) => {
+    .tuple(
+      fc.constantFrom(...instants),
+      fc.constantFrom(0, 0, -1, 1, -1000, 1000),
+      fc.nat(3),
+      fc.constantFrom('', '', '', '0', '000000', '1', '9', '0001', '999999'),
+    )
+    .map(([at, offset, format, finer]) => {
       const date = new Date(at + offset)
-      if (format === 0) return date.toISOString()
+      if (format === 0) return date.toISOString().replace('Z', `${finer}Z`)
       if (format === 1) return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
-      if (format === 2) return new Date(at + offset + 3_600_000).toISOString().replace('Z', '+01:00')
+      if (format === 2) return new Date(at + offset + 3_600_000).toISOString().replace('Z', `${finer}+01:00`)
       return new Date(at + offset - 5_400_000).toISOString().replace('Z', '-01:30')
     })
 }
@@ -578,6 +619,12 @@ function userCatalogue(rendered: Resource[], seeded: Seeded) {
       literals: userNames,
     },
     { paths: [{ attribute: 'id' }], kind: 'text', literals: idLiterals },
+    // RFC 7643 §3: the URIs of the schemas each user's representation lists.
+    {
+      paths: [{ attribute: 'schemas' }],
+      kind: 'text',
+      literals: textNear([CORE, ENTERPRISE_USER, REKEY_USER]),
+    },
     { paths: [{ attribute: 'externalId' }], kind: 'text', literals: near('externalId') },
     {
       paths: [{ attribute: 'name', subAttribute: 'givenName' }],
@@ -872,6 +919,7 @@ for (const kind of storeKinds) {
         [
           { paths: [{ attribute: 'displayName' }], kind: 'text', literals: near('displayName') },
           { paths: [{ attribute: 'id' }], kind: 'text', literals: textNear(ids) },
+          { paths: [{ attribute: 'schemas' }], kind: 'text', literals: textNear([GROUP, CORE]) },
           { paths: [{ attribute: 'members' }], kind: 'complex', literals: memberValue },
           { paths: [{ attribute: 'meta' }], kind: 'presence' },
           { paths: [{ attribute: 'members', subAttribute: 'value' }], kind: 'text', literals: memberValue },

@@ -602,7 +602,7 @@ for (const kind of storeKinds) {
         'meta.created gt "yesterday"',
         'x509Certificates pr',
         'emails[type eq "work" and emails[value pr]]',
-        'emails[value eq "a"].value eq "b"',
+        'addresses[type eq "work"] eq "b"',
         'title eq "\\u0000"',
       ]
       for (const filter of filters) await refused(filtered(filter), 400, 'invalidFilter')

@@ -7,9 +7,9 @@ import {
   compareCodePoints,
   matchesElement,
   matchesFilter,
-  parseDateTimeLiteral,
   validateFilter,
 } from '../../src/scim/filter/evaluate.ts'
+import { onWholeMilliseconds, parseInstantLiteral } from '../../src/scim/filter/instant.ts'
 import { parseFilter } from '../../src/scim/filter/parser.ts'
 import { createSchemaRegistry, userRegistry } from '../../src/scim/schema/registry.ts'
 import type { AttributeDefinition, AttributeType, SchemaDefinition } from '../../src/scim/schema/types.ts'
@@ -213,6 +213,22 @@ describe('SCIM filter evaluation', () => {
     holds('created ne "2011-05-13T04:42:34Z"', { created: 'not a date' })
   })
 
+  it('compares a literal finer than the millisecond as the exact instant it is', () => {
+    // Stored at …34.000Z; the literal …34.0001Z lies after it, …33.9999Z before it.
+    holds('created lt "2011-05-13T04:42:34.0001Z" and created ge "2011-05-13T04:42:34Z"')
+    holds('created le "2011-05-13T04:42:34.0001Z" and created gt "2011-05-13T04:42:33.9999Z"')
+    fails('created gt "2011-05-13T04:42:34.0001Z" or created ge "2011-05-13T04:42:34.0001Z"')
+    fails('created lt "2011-05-13T04:42:33.9999Z" or created le "2011-05-13T04:42:33.9999Z"')
+    holds('created ge "2011-05-13T04:42:33.9999Z"')
+    fails('created eq "2011-05-13T04:42:34.0009Z" or created eq "2011-05-13T04:42:33.9999Z"')
+    holds('created ne "2011-05-13T04:42:34.0009Z"')
+    // Trailing zeros are the same instant; zones shift it as they do without a fraction.
+    holds('created eq "2011-05-13T04:42:34.000000000Z" and created eq "2011-05-13T06:42:34.0000+02:00"')
+    fails('created eq "2011-05-13T06:42:34.0000001+02:00"')
+    holds('created lt "2011-05-13T06:42:34.0000001+02:00"')
+    fails('created lt "2011-05-13T04:42:34.0001Z"', { created: 'not a date' })
+  })
+
   it('compares booleans with true, false, or their spellings as strings', () => {
     holds('active eq true')
     holds('active eq "TRUE"')
@@ -227,6 +243,31 @@ describe('SCIM filter evaluation', () => {
     holds('weight eq 1.5 and weight gt 1 and weight lt 2e0')
     fails('count gt 7')
     fails('count eq 7', { count: '7' })
+  })
+
+  it('reads schemas, which no schema lists, from the resource: any URI, case-insensitively', () => {
+    holds(`schemas eq "${AUDIT}"`)
+    holds('schemas eq "URN:EXAMPLE:schemas:extension:AUDIT:2.0:Widget"')
+    holds(`schemas eq "${WIDGET}" and schemas ne "urn:example:other"`)
+    fails('schemas eq "urn:example:other"')
+    fails(`schemas ne "${AUDIT}"`)
+    holds('Schemas pr and schemas sw "urn:example:" and schemas ew ":audit:2.0:widget"')
+    holds('schemas co "EXTENSION"')
+    fails(`schemas eq "${AUDIT}"`, { schemas: [WIDGET] })
+    holds(`not (schemas eq "${AUDIT}")`, { schemas: [WIDGET] })
+    holds('schemas eq null', {})
+    fails('schemas pr', {})
+  })
+
+  it('reads attr[filter].sub op value and attr[filter] op value as one element satisfying both', () => {
+    holds('parts[type eq "metal"].value eq "BOLT"')
+    fails('parts[type eq "metal"].value eq "nut"')
+    holds('parts[type eq "plastic"].value eq "nut"')
+    holds('parts[type eq "metal"] eq "bolt"')
+    fails('parts[type eq "metal"] eq "nut"')
+    holds('parts[value eq "nut"].weight eq null')
+    fails('parts[value eq "nut"].weight pr')
+    holds('parts[value eq "bolt"].weight pr')
   })
 
   it('reads extension attributes under their URN, qualified or not', () => {
@@ -331,6 +372,40 @@ describe('SCIM filter validation', () => {
       assert.doesNotThrow(() => validateFilter(parseFilter(text), registry), text)
   })
 
+  it('accepts schemas with every operator on a string; refuses other literals, sub-attributes and [ ]', () => {
+    for (const operator of ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])
+      assert.doesNotThrow(() => validateFilter(parseFilter(`schemas ${operator} "urn:x"`), registry))
+    assert.doesNotThrow(() => validateFilter(parseFilter('schemas pr or schemas eq null'), userRegistry))
+    invalid(
+      'schemas eq 1',
+      '"schemas" is a multi-valued reference: compare it with a string in double quotes, not 1',
+    )
+    invalid('schemas.value eq "x"', '"schemas" is a multi-valued reference and has no sub-attributes')
+    invalid(
+      'schemas[value eq "x"]',
+      '"schemas"[…] needs a multi-valued complex attribute, such as emails; "schemas" is a multi-valued reference',
+    )
+    // Not an attribute of the core schema, so not qualified by it.
+    invalid(`${WIDGET}:schemas pr`, `Unknown attribute "schemas" in schema "${WIDGET.toLowerCase()}"`)
+  })
+
+  it('accepts attr[filter] op value only where the elements have a value', () => {
+    assert.doesNotThrow(() =>
+      validateFilter(parseFilter('emails[type eq "work"] eq "a@example.com"'), userRegistry),
+    )
+    assert.doesNotThrow(() =>
+      validateFilter(parseFilter('addresses[type eq "work"].locality eq "Hollywood"'), userRegistry),
+    )
+    invalid(
+      'addresses[type eq "work"] eq "Hollywood"',
+      '"addresses" has no sub-attribute "value" to compare; it has formatted, streetAddress, locality, region, postalCode, country, type, primary: name the one to compare, as in addresses[…].formatted eq "…"',
+      userRegistry,
+    )
+    invalid('parts[type eq "metal"].pin eq "1"', /^"parts.pin" cannot be used in a filter/)
+    invalid('parts[type eq "metal"].colour pr', /^"parts" has no sub-attribute "colour"/)
+    invalid('parts[type eq "metal"] co 1', /^"parts.value" is a single-valued string/)
+  })
+
   it('names the unknown attribute, sub-attribute or schema', () => {
     invalid('colour eq "red"', 'Unknown attribute "colour" in the filter')
     invalid('size.depth pr', '"size" has no sub-attribute "depth"; it has width, height')
@@ -430,10 +505,29 @@ describe('SCIM filter validation', () => {
     invalid('owner gt 3', /^"owner.value" is a single-valued string/)
   })
 
-  it('parses dateTime literals strictly', () => {
-    assert.equal(parseDateTimeLiteral('2011-05-13T04:42:34Z'), Date.UTC(2011, 4, 13, 4, 42, 34))
-    assert.equal(parseDateTimeLiteral('2011-05-13t04:42:34.123456z'), Date.UTC(2011, 4, 13, 4, 42, 34, 123))
-    assert.equal(parseDateTimeLiteral('2000-02-29T00:00:00-05:30'), Date.UTC(2000, 1, 29, 5, 30))
+  it('parses dateTime literals strictly, keeping digits below the millisecond', () => {
+    const exact = (floor: number) => ({ floor, exact: true })
+    const between = (floor: number) => ({ floor, exact: false })
+    assert.deepEqual(parseInstantLiteral('2011-05-13T04:42:34Z'), exact(Date.UTC(2011, 4, 13, 4, 42, 34)))
+    assert.deepEqual(
+      parseInstantLiteral('2011-05-13t04:42:34.123456z'),
+      between(Date.UTC(2011, 4, 13, 4, 42, 34, 123)),
+    )
+    assert.deepEqual(
+      parseInstantLiteral('2011-05-13T04:42:34.123000000Z'),
+      exact(Date.UTC(2011, 4, 13, 4, 42, 34, 123)),
+    )
+    assert.deepEqual(
+      parseInstantLiteral('2011-05-13T04:42:34.5Z'),
+      exact(Date.UTC(2011, 4, 13, 4, 42, 34, 500)),
+    )
+    assert.deepEqual(parseInstantLiteral('2000-02-29T00:00:00-05:30'), exact(Date.UTC(2000, 1, 29, 5, 30)))
+    assert.deepEqual(
+      parseInstantLiteral('2000-02-29T00:00:00.0001+01:00'),
+      between(Date.UTC(2000, 1, 28, 23, 0, 0, 0)),
+    )
+    // Before 1970 the fraction still counts forward from the whole second.
+    assert.deepEqual(parseInstantLiteral('1969-12-31T23:59:59.9995Z'), between(-1))
     for (const text of [
       '1900-02-29T00:00:00Z',
       '2011-13-01T00:00:00Z',
@@ -443,8 +537,22 @@ describe('SCIM filter validation', () => {
       '2011-05-13T04:42:60Z',
       '2011-05-13T04:42:34+24:00',
       '2011-05-13 04:42:34Z',
+      '2011-05-13T04:42:34.1234567891Z',
+      '2011-05-13T04:42:34.Z',
+      '2011-05-13T04:42:34',
     ])
-      assert.equal(parseDateTimeLiteral(text), undefined, text)
+      assert.equal(parseInstantLiteral(text), undefined, text)
+  })
+
+  it('compares whole milliseconds with a literal between two of them exactly', () => {
+    const literal = { floor: 1000, exact: false }
+    assert.equal(onWholeMilliseconds('eq', literal), false)
+    assert.deepEqual(onWholeMilliseconds('lt', literal), { operator: 'lt', at: 1001 })
+    assert.deepEqual(onWholeMilliseconds('le', literal), { operator: 'le', at: 1000 })
+    assert.deepEqual(onWholeMilliseconds('gt', literal), { operator: 'gt', at: 1000 })
+    assert.deepEqual(onWholeMilliseconds('ge', literal), { operator: 'ge', at: 1001 })
+    for (const operator of ['eq', 'lt', 'le', 'gt', 'ge'] as const)
+      assert.deepEqual(onWholeMilliseconds(operator, { floor: 1000, exact: true }), { operator, at: 1000 })
   })
 
   it('validates the RFC 7644 examples against the User schemas', () => {

@@ -148,6 +148,43 @@ describe('SCIM filter grammar', () => {
     assert.deepEqual(parseFilter('members[$ref eq "x"]'), vp('members', cmp('$ref', 'eq', 'x')))
   })
 
+  it('reads attr[filter].sub op value (Entra ID) as attr[filter and sub op value]', () => {
+    const work = cmp('type', 'eq', 'work')
+    assert.deepEqual(
+      parseFilter('emails[type eq "work"].value eq "alice@example.com"'),
+      vp('emails', and(work, cmp('value', 'eq', 'alice@example.com'))),
+    )
+    assert.deepEqual(
+      parseFilter('addresses[type eq "work"].locality eq "Hollywood"'),
+      vp('addresses', and(work, cmp('locality', 'eq', 'Hollywood'))),
+    )
+    assert.deepEqual(parseFilter('emails[type eq "work"].Value PR'), vp('emails', and(work, pr('Value'))))
+    assert.deepEqual(
+      parseFilter('emails[type eq "work"].value ne null'),
+      vp('emails', and(work, cmp('value', 'ne', null))),
+    )
+    // The whole bracketed filter is one side of the `and`; the filter around it binds as usual.
+    assert.deepEqual(
+      parseFilter('not (emails[type eq "work" or primary eq true].value co "@x") or title pr'),
+      or(not(vp('emails', and(or(work, cmp('primary', 'eq', true)), cmp('value', 'co', '@x')))), pr('title')),
+    )
+    assert.deepEqual(
+      parseFilter(`${ENTERPRISE}:x[a pr].b eq 1 and c pr`),
+      and(vp(`${ENTERPRISE}:x`, and(pr('a'), cmp('b', 'eq', 1))), pr('c')),
+    )
+  })
+
+  it('reads attr[filter] op value (Microsoft documentation) as attr[filter and value op value]', () => {
+    assert.deepEqual(
+      parseFilter('emails[type eq "work"] eq "alice@example.com"'),
+      vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'eq', 'alice@example.com'))),
+    )
+    assert.deepEqual(
+      parseFilter('emails[type eq "work"]CO"@x" and title pr'),
+      and(vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@x'))), pr('title')),
+    )
+  })
+
   it('takes keywords as attribute names where an attribute is expected', () => {
     assert.deepEqual(parseFilter('not eq 1'), cmp('not', 'eq', 1))
     assert.deepEqual(parseFilter('and pr and or pr'), and(pr('and'), pr('or')))
@@ -305,15 +342,46 @@ describe('SCIM filter errors', () => {
     rejects('emails[urn:a:b:type pr]', /^Inside "emails\[…\]" name a sub-attribute .* at position 8$/)
   })
 
-  it('rejects nested value paths, value paths on sub-attributes, and a sub-attribute after "]"', () => {
+  it('rejects nested value paths and value paths on sub-attributes', () => {
     rejects('a[b[c eq 1]]', 'Value filters cannot be nested: "[" at position 4 is inside "a[…]"')
     rejects(
       'emails.value[type eq "work"]',
       'A value filter selects elements of a multi-valued attribute, so "[" at position 13 cannot follow the sub-attribute "emails.value"',
     )
+  })
+
+  it('explains a bad sub-attribute or condition after "]"', () => {
+    const operators = 'eq, ne, co, sw, ew, gt, ge, lt, le or pr'
     rejects(
-      'emails[type eq "work"].value eq "x"',
-      'A sub-attribute after "]" at position 23 belongs in PATCH paths, not filters: put the condition inside the brackets, as in emails[type eq "work" and value eq "a@example.com"]',
+      'emails[type eq "work"].value',
+      `Expected an operator (${operators}) after "value" at position 29, found the end of the filter`,
+    )
+    rejects(
+      'emails[type eq "work"]. value eq "x"',
+      'Remove the space before "value" at position 25: a path has no spaces after "."',
+    )
+    rejects(
+      'emails[type eq "work"].value.x eq "x"',
+      'Invalid sub-attribute name "value.x" at position 24: after "]." comes one name of letters, digits, "-" and "_" (or $ref)',
+    )
+    rejects('emails[type eq "work"].urn:a:b eq "x"', /^Invalid sub-attribute name "urn:a:b" at position 24/)
+    rejects(
+      'emails[type eq "work"]."value" eq "x"',
+      'Expected a sub-attribute name after "." at position 24, found the string "value"',
+    )
+    rejects(
+      'emails[type eq "work"].value[primary eq true] pr',
+      `Expected an operator (${operators}) after "value" at position 29, found "["`,
+    )
+    rejects('emails[type eq "work"] eq', /^Expected a value .* after "eq" at position 26/)
+    // `emails[…]` alone already asks for such an element: `pr` after it adds nothing to read.
+    rejects(
+      'emails[type eq "work"] pr',
+      'Expected "and", "or" or the end of the filter after "]" at position 24, found "pr"',
+    )
+    rejects(
+      'x pr and a[b[c eq 1].d eq 1]',
+      'Value filters cannot be nested: "[" at position 13 is inside "a[…]"',
     )
   })
 

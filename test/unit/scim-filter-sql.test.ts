@@ -15,9 +15,11 @@ import type { Executor } from '../../src/persistence/executor.ts'
 import { isScimError } from '../../src/scim/errors.ts'
 import { matchesFilter, validateFilter } from '../../src/scim/filter/evaluate.ts'
 import { parseFilter } from '../../src/scim/filter/parser.ts'
+import { GroupFilterTranslator } from '../../src/scim/groups/group-filter-sql.ts'
 import { listGroups } from '../../src/scim/groups/group-query.ts'
 import { renderGroup } from '../../src/scim/groups/group-resource.ts'
 import { groupRegistry, userRegistry } from '../../src/scim/schema/registry.ts'
+import { UserFilterTranslator } from '../../src/scim/users/user-filter-sql.ts'
 import { listUsers } from '../../src/scim/users/user-query.ts'
 import { renderUser } from '../../src/scim/users/user-resource.ts'
 import { type Harness, ManualClock, openHarness } from '../support/harness.ts'
@@ -463,6 +465,112 @@ describe('SCIM filter translation (SQLite)', () => {
     })
   })
 
+  describe('value paths as Entra ID and Microsoft write them', () => {
+    it('attr[filter].sub op value: one element satisfies both', async () => {
+      assert.deepEqual(await users('emails[type eq "work"].value eq "ALICE@work.example"'), ['alice'])
+      // alice's home address is an element, her work address another: no element has both.
+      assert.deepEqual(await users('emails[type eq "home"].value eq "alice@work.example"'), [])
+      assert.deepEqual(await users('emails[type eq "home"].value co "@home"'), ['Bob', 'alice'])
+      assert.deepEqual(await users('emails[type eq "work"].value ne "nobody@x"'), ['alice'])
+      assert.deepEqual(await users('not (emails[type eq "work"].value pr)'), except('alice'))
+      assert.deepEqual(await users('emails[primary eq true].value sw "dan"'), ['dan'])
+      assert.deepEqual(await users('addresses[type eq "work"].locality eq "paris"'), ['alice'])
+      assert.deepEqual(await users('addresses[type eq "home"].locality eq "paris"'), [])
+      assert.deepEqual(await users('addresses[primary eq true].country pr'), ['alice'])
+      assert.deepEqual(await users('phoneNumbers[type eq "mobile"].value sw "+1"'), ['alice'])
+    })
+
+    it("attr[filter] op value compares the element's value", async () => {
+      assert.deepEqual(await users('emails[type eq "home"] eq "bob@home.example"'), ['Bob'])
+      assert.deepEqual(await users('emails[type eq "work"] eq "bob@home.example"'), [])
+      assert.deepEqual(await users(`groups[type eq "direct"] eq "${staffId}"`), ['Bob', 'alice'])
+    })
+  })
+
+  describe('schemas', () => {
+    it('core and Rekey for every user, enterprise for users with an enterprise attribute', async () => {
+      const withEnterprise = ['Bob', 'alice']
+      assert.deepEqual(await users(`schemas eq "${ENTERPRISE}"`), withEnterprise)
+      assert.deepEqual(await users(`SCHEMAS eq "${ENTERPRISE.toUpperCase()}"`), withEnterprise)
+      assert.deepEqual(await users(`schemas ne "${ENTERPRISE}"`), except(...withEnterprise))
+      assert.deepEqual(await users(`not (schemas eq "${ENTERPRISE}")`), except(...withEnterprise))
+      assert.deepEqual(await users(`schemas eq "${CORE}" and schemas eq "${REKEY}"`), everyone)
+      assert.deepEqual(await users('schemas eq "urn:ietf:params:scim:schemas:core:2.0:Group"'), [])
+      assert.deepEqual(await users('schemas pr'), everyone)
+      assert.deepEqual(await users('schemas eq null'), [])
+      assert.deepEqual(await users('schemas sw "urn:ietf:params:scim:schemas:extension:"'), withEnterprise)
+      assert.deepEqual(await users('schemas ew ":Enterprise:2.0:User"'), withEnterprise)
+      assert.deepEqual(await users('schemas co "rekey"'), everyone)
+      // By code point the core URI comes before "…:d", the Rekey one after it.
+      assert.deepEqual(await users('schemas lt "urn:ietf:params:scim:schemas:d"'), everyone)
+      assert.deepEqual(await users('schemas gt "urn:ietf:params:scim:schemas:d"'), everyone)
+      assert.deepEqual(await users('schemas ge "urn:s" or schemas le "urn:a"'), [])
+      assert.deepEqual(await users(`schemas eq "${ENTERPRISE}" and title eq "engineer"`), withEnterprise)
+    })
+
+    it('translates the URI comparison at translation time: only the enterprise claims reach SQL', async () => {
+      const translate = (text: string) =>
+        new UserFilterTranslator({ tenantId, postgres: false }).translate(parseFilter(text))
+      assert.equal(translate(`schemas eq "${CORE}"`), true)
+      assert.equal(translate(`schemas eq "${REKEY.toUpperCase()}"`), true)
+      assert.equal(translate('schemas eq "urn:x"'), false)
+      assert.equal(translate('schemas pr'), true)
+      const group = (text: string) =>
+        new GroupFilterTranslator({ tenantId, postgres: false }).translate(parseFilter(text))
+      assert.equal(group(`schemas eq "${GROUP}"`), true)
+      assert.equal(group(`schemas ne "${GROUP}"`), false)
+      const query = await userPageQuery(db, tenantId, `schemas eq "${ENTERPRISE}"`)
+      assert.match(query.sql, /user_claims/)
+      assert.match(query.sql, /pending_resets/)
+      assert.ok(!query.parameters.includes(ENTERPRISE), 'the URI is no parameter of the query')
+    })
+
+    it('groups list the core Group schema alone', async () => {
+      const all = ['Staff', 'admin', 'empty', 'partners']
+      assert.deepEqual(await groups(`schemas eq "${GROUP}"`), all)
+      assert.deepEqual(await groups(`schemas eq "${GROUP.toLowerCase()}" and displayName sw "s"`), ['Staff'])
+      assert.deepEqual(await groups(`schemas eq "${CORE}"`), [])
+      assert.deepEqual(await groups(`schemas ne "${CORE}"`), all)
+      assert.deepEqual(await groups('schemas pr and schemas ew ":group"'), all)
+    })
+  })
+
+  describe('date-times finer than a millisecond', () => {
+    const bob = T0 + 2 * 60_000
+    const finer = (ms: number, digits: string) => iso(ms).replace(/Z$/, `${digits}Z`)
+
+    it('compare as exact instants with the whole milliseconds stored', async () => {
+      // Bob was created at …:02:00.000Z; ….0001Z is after it, …:01:59.9999Z before it.
+      const after = finer(bob, '1')
+      const before = finer(bob - 1, '9')
+      assert.deepEqual(await users(`meta.created lt "${after}" and meta.created ge "${iso(bob)}"`), ['Bob'])
+      assert.deepEqual(await users(`meta.created eq "${finer(bob, '9')}"`), [])
+      assert.deepEqual(await users(`meta.created ne "${finer(bob, '9')}"`), everyone)
+      assert.deepEqual(await users(`meta.created le "${after}"`), ['Bob', 'admin', 'alice'])
+      assert.deepEqual(await users(`meta.created gt "${after}"`), ['Chloé', 'PARTNERS/carol', 'dan'])
+      assert.deepEqual(await users(`meta.created ge "${after}"`), ['Chloé', 'PARTNERS/carol', 'dan'])
+      assert.deepEqual(await users(`meta.created lt "${before}"`), ['admin', 'alice'])
+      assert.deepEqual(await users(`meta.created le "${before}"`), ['admin', 'alice'])
+      assert.deepEqual(await users(`meta.created gt "${before}"`), except('admin', 'alice'))
+      assert.deepEqual(await users(`meta.created ge "${before}"`), except('admin', 'alice'))
+      // Zeros below the millisecond are the same instant; a zone moves it, not its fraction.
+      assert.deepEqual(await users(`meta.created eq "${finer(bob, '000000')}"`), ['Bob'])
+      const zoned = iso(bob + 3_600_000).replace(/Z$/, '000001+01:00')
+      assert.deepEqual(await users(`meta.created eq "${zoned}"`), [])
+      assert.deepEqual(await users(`meta.created lt "${zoned}" and meta.created gt "${before}"`), ['Bob'])
+      assert.deepEqual(await users(`${REKEY}:passwordLastChanged ne "${after}"`), everyone)
+    })
+
+    it('in groups too', async () => {
+      const staff = T0 + 6 * 60_000
+      assert.deepEqual(
+        await groups(`meta.created lt "${finer(staff, '5')}" and meta.created ge "${iso(staff)}"`),
+        ['Staff'],
+      )
+      assert.deepEqual(await groups(`meta.created eq "${finer(staff, '5')}"`), [])
+    })
+  })
+
   describe('nesting', () => {
     it('and binds tighter than or; not negates exactly, also where values are absent', async () => {
       assert.deepEqual(await users('title pr and active eq false or userName eq "dan"'), ['Bob', 'dan'])
@@ -483,6 +591,11 @@ describe('SCIM filter translation (SQLite)', () => {
       await rejected('groups[$ref co "Groups"]')
       await rejected(`${REKEY}:oneTimePassword pr`)
       await rejected('members[$ref pr]', 'groups')
+      await rejected('schemas.value eq "x"')
+      await rejected('schemas[value eq "x"]')
+      await rejected('schemas[value eq "x"]', 'groups')
+      await rejected('schemas eq 1', 'groups')
+      await rejected('addresses[type eq "work"] eq "Paris"')
     })
   })
 

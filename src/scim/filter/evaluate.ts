@@ -14,13 +14,18 @@
  *   sub-attribute: some non-null element; for a complex single-valued one, such as `name` or
  *   `manager`: some sub-attribute with a value, RFC 7644 §3.4.2.2's "non-empty node").
  * - Strings: `caseExact: false` compares `s.normalize('NFKC').toLowerCase()`; ordering is by
- *   Unicode code point, as SQL orders UTF-8 bytes. dateTime compares epoch milliseconds, and a
- *   stored value that does not parse matches nothing. Booleans take `eq` and `ne` only, and
- *   the literal may be the string "true" or "false" in any case (a common client deviation).
+ *   Unicode code point, as SQL orders UTF-8 bytes. dateTime compares stored epoch milliseconds
+ *   with the literal's exact instant (`instant.ts`), and a stored value that does not parse
+ *   matches nothing. Booleans take `eq` and `ne` only, and the literal may be the string
+ *   "true" or "false" in any case (a common client deviation).
+ * - `schemas` (RFC 7643 §3, in no schema's attribute list) is the resource's `schemas` array:
+ *   URIs, compared case-insensitively.
  */
 import { compareCodePoints, comparisonKey } from '../../domain/comparison-key.ts'
 import type { AttributeDefinition, SchemaRegistry } from '../schema/types.ts'
 import type { AttributePath, CompareOperator, Filter, FilterValue } from './ast.ts'
+import { type OrderOperator, onWholeMilliseconds, parseInstantLiteral } from './instant.ts'
+import { isSchemasAttribute, schemasAttribute } from './schemas-attribute.ts'
 
 type Values = readonly unknown[]
 
@@ -135,9 +140,12 @@ function compareOne(
     case 'dateTime': {
       if (typeof value !== 'string' || typeof literal !== 'string') return false
       const stored = Date.parse(value)
-      const wanted = parseDateTimeLiteral(literal)
-      if (Number.isNaN(stored) || wanted === undefined) return false
-      return compareOrdered(operator, stored === wanted ? 0 : stored < wanted ? -1 : 1)
+      const wanted = parseInstantLiteral(literal)
+      if (Number.isNaN(stored) || wanted === undefined || !isOrderOperator(operator)) return false
+      const comparison = onWholeMilliseconds(operator, wanted)
+      if (!comparison) return false
+      const { at } = comparison
+      return compareOrdered(comparison.operator, stored === at ? 0 : stored < at ? -1 : 1)
     }
     case 'complex':
       return false
@@ -163,6 +171,9 @@ function compareStrings(
       return compareOrdered(operator, compareCodePoints(left, right))
   }
 }
+
+const isOrderOperator = (operator: CompareOperator): operator is OrderOperator =>
+  operator !== 'ne' && operator !== 'co' && operator !== 'sw' && operator !== 'ew'
 
 /** eq, gt, ge, lt and le from a three-way comparison; the substring operators never hold. */
 function compareOrdered(operator: CompareOperator, order: number): boolean {
@@ -195,46 +206,13 @@ export function booleanLiteral(literal: FilterValue): boolean | undefined {
   return lower === 'true' ? true : lower === 'false' ? false : undefined
 }
 
-const dateTimePattern =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/i
-
-/**
- * Epoch milliseconds of an xsd:dateTime literal with a zone (RFC 7643 §2.3.5), or undefined.
- * Stricter than `Date.parse`, which takes February 30 and 24:00; a zone is required because
- * without one the answer would depend on the server's local time.
- */
-export function parseDateTimeLiteral(text: string): number | undefined {
-  const match = dateTimePattern.exec(text)
-  if (!match) return undefined
-  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match
-    .slice(1)
-    .map((part) => (part === undefined ? 0 : Number(part))) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
-  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return undefined
-  const millis = Date.parse(text)
-  return Number.isNaN(millis) ? undefined : millis
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return [4, 6, 9, 11].includes(month) ? 30 : 31
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  return leap ? 29 : 28
-}
-
 function resourceOperand(
   resource: Record<string, unknown>,
   path: AttributePath,
   registry: SchemaRegistry,
 ): Operand {
+  if (isSchemasAttribute(path))
+    return path.subAttribute === undefined ? operandIn(resource, schemasAttribute, undefined) : noOperand
   const resolved = registry.resolve(path)
   if (!resolved) return noOperand
   const container = containerOf(resource, resolved.schema.id, registry)

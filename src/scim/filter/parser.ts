@@ -7,6 +7,10 @@
  *   operand  = "(" or ")" / "not" "(" or ")" / attrPath "[" or "]"
  *            / attrPath "pr" / attrPath compareOp compValue
  *
+ * and two deviations real clients send, each read as the value path it means
+ * (`readValuePath`): `attrPath "[" or "]" "." ATTRNAME ("pr" / compareOp compValue)` and
+ * `attrPath "[" or "]" compareOp compValue`.
+ *
  * Keywords are case-insensitive. Tokens may be separated by any number of spaces and tabs,
  * and need none where they cannot run together (`emails[type eq "work"]`, `not(…)`).
  * The path part (`attributePathOf`) and value filters are shared with PATCH paths.
@@ -210,14 +214,61 @@ export class FilterParser {
         throw this.lexer.fail(
           `Value filters cannot be nested: "[" at position ${this.lexer.position(next.start)} is inside ${quote(`${context.attribute}[…]`)}`,
         )
-      const filter = this.readValueFilter(path)
-      const after = this.lexer.peek()
-      if (after.kind === '.')
-        throw this.lexer.fail(
-          `A sub-attribute after "]" at position ${this.lexer.position(after.start)} belongs in PATCH paths, not filters: put the condition inside the brackets, as in emails[type eq "work" and value eq "a@example.com"]`,
-        )
-      return { kind: 'valuePath', path, filter }
+      return this.readValuePath(path)
     }
+    return this.readCondition(path)
+  }
+
+  /**
+   * `attr[filter]`, and two forms RFC 7644 §3.4.2.2 does not have but major clients send
+   * (Microsoft Entra ID among them), read as the value path they mean: the same element must
+   * satisfy both conditions, so they are unambiguous and no wider than the bracketed form.
+   *
+   * - `emails[type eq "work"].value eq "a@example.com"` (also `… .value pr`), the PATCH path
+   *   followed by a comparison: `emails[type eq "work" and value eq "a@example.com"]`;
+   * - `emails[type eq "work"] eq "a@example.com"`, the element compared as a whole, which
+   *   compares its value as `emails eq "…"` does: the same. Validation refuses it for
+   *   attributes whose elements have no `value` (addresses).
+   */
+  private readValuePath(path: AttributePath): Filter {
+    const filter = this.readValueFilter(path)
+    const after = this.lexer.peek()
+    if (after.kind === '.') {
+      this.lexer.next()
+      const condition = this.readCondition({ attribute: this.readSubAttributeName(after) })
+      return { kind: 'valuePath', path, filter: { kind: 'and', left: filter, right: condition } }
+    }
+    if (isWordToken(after) && compareOperators.has(after.text.toLowerCase())) {
+      const condition = this.readCondition({ attribute: 'value' })
+      return { kind: 'valuePath', path, filter: { kind: 'and', left: filter, right: condition } }
+    }
+    return { kind: 'valuePath', path, filter }
+  }
+
+  /**
+   * The name after `]` and `.` (the `.` already read, `dot`), as in `emails[…].value`: one
+   * plain name, written against the "." as in a PATCH path.
+   */
+  readSubAttributeName(dot: Token): string {
+    const { lexer } = this
+    const name = lexer.peek()
+    // The lexer skips spaces between tokens, but `emails[…]. value` is not one path.
+    if (!isWordToken(name)) throw this.expected('a sub-attribute name')
+    if (name.start !== dot.start + 1)
+      throw lexer.fail(
+        `Remove the space before ${quote(name.text)} at position ${lexer.position(name.start)}: a path has no spaces after "."`,
+      )
+    if (!attributeName.test(name.text))
+      throw lexer.fail(
+        `Invalid sub-attribute name ${quote(name.text)} at position ${lexer.position(name.start)}: after "]." comes one name of letters, digits, "-" and "_" (or $ref)`,
+      )
+    lexer.next()
+    return name.text
+  }
+
+  /** `pr`, or a comparison operator and its value, after `path`. */
+  private readCondition(path: AttributePath): Filter {
+    const next = this.lexer.peek()
     if (isWordToken(next)) {
       const operator = next.text.toLowerCase()
       if (operator === 'pr') {

@@ -6,8 +6,8 @@
  */
 import { scimError } from '../errors.ts'
 import type { AttributePath, PatchPath } from './ast.ts'
-import { Lexer, quote } from './lexer.ts'
-import { attributeName, FilterParser, isWordToken } from './parser.ts'
+import { Lexer } from './lexer.ts'
+import { FilterParser } from './parser.ts'
 
 function parserFor(text: string): FilterParser {
   return new FilterParser(new Lexer(text, scimError.invalidPath, 'path'))
@@ -33,18 +33,7 @@ export function parsePatchPath(text: string): PatchPath {
   if (dot.kind === 'end') return { path, valueFilter }
   if (dot.kind !== '.') throw parser.expected('"." and a sub-attribute, or the end of the path')
   lexer.next()
-  const name = lexer.peek()
-  // The lexer skips spaces between tokens, but `emails[…]. value` is not one path.
-  if (!isWordToken(name)) throw parser.expected('a sub-attribute name')
-  if (name.start !== dot.start + 1)
-    throw lexer.fail(
-      `Remove the space before ${quote(name.text)} at position ${lexer.position(name.start)}: a path has no spaces after "."`,
-    )
-  if (!attributeName.test(name.text))
-    throw lexer.fail(
-      `Invalid sub-attribute name ${quote(name.text)} at position ${lexer.position(name.start)}: after "]." comes one name of letters, digits, "-" and "_" (or $ref)`,
-    )
-  lexer.next()
+  const subAttribute = parser.readSubAttributeName(dot)
   if (lexer.peek().kind !== 'end') throw parser.expected('the end of the path')
-  return { path, valueFilter, subAttribute: name.text }
+  return { path, valueFilter, subAttribute }
 }

@@ -1,6 +1,7 @@
 import type { SchemaRegistry } from '../schema/types.ts'
-import type { Filter } from './ast.ts'
+import type { AttributePath, Filter } from './ast.ts'
 import { formatPath } from './parser.ts'
+import { isSchemasAttribute } from './schemas-attribute.ts'
 
 /**
  * The filter as one resource type reads it when a search spans several (POST /.search): an
@@ -34,13 +35,18 @@ export function restrictToType(filter: Filter, registry: SchemaRegistry): Filter
     }
     case 'present':
     case 'valuePath':
-      return registry.resolve(filter.path) ? filter : false
+      return knows(registry, filter.path) ? filter : false
     case 'compare':
-      if (registry.resolve(filter.path)) return filter
+      if (knows(registry, filter.path)) return filter
       if (filter.operator === 'eq') return filter.value === null
       if (filter.operator === 'ne') return filter.value !== null
       return false
   }
+}
+
+/** Every resource type has `schemas` (RFC 7643 §3), though no registry lists it. */
+function knows(registry: SchemaRegistry, path: AttributePath): boolean {
+  return (isSchemasAttribute(path) && path.subAttribute === undefined) || registry.resolve(path) !== undefined
 }
 
 /** The first attribute path of the filter that none of the registries knows, written out. */
@@ -57,8 +63,6 @@ export function attributeKnownToNone(
     case 'present':
     case 'valuePath':
     case 'compare':
-      return registries.some((registry) => registry.resolve(filter.path))
-        ? undefined
-        : formatPath(filter.path)
+      return registries.some((registry) => knows(registry, filter.path)) ? undefined : formatPath(filter.path)
   }
 }

@@ -5,9 +5,11 @@
 import { scimError } from '../errors.ts'
 import type { AttributeDefinition, SchemaRegistry } from '../schema/types.ts'
 import type { AttributePath, CompareOperator, Filter, FilterValue } from './ast.ts'
-import { booleanLiteral, findSubAttribute, parseDateTimeLiteral } from './evaluate.ts'
+import { booleanLiteral, findSubAttribute } from './evaluate.ts'
+import { parseInstantLiteral } from './instant.ts'
 import { quote } from './lexer.ts'
 import { formatPath } from './parser.ts'
+import { isSchemasAttribute, schemasAttribute } from './schemas-attribute.ts'
 
 interface Named {
   name: string
@@ -61,6 +63,10 @@ function checkFilter(filter: Filter, resolve: Resolve, parent: AttributeDefiniti
 
 function resolveTopLevel(path: AttributePath, registry: SchemaRegistry): Named {
   const name = formatPath(path)
+  if (isSchemasAttribute(path)) {
+    if (path.subAttribute !== undefined) throw unknownSubAttribute(schemasAttribute, path.subAttribute)
+    return { name, attribute: schemasAttribute, sub: undefined }
+  }
   if (path.schema !== undefined && !registry.schema(path.schema))
     throw invalid(`Unknown schema ${quote(path.schema)} in ${quote(name)}`)
   const resolved = registry.resolve(path)
@@ -81,6 +87,13 @@ function resolveInValuePath(path: AttributePath, parent: AttributeDefinition): N
       `Inside ${parent.name}[…] name a sub-attribute alone: ${quote(formatPath(path))} is not one`,
     )
   const sub = findSubAttribute(parent, path.attribute)
+  if (!sub && path.attribute.toLowerCase() === 'value') {
+    // Also what `addresses[type eq "work"] eq "x"` (an accepted deviation) compares.
+    const names = (parent.subAttributes ?? []).map((candidate) => candidate.name)
+    throw invalid(
+      `${quote(parent.name)} has no sub-attribute "value" to compare; it has ${names.join(', ')}: name the one to compare, as in ${parent.name}[…].${names[0] ?? 'name'} eq "…"`,
+    )
+  }
   if (!sub) throw unknownSubAttribute(parent, path.attribute)
   return filterable({ name: `${parent.name}.${sub.name}`, attribute: sub, sub: undefined })
 }
@@ -155,7 +168,7 @@ function literalProblem(
     case 'decimal':
       return typeof value === 'number' ? undefined : 'compare it with a number such as 1.5'
     case 'dateTime':
-      return typeof value === 'string' && parseDateTimeLiteral(value) !== undefined
+      return typeof value === 'string' && parseInstantLiteral(value) !== undefined
         ? undefined
         : 'compare it with a date and time with a zone in double quotes, such as "2011-05-13T04:42:34Z"'
     case 'complex':

@@ -1,10 +1,13 @@
 import { sql } from 'kysely'
 import { scimError } from '../errors.ts'
 import type { AttributePath, Filter } from '../filter/ast.ts'
+import { isSchemasAttribute } from '../filter/schemas-attribute.ts'
+import { GROUP_SCHEMA_URN } from '../schema/group.ts'
 import { groupRegistry } from '../schema/registry.ts'
 import { and, type Condition, not, or } from '../sql/condition.ts'
 import { type Leaf, translateFilter } from '../sql/filter-walk.ts'
 import { compareCondition, type Dialect, type Operand, presentCondition } from '../sql/operands.ts'
+import { type ListedSchema, schemasCondition } from '../sql/schemas-condition.ts'
 
 /**
  * Translates a SCIM filter over Groups (Rekey roles) into SQL on `roles as r`. Members are
@@ -42,6 +45,9 @@ function groupOperand(attribute: string, subAttribute: string | undefined): Oper
   }
 }
 
+/** `renderGroup` lists the core Group schema alone, for every group. */
+const listedGroupSchemas: readonly ListedSchema[] = [{ urn: GROUP_SCHEMA_URN, listed: true }]
+
 function memberOperand(subAttribute: string): Operand | undefined {
   if (subAttribute === 'value')
     return { kind: 'text', raw: sql`m.id`, key: sql`m.id`, caseExact: true, nullable: false }
@@ -64,6 +70,10 @@ export class GroupFilterTranslator {
     return translateFilter(filter, {
       leaf: (path, leaf) => this.attribute(path, leaf),
       valuePath: (path, inner) => {
+        if (isSchemasAttribute(path))
+          throw scimError.invalidFilter(
+            'schemas is not a multi-valued complex attribute: [ ] does not apply.',
+          )
         const resolved = this.resolve(path)
         if (resolved.attribute.name !== 'members' || resolved.subAttribute)
           throw scimError.invalidFilter(
@@ -93,6 +103,7 @@ export class GroupFilterTranslator {
     // `eq null` is `not pr` on the whole path, not "some member whose sub-attribute is absent".
     if (leaf.kind === 'compare' && leaf.operator === 'eq' && leaf.value === null)
       return not(this.attribute(path, { kind: 'present' }))
+    if (isSchemasAttribute(path)) return schemasCondition(path, listedGroupSchemas, leaf, this.context)
     const { attribute, subAttribute } = this.resolve(path)
     if (attribute.name === 'members') {
       if (!subAttribute && leaf.kind === 'present') return this.members(true)

@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely'
 import { compareCodePoints, comparisonKey } from '../../domain/comparison-key.ts'
 import { scimError } from '../errors.ts'
 import type { CompareOperator, FilterValue } from '../filter/ast.ts'
+import { type InstantLiteral, onWholeMilliseconds, parseInstantLiteral } from '../filter/instant.ts'
 import { and, type Condition, not } from './condition.ts'
 
 /**
@@ -103,11 +104,13 @@ function constantComparison(
   }
 }
 
-function instantOf(value: FilterValue): number {
-  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN
-  if (Number.isNaN(time))
-    throw scimError.invalidFilter('This attribute is a date and time: compare it with an ISO 8601 string.')
-  return time
+function instantOf(value: FilterValue): InstantLiteral {
+  const instant = typeof value === 'string' ? parseInstantLiteral(value) : undefined
+  if (!instant)
+    throw scimError.invalidFilter(
+      'This attribute is a date and time: compare it with a date and time with a zone, such as "2011-05-13T04:42:34Z".',
+    )
+  return instant
 }
 
 /** `pr`: the operand has a value (empty text counts as none, as storage never keeps it). */
@@ -148,9 +151,11 @@ export function compareCondition(
     case 'instant': {
       if (operator === 'co' || operator === 'sw' || operator === 'ew')
         throw scimError.invalidFilter(`The operator ${operator} does not apply to a date and time.`)
-      const time = instantOf(value)
-      const symbol = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' }[operator]
-      const condition = sql`${operand.expr} ${sql.raw(symbol)} ${time}`
+      // Stored times are whole milliseconds; a literal may be finer (`instant.ts`).
+      const comparison = onWholeMilliseconds(operator, instantOf(value))
+      if (!comparison) return false
+      const symbol = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' }[comparison.operator]
+      const condition = sql`${operand.expr} ${sql.raw(symbol)} ${comparison.at}`
       return operand.nullable ? and(sql`${operand.expr} is not null`, condition) : condition
     }
     case 'flag': {

@@ -4,13 +4,22 @@ import { isValidStoreDomain, PRIMARY_STORE } from '../../domain/user-name.ts'
 import { displayNameKey } from '../../persistence/repositories/users.ts'
 import { scimError } from '../errors.ts'
 import type { AttributePath, Filter, FilterValue } from '../filter/ast.ts'
+import { isSchemasAttribute } from '../filter/schemas-attribute.ts'
 import { userRegistry } from '../schema/registry.ts'
 import type { AttributeDefinition } from '../schema/types.ts'
 import { and, anyOf, type Condition, not, or } from '../sql/condition.ts'
 import { type Leaf, translateFilter } from '../sql/filter-walk.ts'
 import { compareCondition, type Dialect, type Operand, presentCondition } from '../sql/operands.ts'
+import { type ListedSchema, schemasCondition } from '../sql/schemas-condition.ts'
 import { claimTable } from './claim-table.ts'
-import { type AttributeMapping, mappingOf, type UserColumn } from './user-mapping.ts'
+import {
+  type AttributeMapping,
+  CORE_USER,
+  claimsOf,
+  mappingOf,
+  type UserColumn,
+  userAttributeMappings,
+} from './user-mapping.ts'
 
 /**
  * Translates a SCIM filter over Users into one SQL condition on `users as u`. Claims are
@@ -299,6 +308,63 @@ function complexPresent(
   return anyOf([anyText, ...others])
 }
 
+/** Whether `renderUser` gives a column's attribute a value: booleans and most columns always do. */
+function columnRendered(column: UserColumn): Condition {
+  const operand = columnOperand(column)
+  switch (operand.kind) {
+    case 'text':
+      // Not `pr`: an empty lock reason would still be rendered.
+      return operand.nullable ? sql`${operand.raw} is not null` : true
+    case 'instant':
+      return operand.nullable ? sql`${operand.expr} is not null` : true
+    default:
+      return true
+  }
+}
+
+/**
+ * Whether `renderUser` gives the attribute a value, an empty string included (it renders one).
+ * Claims are read through `claimTable`, as the claims reader returns them: a pending reset
+ * shows `forcePasswordReset` whether or not the claim is stored.
+ */
+function rendered(mapping: AttributeMapping, context: UserFilterContext): Condition {
+  const anyClaim = (uris: readonly string[]) => anyOf(uris.map((uri) => withClaim(uri, true, context)))
+  switch (mapping.kind) {
+    case 'column':
+      return columnRendered(mapping.column)
+    case 'claim':
+    case 'complex':
+    case 'typed-values':
+      return anyClaim(claimsOf(mapping))
+    case 'typed-addresses':
+      // An address is rendered for its parts; the primary claim alone (a type) makes none.
+      return anyClaim(
+        mapping.types.flatMap((type) => mapping.subAttributes.map((sub) => mapping.claimOf(type, sub))),
+      )
+    case 'groups':
+      return sql`u.id in (select ur.user_id from user_roles ur where ur.tenant_id = ${context.tenantId})`
+    case 'meta':
+      return true
+    case 'value-list':
+      // Rendered only when the claim holds a JSON array, which the engines test differently.
+      throw new Error('A value-list attribute in a User extension needs its own listing rule')
+  }
+}
+
+/**
+ * The schema URIs `renderUser` lists in `schemas`, with the condition under which it lists
+ * each: the core schema always, an extension when one of its attributes has a value. The Rekey
+ * extension always has `accountLocked`, so its condition folds to true; the enterprise one is
+ * one look-up per claim.
+ */
+function listedUserSchemas(context: UserFilterContext): ListedSchema[] {
+  return Object.entries(userAttributeMappings).map(([urn, mappings]) => ({
+    urn,
+    listed:
+      urn === CORE_USER ? true : anyOf(Object.values(mappings).map((mapping) => rendered(mapping, context))),
+  }))
+}
+
 const hiddenFromFilters = (definition: AttributeDefinition) =>
   definition.returned === 'never' || definition.returned === 'request'
 
@@ -344,6 +410,8 @@ export class UserFilterTranslator {
     // `eq null` is `not pr` on the whole path, not "some element whose sub-attribute is absent".
     if (leaf.kind === 'compare' && leaf.operator === 'eq' && leaf.value === null)
       return not(this.attribute(path, { kind: 'present' }))
+    if (isSchemasAttribute(path))
+      return schemasCondition(path, listedUserSchemas(this.context), leaf, this.context)
     const { attribute, subAttribute, mapping } = this.resolve(path)
     const notFilterable = () =>
       scimError.invalidFilter(
@@ -404,6 +472,8 @@ export class UserFilterTranslator {
   }
 
   private valuePath(path: AttributePath, inner: Filter): Condition {
+    if (isSchemasAttribute(path))
+      throw scimError.invalidFilter('schemas is not a multi-valued complex attribute: [ ] does not apply.')
     const { attribute, subAttribute, mapping } = this.resolve(path)
     if (subAttribute || !attribute.multiValued || attribute.type !== 'complex')
       throw scimError.invalidFilter(
