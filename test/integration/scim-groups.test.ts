@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { publicUrl } from '../../src/config/semantics.ts'
 import { basicAuth, type Harness, ManualClock, openHarness } from '../support/harness.ts'
-import { type Answer, bearer, call } from '../support/http.ts'
+import { type Answer, bearer, call, type ScimMethod, scimCall } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group'
@@ -41,21 +41,12 @@ for (const kind of storeKinds) {
     let adminGroupId = ''
 
     const scim = (
-      method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+      method: ScimMethod,
       url: string,
       payload?: unknown,
       options: { auth?: string; headers?: Record<string, string> } = {},
     ): Promise<Answer> =>
-      call(h.app, {
-        method,
-        url,
-        auth: options.auth ?? h.adminAuth,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/scim+json' }),
-          ...options.headers,
-        },
-        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-      })
+      scimCall(h.app, method, url, payload, { auth: options.auth ?? h.adminAuth, headers: options.headers })
     const patch = (id: string, operations: unknown[], options: Parameters<typeof scim>[3] = {}) =>
       scim('PATCH', `/scim2/Groups/${id}`, { schemas: [PATCH_OP], Operations: operations }, options)
     const createUser = async (userName: string, url = '/scim2/Users', auth?: string): Promise<string> => {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type Harness, openHarness } from '../support/harness.ts'
-import { type Answer, call } from '../support/http.ts'
+import { type Answer, type ScimMethod, scimCall } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -33,14 +33,8 @@ for (const kind of storeKinds) {
     let h: Harness
     let created = 0
 
-    const scim = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown): Promise<Answer> =>
-      call(h.app, {
-        method,
-        url,
-        auth: h.adminAuth,
-        headers: payload === undefined ? {} : { 'content-type': 'application/scim+json' },
-        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-      })
+    const scim = (method: ScimMethod, url: string, payload?: unknown): Promise<Answer> =>
+      scimCall(h.app, method, url, payload, { auth: h.adminAuth })
     /** A new user holding `attributes`; answers its id. */
     const createUser = async (attributes: Record<string, unknown>): Promise<string> => {
       created += 1

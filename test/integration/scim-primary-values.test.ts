@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type Harness, openHarness } from '../support/harness.ts'
-import { type Answer, call } from '../support/http.ts'
+import { type Answer, call, type ScimMethod, scimCall } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -28,18 +28,8 @@ for (const kind of storeKinds) {
   describe(`${kind.kind}: SCIM one primary value per attribute`, { skip: kind.skip }, () => {
     let h: Harness
 
-    const scim = (
-      method: 'GET' | 'POST' | 'PUT' | 'PATCH',
-      url: string,
-      payload?: unknown,
-    ): Promise<Answer> =>
-      call(h.app, {
-        method,
-        url,
-        auth: h.adminAuth,
-        headers: payload === undefined ? {} : { 'content-type': 'application/scim+json' },
-        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-      })
+    const scim = (method: ScimMethod, url: string, payload?: unknown): Promise<Answer> =>
+      scimCall(h.app, method, url, payload, { auth: h.adminAuth })
     const filtered = async (filter: string): Promise<string[]> => {
       const answer = await scim('GET', `/scim2/Users?filter=${encodeURIComponent(filter)}`)
       assert.equal(answer.status, 200, `${filter}: ${JSON.stringify(answer.body)}`)

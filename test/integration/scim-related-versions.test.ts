@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type Harness, ManualClock, openHarness } from '../support/harness.ts'
-import { type Answer, call } from '../support/http.ts'
+import { type Answer, call, type ScimMethod, scimCall } from '../support/http.ts'
 import { storeKinds } from '../support/stores.ts'
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -26,21 +26,11 @@ for (const kind of storeKinds) {
     let serial = 0
 
     const scim = (
-      method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+      method: ScimMethod,
       url: string,
       payload?: unknown,
       headers: Record<string, string> = {},
-    ): Promise<Answer> =>
-      call(h.app, {
-        method,
-        url,
-        auth: h.adminAuth,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/scim+json' }),
-          ...headers,
-        },
-        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-      })
+    ): Promise<Answer> => scimCall(h.app, method, url, payload, { auth: h.adminAuth, headers })
     const admin = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
       call(h.app, { method, url, auth: h.adminAuth, ...(payload === undefined ? {} : { payload }) })
     const patch = (collection: 'Users' | 'Groups', id: string, operations: unknown[]) =>

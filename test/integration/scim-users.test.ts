@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { publicUrl } from '../../src/config/semantics.ts'
 import { basicAuth, type Harness, openHarness } from '../support/harness.ts'
-import { type Answer, assertProblem, bearer, call } from '../support/http.ts'
+import { type Answer, assertProblem, bearer, call, scimCall } from '../support/http.ts'
 import { snapshotStore } from '../support/store-snapshot.ts'
 import { storeKinds } from '../support/stores.ts'
 
@@ -258,16 +258,7 @@ for (const kind of storeKinds) {
       body?: unknown,
       options: { auth?: string; headers?: Record<string, string> } = {},
     ): Promise<Answer> =>
-      call(h.app, {
-        method,
-        url,
-        auth: options.auth ?? h.adminAuth,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
-          ...options.headers,
-        },
-        ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
-      })
+      scimCall(h.app, method, url, body, { auth: options.auth ?? h.adminAuth, headers: options.headers })
     const createUser = async (body: Resource): Promise<Resource> => {
       const created = await scim('POST', '/scim2/Users', { schemas: [CORE], ...body })
       assert.equal(created.status, 201, JSON.stringify(created.body))

@@ -48,3 +48,28 @@ export function assertProblem(answer: Answer, status: number, code: string): voi
 export function bearer(token: string): string {
   return `Bearer ${token}`
 }
+
+export type ScimMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/**
+ * A SCIM request as clients send it: a body (an object, or text sent as is) goes as
+ * `application/scim+json`; `auth` is the Authorization header.
+ */
+export function scimCall(
+  app: FastifyInstance,
+  method: ScimMethod,
+  url: string,
+  body: unknown,
+  options: { auth: string; headers?: Record<string, string> | undefined },
+): Promise<Answer> {
+  return call(app, {
+    method,
+    url,
+    auth: options.auth,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+      ...options.headers,
+    },
+    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+  })
+}
