@@ -82,7 +82,9 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
     bodyLimit: config.server.body_limit_bytes,
     trustProxy: config.server.behind_proxy,
     ...(options.https ? { https: options.https } : {}),
-    routerOptions: { maxParamLength: 512 },
+    // `/scim2//Users` and `/scim2/Schemas/` are what clients build from a base URL configured
+    // with a trailing slash, or by joining segments: the same resources.
+    routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // A path the router cannot read (a broken percent-escape, an overlong id) is answered in
     // the format of the interface it was meant for, like every other error.
     frameworkErrors: (error, request, reply) =>

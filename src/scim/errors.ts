@@ -31,13 +31,21 @@ const statusOfType: Record<ScimType, number> = {
 export class ScimError extends Error {
   readonly status: number
   readonly scimType: ScimType | undefined
+  /** Headers the answer carries: `Retry-After` of a 503, `Allow` of a 405. */
+  readonly headers: Readonly<Record<string, string>>
 
   /** `detail` is shown to the caller: say what was wrong and how to fix it, never a secret. */
-  constructor(scimType: ScimType | undefined, detail: string, status?: number) {
+  constructor(
+    scimType: ScimType | undefined,
+    detail: string,
+    status?: number,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     super(detail)
     this.name = 'ScimError'
     this.scimType = scimType
     this.status = status ?? (scimType ? statusOfType[scimType] : 400)
+    this.headers = headers
   }
 }
 
@@ -55,6 +63,9 @@ export const scimError = {
   preconditionFailed: (detail: string) => new ScimError(undefined, detail, 412),
   notAcceptable: (detail: string) => new ScimError(undefined, detail, 406),
   unsupportedMediaType: (detail: string) => new ScimError(undefined, detail, 415),
+  busy: (detail: string) => new ScimError(undefined, detail, 503, { 'retry-after': '1' }),
+  methodNotAllowed: (detail: string, allowed: readonly string[]) =>
+    new ScimError(undefined, detail, 405, { allow: allowed.join(', ') }),
 }
 
 export function isScimError(value: unknown): value is ScimError {

@@ -1,4 +1,4 @@
-import { ScimError, scimError } from './errors.ts'
+import { scimError } from './errors.ts'
 import { type Precondition, requireVersion } from './etag.ts'
 
 /** Thrown by a store step when the stored version moved since the read. */
@@ -37,8 +37,10 @@ export async function storeOnVersion<Current extends { version: number }, Result
         throw scimError.preconditionFailed(
           'The resource changed while this request was applied: read it again and retry.',
         )
+      // 503 with Retry-After, not 409: clients read 409 as a lasting conflict (RFC 7644 §3.12
+      // ties it to uniqueness) and give up, where this one passes once the others are done.
       if (attempt >= MAX_ATTEMPTS)
-        throw new ScimError(undefined, 'The resource is being changed by other requests: retry.', 409)
+        throw scimError.busy('The resource is being changed by many requests at once: retry after a second.')
       await pause(attempt)
     }
   }

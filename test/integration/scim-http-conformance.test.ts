@@ -298,6 +298,106 @@ for (const kind of storeKinds) {
       assert.equal(JSON.parse(admin.body).code, 'request.malformed-url')
     })
 
+    it('answers 405 with Allow for a method an endpoint does not take, and 404 for no endpoint', async () => {
+      const cases: Array<['GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', string, string]> = [
+        ['PATCH', '/scim2/Users', 'GET, HEAD, POST'],
+        ['DELETE', '/scim2/Groups', 'GET, HEAD, POST'],
+        ['POST', '/scim2/Users/some-id', 'GET, HEAD, PUT, PATCH, DELETE'],
+        ['GET', '/scim2/Users/.search', 'POST'],
+        ['GET', '/scim2/Bulk', 'POST'],
+        ['PUT', '/scim2/ServiceProviderConfig', 'GET, HEAD'],
+        ['DELETE', '/t/carbon.super/scim2/Schemas', 'GET, HEAD'],
+      ]
+      for (const [method, url, allow] of cases) {
+        const answer = await raw(method, url, method === 'GET' || method === 'DELETE' ? undefined : '{}')
+        assertScimError(answer, 405)
+        assert.equal(answer.headers.allow, allow, `${method} ${url}`)
+      }
+      assertScimError(await raw('GET', '/scim2/Nothing'), 404)
+    })
+
+    it('reads a doubled slash and a trailing slash as the endpoint', async () => {
+      for (const url of [
+        '/scim2//Users?count=1',
+        '/scim2/Schemas/',
+        '/scim2/ResourceTypes/',
+        '/scim2/ServiceProviderConfig/',
+      ])
+        assert.equal((await raw('GET', url)).statusCode, 200, url)
+    })
+
+    it('finds a user by userName eq with the name as it was sent, spaces and PRIMARY/ included', async () => {
+      const name = `spaced-${++sequence}`
+      const created = await raw(
+        'POST',
+        '/scim2/Users',
+        JSON.stringify({ schemas: [USER], userName: `  ${name} ` }),
+      )
+      assert.equal(created.statusCode, 201, created.body)
+      assert.equal(JSON.parse(created.body).userName, name)
+      for (const literal of [`  ${name} `, `PRIMARY/${name}`, `primary/${name.toUpperCase()}`, name])
+        assert.equal(await countUsers(literal), 1, literal)
+      const others = await scim(
+        'GET',
+        `/scim2/Users?count=0&filter=${encodeURIComponent(`userName ne " ${name} "`)}`,
+      )
+      const all = await scim('GET', '/scim2/Users?count=0')
+      assert.equal(others.body.totalResults, all.body.totalResults - 1)
+      // Other operators compare the literal as written.
+      const starts = await scim('GET', `/scim2/Users?filter=${encodeURIComponent(`userName sw " ${name}"`)}`)
+      assert.equal(starts.body.totalResults, 0)
+    })
+
+    it('reads count and startIndex as decimal integers only', async () => {
+      for (const query of ['count=0x10', 'count=1e2', 'startIndex=1.5', 'count=ten'])
+        assertScimError(await raw('GET', `/scim2/Users?${query}`), 400, 'invalidValue')
+      for (const startIndex of [true, '0x2'])
+        assertScimError(
+          await raw('POST', '/scim2/Users/.search', JSON.stringify({ schemas: [SEARCH], startIndex })),
+          400,
+          'invalidValue',
+        )
+      assert.equal((await raw('GET', '/scim2/Users?count=%2010&startIndex=1')).statusCode, 200)
+    })
+
+    it('takes q=0 as not acceptable', async () => {
+      assertScimError(
+        await raw('GET', '/scim2/Users?count=1', undefined, { accept: 'application/scim+json;q=0' }),
+        406,
+      )
+    })
+
+    it('refuses one attribute named twice and prototype keys, saying which', async () => {
+      const twice = await raw(
+        'POST',
+        '/scim2/Users',
+        JSON.stringify({ schemas: [USER], userName: `twice-${++sequence}`, UserName: `other-${sequence}` }),
+      )
+      assertScimError(twice, 400, 'invalidSyntax')
+      assert.match(JSON.parse(twice.body).detail, /userName and UserName/)
+      assert.equal(await countUsers(`twice-${sequence}`), 0)
+      assert.equal(await countUsers(`other-${sequence}`), 0)
+      const extension = await raw(
+        'POST',
+        '/scim2/Users',
+        JSON.stringify({
+          schemas: [USER],
+          userName: `twice-ext-${sequence}`,
+          'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'A', Department: 'B' },
+        }),
+      )
+      assertScimError(extension, 400, 'invalidSyntax')
+      for (const body of [
+        `{"schemas":["${USER}"],"userName":"proto-${sequence}","__proto__":{"admin":true}}`,
+        `{"schemas":["${USER}"],"userName":"proto-${sequence}","constructor":{"prototype":{"admin":true}}}`,
+      ]) {
+        const refused = await raw('POST', '/scim2/Users', body)
+        assertScimError(refused, 400, 'invalidSyntax')
+        assert.match(JSON.parse(refused.body).detail, /__proto__/)
+      }
+      assert.equal(await countUsers(`proto-${sequence}`), 0)
+    })
+
     it('describes group members as users only, as it accepts them', async () => {
       const schema = await scim('GET', `/scim2/Schemas/${GROUP}`)
       assert.equal(schema.status, 200)

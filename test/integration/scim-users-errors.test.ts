@@ -636,7 +636,9 @@ for (const kind of storeKinds) {
         'emails[nosuch eq "x"].value',
         'title[value eq "x"]',
         '',
-        ENTERPRISE,
+        // The core schema's URN names no container; an extension's does (scim-patch-containers).
+        CORE,
+        'urn:example:params:scim:schemas:extension:other:2.0:User',
       ]) {
         await refused(patchDana([{ op: 'replace', path, value: 'x' }]), 400, 'invalidPath')
       }
@@ -920,13 +922,11 @@ for (const kind of storeKinds) {
         await refused({ method, url, raw: '', contentType: 'application/scim+json' }, 400, 'invalidSyntax')
     })
 
-    it('404 SCIM errors for unknown endpoints, users and tenants', async () => {
+    it('404 SCIM errors for unknown endpoints, users and tenants; 405 for a method an endpoint lacks', async () => {
       for (const request of [
         { method: 'GET', url: '/scim2/Nope' },
         { method: 'POST', url: '/scim2/Nope', body: { schemas: [CORE] } },
         { method: 'GET', url: `${danaUrl()}/extra` },
-        { method: 'DELETE', url: '/scim2/Users' },
-        { method: 'PUT', url: '/scim2/Users', body: { schemas: [CORE], userName: 'x' } },
         { method: 'GET', url: '/scim2/v2/Users' },
         { method: 'GET', url: '/t/nope.example/scim2/Users' },
         patchDana([{ op: 'add', path: 'title', value: 'x' }], `/scim2/Users/${randomUUID()}`),
@@ -937,6 +937,13 @@ for (const kind of storeKinds) {
       }
       const anonymous = await call(h.app, { method: 'GET', url: '/scim2/Nope' })
       assertScimError(anonymous, 404)
+      // An endpoint asked with a method it does not take: 405, and nothing changes.
+      for (const request of [
+        { method: 'DELETE', url: '/scim2/Users' },
+        { method: 'PUT', url: '/scim2/Users', body: { schemas: [CORE], userName: 'x' } },
+      ] as ScimRequest[]) {
+        await refused(request, 405)
+      }
     })
 
     it('fuzz: random bodies and filters never cause a 5xx, and the user stays valid', async () => {

@@ -8,12 +8,15 @@ import { applyPatch, MAX_OPERATIONS, PATCH_OP_URN } from '../../src/scim/patch/a
 import { WorkBudget } from '../../src/scim/patch/budget.ts'
 import { selectElements } from '../../src/scim/patch/elements.ts'
 import { resolvePath } from '../../src/scim/patch/target.ts'
-import { ENTERPRISE_USER_SCHEMA_URN as ENTERPRISE } from '../../src/scim/schema/enterprise-user.ts'
+import {
+  ENTERPRISE_USER_SCHEMA_URN as ENTERPRISE,
+  enterpriseUserSchema,
+} from '../../src/scim/schema/enterprise-user.ts'
 import { GROUP_SCHEMA_URN } from '../../src/scim/schema/group.ts'
-import { groupRegistry, userRegistry } from '../../src/scim/schema/registry.ts'
+import { createSchemaRegistry, groupRegistry, userRegistry } from '../../src/scim/schema/registry.ts'
 import { REKEY_USER_SCHEMA_URN as REKEY } from '../../src/scim/schema/rekey-user.ts'
 import type { SchemaRegistry } from '../../src/scim/schema/types.ts'
-import { USER_SCHEMA_URN as CORE } from '../../src/scim/schema/user.ts'
+import { attribute, USER_SCHEMA_URN as CORE, userSchema } from '../../src/scim/schema/user.ts'
 
 type Doc = Record<string, unknown>
 
@@ -206,7 +209,7 @@ describe('paths (rule 2)', () => {
     rejects(op('emails[type eq "work"'), 'invalidPath', /not closed/)
     rejects(op(''), 'invalidPath', /attribute name/)
     rejects(op('urn:example:Thing:title'), 'invalidPath', /Unknown schema/)
-    rejects(op(ENTERPRISE), 'invalidPath', /names a schema, not an attribute/)
+    rejects(op(CORE), 'invalidPath', /names a schema, not an attribute/)
     rejects(op('emails[kind eq "work"].value'), 'invalidPath', /value filter .* not valid.*kind/)
     rejects(op('emails[primary eq "yes"]'), 'invalidPath', /value filter .* not valid/)
     rejects(op('emails[type eq "work"].label'), 'invalidPath', /emails has no sub-attribute "label"/)
@@ -779,6 +782,211 @@ describe('remove (rule 7)', () => {
   })
 })
 
+describe('elements that carry nothing (rule 9, RFC 7644 §3.5.2.1)', () => {
+  const nothing =
+    /each element of members needs a value for at least one of value, \$ref, type \(display is read-only/
+  const valueless = [
+    { display: 'user1' },
+    {},
+    { value: null },
+    { display: 'user1', value: null },
+    { id: JAMES },
+  ]
+
+  for (const element of valueless) {
+    it(`refuses the member ${JSON.stringify(element)} in add and replace, with and without a path`, () => {
+      for (const op of ['add', 'replace']) {
+        for (const operation of [
+          { op, path: 'members', value: [element] },
+          { op, path: 'members', value: element },
+          { op, value: { members: [element] } },
+          { op, value: { [`${GROUP_SCHEMA_URN}:members`]: [element] } },
+          // One good member beside it does not carry it: the operation is refused whole.
+          { op, path: 'members', value: [{ value: JAMES }, element] },
+        ])
+          rejects(body(operation), 'invalidValue', nothing, group(), groupRegistry)
+      }
+    })
+  }
+
+  it('refuses such elements of any complex list, and keeps a null beside a writable value', () => {
+    rejects(
+      body({ op: 'add', path: 'emails', value: [{ value: null }] }),
+      'invalidValue',
+      /"emails": each element of emails needs a value for at least one of value, type, primary$/,
+    )
+    rejects(body({ op: 'replace', value: { addresses: [{}] } }), 'invalidValue', /element of addresses needs/)
+    const typed = patchUser({ op: 'add', path: 'phoneNumbers', value: [{ type: 'mobile', value: null }] })
+    assert.deepEqual((typed.phoneNumbers as Doc[])[1], { type: 'mobile' })
+    // A null element is no value at all (RFC 7643 §2.5), as before.
+    assert.deepEqual(patchGroup({ op: 'add', path: 'members', value: [null] }).members, group().members)
+  })
+
+  it('never takes a member without a value for one already listed, so the caller sees it', () => {
+    // Every member shows type "User"; by the sub-attributes given alone, each would match.
+    for (const element of [{ type: 'User' }, { display: 'user1', type: 'User' }]) {
+      const result = patchGroup({ op: 'add', path: 'members', value: [element] })
+      assert.deepEqual(result.members, [...(group().members as Doc[]), { type: 'User' }])
+    }
+    // Many at once go through the index, which must agree.
+    const many = Array.from({ length: 20 }, (_, index) =>
+      index === 7 ? { type: 'User' } : { value: `m${index}` },
+    )
+    const result = patchGroup({ op: 'add', path: 'members', value: many })
+    assert.equal((result.members as Doc[]).length, 2 + 20)
+    // A member with its value is still found listed.
+    assert.deepEqual(
+      patchGroup({ op: 'add', path: 'members', value: [{ value: BABS, type: 'User' }] }).members,
+      group().members,
+    )
+  })
+})
+
+describe('an extension URN as the path (rule 11, RFC 7644 §3.10)', () => {
+  const withEnterprise = (): Doc => {
+    const document = user()
+    document.schemas = [CORE, REKEY, ENTERPRISE]
+    document[ENTERPRISE] = {
+      employeeNumber: '701984',
+      department: 'Tour Operations',
+      manager: { value: JAMES, $ref: `../Users/${JAMES}`, displayName: 'James Smith' },
+      forcePasswordReset: true,
+    }
+    return document
+  }
+
+  it('add creates the extension with the attributes given (the reference request with a path)', () => {
+    const result = patchUser({ op: 'add', path: ENTERPRISE, value: { department: 'X' } })
+    assert.deepEqual(ext(result), { department: 'X' })
+    assert.deepEqual(result.schemas, [CORE, REKEY, ENTERPRISE])
+    const forced = patchUser({ op: 'Add', path: ENTERPRISE, value: { forcePasswordReset: true } })
+    assert.deepEqual(ext(forced), { forcePasswordReset: true })
+  })
+
+  for (const op of ['add', 'replace']) {
+    it(`${op} merges the attributes given and leaves the others (§3.5.2.3)`, () => {
+      const result = apply(
+        withEnterprise(),
+        body({ op, path: ENTERPRISE, value: { Department: 'X', costCenter: 'CC-1', employeeNumber: null } }),
+      )
+      const expected: Doc = { ...(withEnterprise()[ENTERPRISE] as Doc), department: 'X', costCenter: 'CC-1' }
+      if (op === 'replace') delete expected.employeeNumber
+      assert.deepEqual(ext(result), expected)
+    })
+
+    it(`${op} with the URN means the path-less {"<URN>": value}, in any letter case`, () => {
+      const value = {
+        department: 'X',
+        MANAGER: { Value: MANDY, displayName: 'ignored' },
+        [`${ENTERPRISE}:division`]: 'North',
+        shoeSize: 9,
+        forcePasswordReset: 'False',
+      }
+      const pathLess = apply(withEnterprise(), body({ op, value: { [ENTERPRISE]: value } }))
+      for (const path of [ENTERPRISE, ENTERPRISE.toUpperCase(), ` ${ENTERPRISE} `])
+        assert.deepEqual(apply(withEnterprise(), body({ op, path, value })), pathLess, path)
+      const locked = patchUser({ op, path: REKEY, value: { accountLocked: true, lockedReason: 'planted' } })
+      assert.deepEqual(locked[REKEY], { accountLocked: true, passwordLastChanged: '2024-01-01T00:00:00Z' })
+    })
+  }
+
+  it('remove takes out every attribute a client may write, as their own paths would', () => {
+    const result = apply(withEnterprise(), body({ op: 'remove', path: ENTERPRISE }))
+    assert.equal(ENTERPRISE in result, false)
+    assert.deepEqual(result.schemas, [CORE, REKEY])
+    const oneByOne = apply(
+      withEnterprise(),
+      body(
+        ...enterpriseUserSchema.attributes.map((attribute) => ({
+          op: 'remove',
+          path: `${ENTERPRISE}:${attribute.name}`,
+        })),
+      ),
+    )
+    assert.deepEqual(result, oneByOne)
+    // The server's own attributes stay: only accountLocked is the client's.
+    const rekey = patchUser({ op: 'remove', path: REKEY.toUpperCase() })
+    assert.deepEqual(rekey[REKEY], { passwordLastChanged: '2024-01-01T00:00:00Z' })
+    assert.deepEqual(rekey, patchUser({ op: 'remove', path: `${REKEY}:accountLocked` }))
+    // An extension the user does not have: nothing to remove, no error.
+    assert.deepEqual(patchUser({ op: 'remove', path: ENTERPRISE }), user())
+  })
+
+  it('replace with null empties it as remove does; add with null adds nothing', () => {
+    const emptied = apply(withEnterprise(), body({ op: 'replace', path: ENTERPRISE, value: null }))
+    assert.deepEqual(emptied, apply(withEnterprise(), body({ op: 'remove', path: ENTERPRISE })))
+    assert.deepEqual(
+      apply(withEnterprise(), body({ op: 'add', path: ENTERPRISE, value: null })),
+      withEnterprise(),
+    )
+  })
+
+  it('keeps an immutable attribute that has a value (mutability), as its own path does', () => {
+    const BADGE = 'urn:example:params:scim:schemas:extension:badge:2.0:User'
+    const registry = createSchemaRegistry(userSchema, [
+      {
+        id: BADGE,
+        name: 'Badge',
+        description: 'A badge.',
+        attributes: [
+          attribute('badge', 'string', 'The badge number.', { mutability: 'immutable' }),
+          attribute('colour', 'string', 'The colour.'),
+          attribute('issued', 'dateTime', 'When issued.', { mutability: 'readOnly' }),
+        ],
+      },
+    ])
+    const document = {
+      ...user(),
+      schemas: [CORE, BADGE],
+      [BADGE]: { colour: 'red', issued: '2024-01-01T00:00:00Z' },
+    }
+    const removed = apply(document, body({ op: 'remove', path: BADGE }), registry)
+    assert.deepEqual(removed[BADGE], { issued: '2024-01-01T00:00:00Z' })
+    const badged = { ...document, [BADGE]: { badge: '7', colour: 'red' } }
+    rejects(body({ op: 'remove', path: BADGE }), 'mutability', /badge is immutable/, badged, registry)
+    rejects(
+      body({ op: 'replace', path: BADGE, value: { badge: '8' } }),
+      'mutability',
+      /badge is immutable/,
+      badged,
+      registry,
+    )
+  })
+
+  it('refuses what the extension cannot take, and URNs that are no extension here', () => {
+    const document = withEnterprise()
+    for (const op of ['add', 'replace'])
+      for (const value of ['X', ['X'], true])
+        rejects(
+          body({ op, path: ENTERPRISE, value }),
+          'invalidValue',
+          /names a schema: .* takes an object of its attributes/,
+          document,
+        )
+    rejects(
+      body({ op: 'remove', path: ENTERPRISE, value: { department: 'Tour Operations' } }),
+      'invalidValue',
+      /remove of a whole extension takes no "value"/,
+      document,
+    )
+    rejects(
+      body({ op: 'add', path: 'urn:example:params:scim:schemas:extension:other:2.0:User', value: { a: 1 } }),
+      'invalidPath',
+      /Unknown schema/,
+      document,
+    )
+    rejects(body({ op: 'remove', path: CORE }), 'invalidPath', /names a schema, not an attribute/, document)
+    for (const op of ['add', 'replace', 'remove'])
+      rejects(
+        body({ op, path: ENTERPRISE, ...(op === 'remove' ? {} : { value: { department: 'X' } }) }),
+        'invalidPath',
+        /Unknown schema/,
+        group(),
+        groupRegistry,
+      )
+  })
+})
+
 describe('value spelling (rule 8)', () => {
   it('canonicalises sub-attribute names and keeps unknown keys and string booleans as given', () => {
     const result = patchUser({
@@ -999,6 +1207,7 @@ describe('PATCH fuzzing', () => {
     `${ENTERPRISE}:manager`,
     `${ENTERPRISE}:manager.value`,
     ENTERPRISE,
+    REKEY,
     `${REKEY}:accountLocked`,
     `${REKEY}:lockedReason`,
     `${CORE}:userName`,

@@ -58,6 +58,7 @@ export function scimErrorHandler(thrown: unknown, request: FastifyRequest, reply
   if (unexpected) request.log.error({ err: thrown }, 'SCIM request failed')
   // Both schemes ServiceProviderConfig lists, bearer tokens first as there (RFC 7235 §4.1,
   // RFC 6750 §3): a client learns from the challenge what it may answer with.
+  reply.headers(error.headers)
   if (error.status === 401)
     reply.header('www-authenticate', ['Bearer realm="Rekey"', 'Basic realm="Rekey", charset="UTF-8"'])
   return reply

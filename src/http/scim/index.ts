@@ -3,6 +3,7 @@ import type { Container } from '../../container.ts'
 import { scimError } from '../../scim/errors.ts'
 import { installAdminAuth } from '../admin-auth-hook.ts'
 import { tenantResolver } from '../tenant-resolver.ts'
+import { pathAfterScimBase, unroutedError } from './allowed-methods.ts'
 import { bulkRoutes } from './bulk.ts'
 import { discoveryRoutes } from './discovery.ts'
 import { scimErrorHandler } from './error-handler.ts'
@@ -23,6 +24,16 @@ type BufferParser = (
   body: Buffer,
   done: (error: Error | null, body?: unknown) => void,
 ) => void
+
+/** Whether `text` parses as JSON at all (the safe parser also refuses prototype keys). */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** Whether a request path is one of the SCIM service provider's (`/scim2/…`, `/t/{tenant}/scim2/…`). */
 export function isScimPath(url: string): boolean {
@@ -52,6 +63,14 @@ export function scimApi(container: Container) {
         return done(error as Error)
       }
       json(request, text, (error, body) => {
+        // Threat: prototype pollution through `__proto__` or `constructor.prototype` keys, which
+        // the parser refuses; say so rather than call valid JSON malformed.
+        if (error && isJson(text))
+          return done(
+            scimError.invalidSyntax(
+              'The body has a key named __proto__, or constructor holding prototype: such keys are refused.',
+            ),
+          )
         if (error) return done(error)
         // Threat: a name that is not text (an unpaired surrogate) is stored as replacement
         // characters, looks like another user's name, and escapes filters that cannot express it.
@@ -67,10 +86,8 @@ export function scimApi(container: Container) {
     }
     app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'buffer' }, parseJson)
     app.setErrorHandler(scimErrorHandler)
-    app.setNotFoundHandler(async () => {
-      throw scimError.notFound(
-        'No such SCIM endpoint: see /ServiceProviderConfig, /ResourceTypes and /Schemas.',
-      )
+    app.setNotFoundHandler(async (request) => {
+      throw unroutedError(request.method, pathAfterScimBase(request.url))
     })
     app.addHook('onRequest', async (request) => requireAcceptableResponse(request))
     app.addHook('onRequest', tenantResolver(container.tenants))

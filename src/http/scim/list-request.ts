@@ -4,6 +4,7 @@ import { validateFilter } from '../../scim/filter/evaluate.ts'
 import { parseFilter } from '../../scim/filter/parser.ts'
 import { parseAttributePath } from '../../scim/filter/path.ts'
 import { attributeKnownToNone, restrictToType } from '../../scim/filter/restrict.ts'
+import { canonicalUserNames } from '../../scim/filter/user-name-literals.ts'
 import { namesSchema } from '../../scim/resource-body.ts'
 import type { SchemaRegistry } from '../../scim/schema/types.ts'
 import type { SortOrder } from '../../scim/sql/list-order.ts'
@@ -47,8 +48,14 @@ function pick(source: Record<string, unknown>, name: string): unknown {
 
 function integerOf(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined
-  const number = typeof value === 'number' ? value : Number(value)
-  if (!Number.isInteger(number)) throw scimError.invalidValue(`${name} must be an integer.`)
+  // Decimal digits only: Number() would also read "0x10", "1e2" and `true`.
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^-?\d+$/.test(value.trim())
+        ? Number(value)
+        : Number.NaN
+  if (!Number.isSafeInteger(number)) throw scimError.invalidValue(`${name} must be an integer.`)
   return number
 }
 
@@ -95,7 +102,7 @@ export function listParametersOf(
     if (restricted === false) matchesNone = true
     else if (restricted !== true) {
       validateFilter(restricted, registry)
-      filter = restricted
+      filter = canonicalUserNames(restricted)
     }
   }
   const sortByText = pick(source, 'sortBy')

@@ -35,8 +35,8 @@ function weightOf(ranges: readonly Range[], type: string): number {
  */
 export function scimResponseType(request: FastifyRequest): string | undefined {
   const accept = request.headers.accept
-  // The common cases without parsing: no header, anything, or the SCIM type named first.
-  if (accept === undefined || accept === '' || accept === '*/*' || accept.startsWith('application/scim+json'))
+  // The common cases without parsing: no header, anything, or the SCIM type alone.
+  if (accept === undefined || accept === '' || accept === '*/*' || accept === 'application/scim+json')
     return SCIM_CONTENT_TYPE
   const ranges = rangesOf(accept)
   const scim = weightOf(ranges, 'application/scim+json')

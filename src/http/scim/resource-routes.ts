@@ -125,24 +125,25 @@ export function resourceRoutes<Item>(config: Config, endpoint: ResourceEndpoint<
       return { any: false, versions: new Set([version]) }
     }
 
-    // `Users/` is the collection too: clients that build URLs by joining segments send it.
-    for (const path of [`/${collection}`, `/${collection}/`]) {
-      app.get(path, read, async (request, reply) =>
-        sendScim(
-          reply,
-          200,
-          await list(
-            request,
-            listParametersOf(request.query as Record<string, unknown>, registry, maxResults),
-          ),
-        ),
-      )
-      app.post(path, write, async (request, reply) => {
-        const projection = projectionOf(request)
-        const record = await endpoint.create(tenantOf(request), request.body, principalOf(request))
-        return one(request, reply, record, projection, 201)
-      })
-    }
+    // `Users/` is the collection too: the router ignores a trailing slash.
+    app.get(`/${collection}`, read, async (request, reply) =>
+      sendScim(
+        reply,
+        200,
+        await list(request, listParametersOf(request.query as Record<string, unknown>, registry, maxResults)),
+      ),
+    )
+    app.post(`/${collection}`, write, async (request, reply) => {
+      const projection = projectionOf(request)
+      const record = await endpoint.create(tenantOf(request), request.body, principalOf(request))
+      return one(request, reply, record, projection, 201)
+    })
+    // Without it, a GET of `.search` would read as the user or group with that id.
+    app.get(`/${collection}/.search`, read, async () => {
+      throw scimError.methodNotAllowed(`/${collection}/.search answers POST (a SearchRequest), not GET.`, [
+        'POST',
+      ])
+    })
     app.post(`/${collection}/.search`, read, async (request, reply) =>
       sendScim(reply, 200, await list(request, searchParametersOf(request.body, registry, maxResults))),
     )

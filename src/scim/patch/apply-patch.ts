@@ -9,7 +9,8 @@
  *    has an `op` of add, replace or remove in any case, an optional string `path`, and a
  *    `value`, which add and replace need.
  * 2. Paths name attributes as filters do, case-insensitively, optionally qualified by a schema
- *    URN; one that names nothing known, or does not parse, is invalidPath.
+ *    URN; one that names nothing known, or does not parse, is invalidPath. An extension's URN
+ *    alone is a path too (rule 11).
  * 3. A readOnly attribute or sub-attribute named by a path is a mutability error; an
  *    immutable one may be set only while it has no value (or to the value it already has).
  *    readOnly values inside a value are ignored, as RFC 7643 §2.2 says: clients send back
@@ -42,9 +43,16 @@
  *    a non-object element of a complex list) is invalidValue. A bare id is accepted for a
  *    single-valued complex attribute with a `value` sub-attribute (Entra ID sends `manager`
  *    so). null means "no value": replace with null removes the target, add with null does
- *    nothing, and a null sub-attribute is removed by replace and ignored by add.
+ *    nothing, and a null sub-attribute is removed by replace and ignored by add. A new element
+ *    of a complex list that gives no writable sub-attribute a value (`{"display": "x"}` as a
+ *    group member) is invalidValue, not skipped: the client would not learn nothing was added.
  * 10. An attribute left empty (`[]`, `{}`) is deleted, and so is an empty extension object,
  *    whose URN then leaves `schemas`; adding to a missing extension creates it and lists it.
+ * 11. A path that is an extension's URN alone names the container of its attributes (as
+ *    `attributes=<URN>` does, RFC 7644 §3.10): add and replace of an object mean the path-less
+ *    `{"<URN>": value}`, so both merge the attributes given; remove removes each attribute of
+ *    the extension a client may write, and takes no value. The core schema's URN names no
+ *    container: its attributes are the resource's own.
  *
  * The input document is not modified unless the caller hands it over (`owned`): operations run
  * in order on a deep copy, and the first failure throws a ScimError naming the operation, so a
@@ -53,8 +61,8 @@
  */
 import { isScimError, ScimError, scimError } from '../errors.ts'
 import { quote } from '../filter/lexer.ts'
-import type { SchemaDefinition, SchemaRegistry } from '../schema/types.ts'
-import { type PatchOperation, parsePatchBody } from './body.ts'
+import type { AttributeDefinition, SchemaDefinition, SchemaRegistry } from '../schema/types.ts'
+import { type OperationKind, type PatchOperation, parsePatchBody } from './body.ts'
 import { WorkBudget } from './budget.ts'
 import { applyChange, type Change } from './operations.ts'
 import { describeJson, isRecord, type JsonRecord } from './records.ts'
@@ -89,30 +97,95 @@ export function applyPatch(
 
 function changesOf(operation: PatchOperation, registry: SchemaRegistry): Change[] {
   const { kind, path, value } = operation
-  if (path !== undefined) return [{ kind, target: resolvePath(path, registry), value }]
+  if (path !== undefined) {
+    const extension = extensionNamed(path, registry)
+    if (extension) return extensionChanges(kind, extension, value, quote(path), registry)
+    return [{ kind, target: resolvePath(path, registry), value }]
+  }
   if (kind === 'remove') throw scimError.noTarget('remove needs a "path" naming what to remove')
   if (!isRecord(value))
     throw scimError.invalidValue(
       `${kind} without a "path" takes an object of attributes and their values, not ${describeJson(value)}`,
     )
   const changes: Change[] = []
-  const addKey = (key: string, inner: unknown, scope: SchemaDefinition | undefined) => {
-    const target = resolveKey(key, registry, scope)
-    // readOnly values in a request are ignored (RFC 7643 §2.2), unlike a path naming one.
-    if (!target || target.attribute.mutability === 'readOnly' || target.sub?.mutability === 'readOnly') return
-    changes.push({ kind, target, value: inner })
-  }
   for (const [key, inner] of Object.entries(value)) {
     const schema = registry.schema(key)
     if (!schema) {
-      addKey(key, inner, undefined)
+      addKey(changes, kind, key, inner, undefined, registry)
       continue
     }
     if (!isRecord(inner))
       throw scimError.invalidValue(
         `${kind} without a "path": the schema ${quote(key)} takes an object of its attributes, not ${describeJson(inner)}`,
       )
-    for (const [name, attributeValue] of Object.entries(inner)) addKey(name, attributeValue, schema)
+    for (const [name, attributeValue] of Object.entries(inner))
+      addKey(changes, kind, name, attributeValue, schema, registry)
   }
   return changes
+}
+
+/** A key of a path-less value (or of an extension's object) as a change; unknown keys add none. */
+function addKey(
+  changes: Change[],
+  kind: OperationKind,
+  key: string,
+  value: unknown,
+  scope: SchemaDefinition | undefined,
+  registry: SchemaRegistry,
+): void {
+  const target = resolveKey(key, registry, scope)
+  // readOnly values in a request are ignored (RFC 7643 §2.2), unlike a path naming one.
+  if (!target || target.attribute.mutability === 'readOnly' || target.sub?.mutability === 'readOnly') return
+  changes.push({ kind, target, value })
+}
+
+/** The extension a path names whole (its URN alone), or undefined. The core schema is no container. */
+function extensionNamed(path: string, registry: SchemaRegistry): SchemaDefinition | undefined {
+  const schema = registry.schema(path.trim())
+  return schema && schema !== registry.core ? schema : undefined
+}
+
+/**
+ * Rule 11: an extension's URN as the path names the container of its attributes, as it does in
+ * `attributes=` (RFC 7644 §3.10). add and replace take an object of its attributes and apply
+ * it as the path-less `{"<URN>": value}` does: both merge the attributes given and leave the
+ * others, replace included (§3.5.2.3: a complex target takes "a set of sub-attributes …
+ * Sub-attributes that are not specified in the value parameter are left unchanged"). remove
+ * removes each attribute a client may write, as its own path would; those the server
+ * maintains stay.
+ */
+function extensionChanges(
+  kind: OperationKind,
+  schema: SchemaDefinition,
+  value: unknown,
+  label: string,
+  registry: SchemaRegistry,
+): Change[] {
+  if (kind === 'remove') {
+    // A client that sends a value may mean to remove only what it lists: taking out every
+    // attribute instead would destroy what it meant to keep.
+    if (value !== undefined && value !== null)
+      throw scimError.invalidValue(
+        `${label}: remove of a whole extension takes no "value"; to remove some of its attributes, name each in its own path, as in ${quote(`${schema.id}:${schema.attributes[0]?.name ?? 'name'}`)}`,
+      )
+    return writableAttributes(schema).map((attribute) => ({
+      kind,
+      target: { label, schema, attribute },
+      value: undefined,
+    }))
+  }
+  // null is "no value" (rule 9): replacing the container with it empties it, adding it adds nothing.
+  if (value === null)
+    return kind === 'replace' ? extensionChanges('remove', schema, undefined, label, registry) : []
+  if (!isRecord(value))
+    throw scimError.invalidValue(
+      `${label} names a schema: ${kind} takes an object of its attributes, not ${describeJson(value)}`,
+    )
+  const changes: Change[] = []
+  for (const [name, inner] of Object.entries(value)) addKey(changes, kind, name, inner, schema, registry)
+  return changes
+}
+
+function writableAttributes(schema: SchemaDefinition): AttributeDefinition[] {
+  return schema.attributes.filter((attribute) => attribute.mutability !== 'readOnly')
 }

@@ -2,13 +2,15 @@
  * Appending to multi-valued attributes without duplicates (RFC 7644 §3.5.2.1: an add of a
  * value already there changes nothing).
  */
+import { findSubAttribute } from '../filter/evaluate.ts'
 import type { AttributeDefinition } from '../schema/types.ts'
 import { COST, type WorkBudget } from './budget.ts'
 import { getProp, isRecord, type JsonRecord, jsonEqual } from './records.ts'
 
 /**
  * Which elements are already listed. An element is listed when an existing one has the same
- * values for the sub-attributes it gives (unknown keys aside, which the caller ignores), so
+ * values for the sub-attributes it gives (unknown keys aside, which the caller ignores) and it
+ * gives the attribute's `value`, where the attribute has one, so
  * re-adding a member as `{"value": id}` does not duplicate the stored
  * `{"value": id, "display": …}`.
  *
@@ -26,15 +28,25 @@ class Listing {
   private readonly indexes = new Map<string, { names: readonly string[]; keys: Set<string> }>()
   /** For simple multi-valued attributes, whose elements are strings, numbers or booleans. */
   private simple: Set<string> | undefined
+  /** The canonical name of the attribute's `value` sub-attribute, if it has one. */
+  private readonly valueName: string | undefined
 
   constructor(
     private readonly elements: unknown[],
     private readonly attribute: AttributeDefinition,
     private readonly budget: WorkBudget,
     private readonly compare: boolean,
-  ) {}
+  ) {
+    this.valueName = attribute.type === 'complex' ? findSubAttribute(attribute, 'value')?.name : undefined
+  }
 
   has(element: unknown): boolean {
+    // An element without the `value` its attribute has (a group member given only its type) is
+    // no value of the attribute, so none is "already there": it is appended, and the caller's
+    // validation refuses it (a member needs a value) or ignores it, as for POST and PUT.
+    // Taken for a listed one, it would vanish and the PATCH would answer 200 having done nothing.
+    if (this.valueName !== undefined && isRecord(element) && !Object.hasOwn(element, this.valueName))
+      return false
     if (this.compare) {
       this.budget.spend(this.elements.length * COST.visit)
       if (this.attribute.type !== 'complex' || !isRecord(element))

@@ -7,7 +7,7 @@
 import { scimError } from '../errors.ts'
 import { findSubAttribute } from '../filter/evaluate.ts'
 import type { AttributeDefinition } from '../schema/types.ts'
-import { defineOwn, describeJson, hasValue, isPrimitive, isRecord, type JsonRecord } from './records.ts'
+import { defineOwn, describeJson, isPrimitive, isRecord, type JsonRecord } from './records.ts'
 
 export type SimpleValue = string | number | boolean
 
@@ -69,12 +69,37 @@ export function withoutNulls(record: JsonRecord): JsonRecord {
   return record
 }
 
-/** One new element of a multi-valued attribute; undefined when it carries nothing. */
+/**
+ * One new element of a multi-valued attribute. A complex element must give a value to at least
+ * one sub-attribute a client may write: one that holds only read-only sub-attributes (a
+ * member's `display`), nulls or unknown keys carries nothing to store, and adding it as a
+ * no-op would hide from the client that nothing was added (RFC 7644 §3.5.2.1: the value
+ * specifies what is added). A group's POST and PUT refuse such a member too.
+ */
 export function elementValue(value: unknown, attribute: AttributeDefinition, label: string): unknown {
   if (attribute.type !== 'complex')
     return simpleValue(value, attribute, `${label}: an element of ${attribute.name}`)
   const element = withoutNulls(complexValue(value, attribute, label))
-  return hasValue(element) ? element : undefined
+  // Once per element, and a group's members may number tens of thousands: no allocation here.
+  const gives = attribute.subAttributes?.some(
+    (sub) => sub.mutability !== 'readOnly' && Object.hasOwn(element, sub.name),
+  )
+  if (!gives) throw emptyElement(attribute, label)
+  return element
+}
+
+function emptyElement(attribute: AttributeDefinition, label: string): Error {
+  const subs = attribute.subAttributes ?? []
+  const writable = subs.filter((sub) => sub.mutability !== 'readOnly')
+  const readOnly = subs.filter((sub) => sub.mutability === 'readOnly')
+  const names = (subs: readonly AttributeDefinition[]) => subs.map((sub) => sub.name).join(', ')
+  return scimError.invalidValue(
+    `${label}: each element of ${attribute.name} needs a value for at least one of ${names(writable)}${
+      readOnly.length === 0
+        ? ''
+        : ` (${names(readOnly)} ${readOnly.length === 1 ? 'is' : 'are'} read-only: the server sets ${readOnly.length === 1 ? 'it' : 'them'})`
+    }`,
+  )
 }
 
 /** The elements an operation gives a multi-valued attribute: one element or a list of them. */
@@ -84,8 +109,7 @@ export function elementsOf(value: unknown, attribute: AttributeDefinition, label
   for (const element of given) {
     // A null element is "no value" (RFC 7643 §2.5), so it adds nothing.
     if (element === null) continue
-    const checked = elementValue(element, attribute, label)
-    if (checked !== undefined) elements.push(checked)
+    elements.push(elementValue(element, attribute, label))
   }
   return elements
 }

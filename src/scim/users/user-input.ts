@@ -263,6 +263,28 @@ function visit(input: UserInput, schemaId: string | undefined, key: string, valu
   if (mapping) apply(input, resolved.attribute, mapping, value, had)
 }
 
+/**
+ * Attribute names are case-insensitive (RFC 7643 §2.1), so `userName` and `UserName` in one
+ * object name one attribute twice. Threat: which of them counts would be an accident of key
+ * order, one a filtering proxy in front of Rekey may read differently.
+ */
+function refuseNamesGivenTwice(object: Readonly<Record<string, unknown>>, owner: string): void {
+  const seen = new Map<string, string>()
+  for (const [key, value] of Object.entries(object)) {
+    const earlier = seen.get(key.toLowerCase())
+    if (earlier !== undefined)
+      throw scimError.invalidSyntax(`${owner} names one attribute twice: ${earlier} and ${key}.`)
+    seen.set(key.toLowerCase(), key)
+    if (
+      key.toLowerCase().startsWith('urn:') &&
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value)
+    )
+      refuseNamesGivenTwice(value as Record<string, unknown>, key)
+  }
+}
+
 /** Whether `text` is (one of) the stored value(s) of `uri`: a list claim holds a JSON array. */
 function storedIn(claims: Readonly<Record<string, string>> | undefined): Stored {
   return (uri, text) => {
@@ -291,6 +313,7 @@ export function userInputOf(
 ): UserInput {
   const body = resourceBody(document, CORE_USER, options)
   const had: Stored = options.checkTypes === false ? () => true : storedIn(options.stored)
+  refuseNamesGivenTwice(body, 'The User')
   const input: UserInput = { userName: '', claims: {} }
   for (const [key, value] of Object.entries(body)) {
     if (key === 'schemas') continue
