@@ -18,6 +18,7 @@ import { endUserPages, pageAssets } from './pages/index.ts'
 import { PageViews } from './pages/views.ts'
 import { problemErrorHandler, sendProblem } from './problem.ts'
 import { lazyRequestLogger } from './request-logger.ts'
+import { pathAfterScimBase, unroutedError } from './scim/allowed-methods.ts'
 import { scimErrorHandler } from './scim/error-handler.ts'
 import { isScimPath, scimApi } from './scim/index.ts'
 import { securityHeadersPlugin } from './security-headers.ts'
@@ -106,7 +107,12 @@ export async function buildApp(container: Container, options: AppOptions = {}): 
   app.decorateRequest('tenant', null)
   app.decorateRequest('principal', null)
   app.setErrorHandler(problemErrorHandler)
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new AppError('route.not-found')))
+  app.setNotFoundHandler((request, reply) =>
+    // A SCIM path the SCIM scope did not see (`//scim2/…`): answered as that scope would.
+    isScimPath(request.url)
+      ? scimErrorHandler(unroutedError(request.method, pathAfterScimBase(request.url)), request, reply)
+      : sendProblem(request, reply, new AppError('route.not-found')),
+  )
 
   await app.register(securityHeadersPlugin, {
     hsts: options.https !== undefined || config.server.behind_proxy,

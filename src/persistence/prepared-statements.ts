@@ -10,9 +10,8 @@ import type pg from 'pg'
  * all key look-ups and single-row writes, and the set-based statements of `multi-row.ts`
  * (`insert … select … from unnest($1::…[])`, `… where user_id = any($1)`), whose texts are
  * one per shape. A named statement is still planned for its values while PostgreSQL's
- * generic plan would cost more than those (plan_cache_mode auto): a list of one user and a
- * list of ten thousand do not share a plan that suits only one of them; what naming always
- * saves is the parse and the analysis of the text.
+ * generic plan would cost more than those (plan_cache_mode auto), as it does for a list of
+ * unknown length (decision 0033); what naming always saves is the parse and the analysis.
  */
 const names = new Map<string, string>()
 

@@ -558,6 +558,39 @@ for (const kind of storeKinds) {
       assert.equal((await fetch(results[2]!.location!)).body[ENTERPRISE], undefined)
     })
 
+    it('reports a user created without its manager as 409 when failOnErrors stops the run first', async () => {
+      const results = await bulk(
+        [
+          {
+            method: 'POST',
+            path: '/Users',
+            bulkId: 'stopA',
+            data: user('scyc-a', { manager: 'bulkId:stopB' }),
+          },
+          // A user name that exists already: its POST fails and the run stops there.
+          { method: 'POST', path: '/Users', bulkId: 'stopB', data: user('bob', { manager: 'bulkId:stopC' }) },
+          {
+            method: 'POST',
+            path: '/Users',
+            bulkId: 'stopC',
+            data: user('scyc-c', { manager: 'bulkId:stopA' }),
+          },
+        ],
+        { failOnErrors: 1 },
+      )
+      const byId = new Map(results.map((result) => [result.bulkId, result]))
+      assertFailed(byId.get('stopB')!, 409, 'uniqueness')
+      assert.equal(byId.get('stopA'), undefined, 'A did not run after the stop')
+      const c = byId.get('stopC')!
+      assertFailed(c, 409)
+      assert.match(c.response!.detail, /created without its manager/)
+      const created = await findUser('scyc-c')
+      assert.ok(created, 'C exists, without a manager')
+      assert.equal(c.location, `${base}/Users/${created.id}`)
+      assert.equal((await fetch(c.location!)).body[ENTERPRISE], undefined)
+      assert.equal(await findUser('scyc-a'), undefined)
+    })
+
     it('reports a bad path or a refused write per operation', async () => {
       const results = await bulk([
         { method: 'POST', path: '/Widgets', bulkId: 'w', data: {} },

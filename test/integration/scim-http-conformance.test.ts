@@ -292,6 +292,7 @@ for (const kind of storeKinds) {
       assertScimError(await raw('GET', `/scim2/Users/${'a'.repeat(600)}`), 414)
       const tenantScoped = await raw('GET', '/t/carbon.super/scim2/Groups/%E0%A4%A')
       assertScimError(tenantScoped, 400)
+      assertScimError(await raw('GET', '//scim2/Users/%E0%A4%A'), 400)
       const admin = await raw('GET', '/api/admin/users/%E0%A4%A')
       assert.equal(admin.statusCode, 400)
       assert.match(String(admin.headers['content-type']), /^application\/problem\+json/)
@@ -314,6 +315,12 @@ for (const kind of storeKinds) {
         assert.equal(answer.headers.allow, allow, `${method} ${url}`)
       }
       assertScimError(await raw('GET', '/scim2/Nothing'), 404)
+      // Slashes as the router reads them.
+      for (const url of ['/scim2//Users/some-id', '/scim2/Users/some-id/', '//scim2/Users/some-id']) {
+        const answer = await raw('POST', url, '{}')
+        assertScimError(answer, 405)
+        assert.equal(answer.headers.allow, 'GET, HEAD, PUT, PATCH, DELETE', url)
+      }
     })
 
     it('reads a doubled slash and a trailing slash as the endpoint', async () => {
@@ -387,6 +394,30 @@ for (const kind of storeKinds) {
         }),
       )
       assertScimError(extension, 400, 'invalidSyntax')
+      const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+      for (const body of [
+        { userName: `twice-a-${sequence}`, [`${USER}:userName`]: `twice-b-${sequence}` },
+        {
+          userName: `twice-a-${sequence}`,
+          [ENTERPRISE]: { department: 'A' },
+          [`${ENTERPRISE}:department`]: 'B',
+        },
+        { userName: `twice-a-${sequence}`, name: { givenName: 'A', GivenName: 'B' } },
+        { userName: `twice-a-${sequence}`, emails: [{ value: 'a@example.com', Value: 'b@example.com' }] },
+      ]) {
+        const refused = await raw('POST', '/scim2/Users', JSON.stringify({ schemas: [USER], ...body }))
+        assertScimError(refused, 400, 'invalidSyntax')
+        assert.match(JSON.parse(refused.body).detail, /twice/)
+      }
+      assert.equal(await countUsers(`twice-a-${sequence}`), 0)
+      // PATCH values in other letter cases merge into the attribute they name: no duplicate.
+      const patched = await newUser({ name: { givenName: 'Ann' } })
+      const merged = await scim('PATCH', `/scim2/Users/${patched.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', value: { Name: { GivenName: 'Anna' } } }],
+      })
+      assert.equal(merged.status, 200, JSON.stringify(merged.body))
+      assert.equal(merged.body.name.givenName, 'Anna')
       for (const body of [
         `{"schemas":["${USER}"],"userName":"proto-${sequence}","__proto__":{"admin":true}}`,
         `{"schemas":["${USER}"],"userName":"proto-${sequence}","constructor":{"prototype":{"admin":true}}}`,
@@ -396,6 +427,17 @@ for (const kind of storeKinds) {
         assert.match(JSON.parse(refused.body).detail, /__proto__/)
       }
       assert.equal(await countUsers(`proto-${sequence}`), 0)
+    })
+
+    it('gives what the admin API creates through a doubled slash a Location on this host', async () => {
+      const created = await h.app.inject({
+        method: 'POST',
+        url: '//api/admin/users',
+        headers: { authorization: h.adminAuth, 'content-type': 'application/json' },
+        payload: { username: `located-${++sequence}` },
+      })
+      assert.equal(created.statusCode, 201, created.body)
+      assert.match(String(created.headers.location), /^\/api\/admin\/users\/[0-9a-f-]+$/)
     })
 
     it('describes group members as users only, as it accepts them', async () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { FORCED_RESET_CLAIM } from '../../src/flows/forced-reset/reset-policy.ts'
+import { claimsRepository } from '../../src/persistence/repositories/claims.ts'
 import { freshUser, staffRole } from '../support/fresh-user.ts'
 import { type Harness, openHarness } from '../support/harness.ts'
 import { bearer, call } from '../support/http.ts'
@@ -55,6 +57,13 @@ for (const kind of storeKinds) {
       assert.equal(answer.headers.etag, read.headers.etag)
       return answer.body as Record<string, Record<string, unknown>>
     }
+    const auditOf = async (target: string, action: string) =>
+      h.container.store.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('target', '=', target)
+        .where('action', '=', action)
+        .execute()
     const rekeyOf = (body: Record<string, Record<string, unknown>>) =>
       body['urn:rekey:params:scim:schemas:extension:2.0:User']!
 
@@ -148,6 +157,18 @@ for (const kind of storeKinds) {
       assert.equal(rekeyOf(cancelled).accountLocked, false)
       assert.equal(rekeyOf(cancelled).lockedReason, undefined)
       assert.equal((await signIn()).status, 200)
+    })
+
+    it('a cancel with no reset pending behind the flag (a flag row an older store kept) keeps the lock', async () => {
+      const id = await user()
+      await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: true }])
+      const { db } = h.container.store
+      await db.deleteFrom('pending_resets').where('user_id', '=', id).execute()
+      await claimsRepository.apply(db, h.defaultTenant.id, id, { [FORCED_RESET_CLAIM]: 'true' })
+      const kept = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: false }])
+      assert.equal(rekeyOf(kept).accountLocked, true)
+      assert.equal(rekeyOf(kept).lockedReason, 'reset-pending')
+      assert.equal((await auditOf(id, 'user.reset-cancelled')).length, 0, 'nothing was cancelled')
     })
 
     it("a reset ended through another interface under an administrator's lock moves the ETag", async () => {

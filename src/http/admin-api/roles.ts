@@ -3,6 +3,7 @@ import Type from 'typebox'
 import type { Container } from '../../container.ts'
 import { principalOf, tenantOf } from '../admin-auth-hook.ts'
 import { NameParam, PermissionSchema, RoleMemberSchema, RoleSchema } from '../schemas.ts'
+import { collectionPath } from './collection-path.ts'
 
 const CreateRoleBody = Type.Object(
   {
@@ -71,7 +72,7 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
         )
         return reply
           .code(201)
-          .header('location', `${request.url.replace(/\/$/, '')}/${encodeURIComponent(role.name)}`)
+          .header('location', `${collectionPath(request)}/${encodeURIComponent(role.name)}`)
           .send(role)
       },
     )

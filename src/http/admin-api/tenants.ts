@@ -4,6 +4,7 @@ import { toTenantView } from '../../admin/tenant-service.ts'
 import type { Container } from '../../container.ts'
 import { principalOf } from '../admin-auth-hook.ts'
 import { TenantSchema } from '../schemas.ts'
+import { collectionPath } from './collection-path.ts'
 
 const CreateTenantBody = Type.Object(
   {
@@ -61,7 +62,7 @@ export function tenantRoutes(container: Container): FastifyPluginAsyncTypebox {
         )
         return reply
           .code(201)
-          .header('location', `${request.url.replace(/\/$/, '')}/${tenant.domain}`)
+          .header('location', `${collectionPath(request)}/${tenant.domain}`)
           .send(toTenantView(tenant))
       },
     )

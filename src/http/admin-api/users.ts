@@ -3,6 +3,7 @@ import Type from 'typebox'
 import type { Container } from '../../container.ts'
 import { principalOf, tenantOf } from '../admin-auth-hook.ts'
 import { IdParam, SessionSchema, UserSchema } from '../schemas.ts'
+import { collectionPath } from './collection-path.ts'
 
 const CreateUserBody = Type.Object(
   {
@@ -106,7 +107,7 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
         })
         return reply
           .code(201)
-          .header('location', `${request.url.replace(/\/$/, '')}/${user.id}`)
+          .header('location', `${collectionPath(request)}/${user.id}`)
           .send(user)
       },
     )

@@ -23,7 +23,14 @@ export function unroutedError(method: string, path: string) {
   return scimError.notFound('No such SCIM endpoint: see /ServiceProviderConfig, /ResourceTypes and /Schemas.')
 }
 
-/** The path of a SCIM request after its base (`/scim2` or `/t/{tenant}/scim2`), without the query. */
+/**
+ * The path of a SCIM request after its base (`/scim2` or `/t/{tenant}/scim2`), without the
+ * query, with slashes as the router reads them: runs of them one, none at the end.
+ */
 export function pathAfterScimBase(url: string): string {
-  return url.split('?')[0]!.replace(/^(?:\/t\/[^/]+)?\/scim2/, '')
+  const path = url
+    .split('?')[0]!
+    .replace(/\/{2,}/g, '/')
+    .replace(/(.)\/$/, '$1')
+  return path.replace(/^(?:\/t\/[^/]+)?\/scim2/, '')
 }

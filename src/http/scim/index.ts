@@ -37,7 +37,8 @@ function isJson(text: string): boolean {
 
 /** Whether a request path is one of the SCIM service provider's (`/scim2/…`, `/t/{tenant}/scim2/…`). */
 export function isScimPath(url: string): boolean {
-  return /^(?:\/t\/[^/?]+)?\/scim2(?:[/?]|$)/.test(url)
+  // Runs of slashes count as one, as the router reads them.
+  return /^\/+(?:t\/+[^/?]+\/+)?scim2(?:[/?]|$)/.test(url)
 }
 
 /**
@@ -65,7 +66,7 @@ export function scimApi(container: Container) {
       json(request, text, (error, body) => {
         // Threat: prototype pollution through `__proto__` or `constructor.prototype` keys, which
         // the parser refuses; say so rather than call valid JSON malformed.
-        if (error && isJson(text))
+        if (error && /"(?:__proto__|constructor)"/.test(text) && isJson(text))
           return done(
             scimError.invalidSyntax(
               'The body has a key named __proto__, or constructor holding prototype: such keys are refused.',

@@ -22,14 +22,16 @@ export function utf8Text(contentType: string | undefined, bytes: Buffer): string
 const UNPAIRED = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 export function unpairedSurrogateIn(value: unknown): string | undefined {
-  if (typeof value === 'string') {
-    const found = UNPAIRED.exec(value)?.[0]
-    return found === undefined ? undefined : `\\u${found.charCodeAt(0).toString(16).toUpperCase()}`
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  for (const [key, inner] of Object.entries(value)) {
-    const found = unpairedSurrogateIn(key) ?? unpairedSurrogateIn(inner)
-    if (found !== undefined) return found
+  // Iterative: a body may nest thousands of levels deep, past what recursion would survive.
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const next = pending.pop()
+    if (typeof next === 'string') {
+      const found = UNPAIRED.exec(next)?.[0]
+      if (found !== undefined) return `\\u${found.charCodeAt(0).toString(16).toUpperCase()}`
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, inner] of Object.entries(next)) pending.push(key, inner)
+    }
   }
   return undefined
 }

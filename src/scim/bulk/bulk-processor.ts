@@ -130,7 +130,8 @@ export class BulkProcessor {
         if (completed) report(step.index, completed)
         continue
       }
-      if (stopped()) break
+      // Past the stop nothing more runs, but the completions still due are reported.
+      if (stopped()) continue
       if (step.kind === 'unresolvable') {
         report(step.index, errorResult(operation, cycleError(step.cycle)))
         continue

@@ -1,5 +1,6 @@
 import { ScimError, scimError } from '../errors.ts'
 import { field } from '../field.ts'
+import { namesSchema } from '../resource-body.ts'
 
 export const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest'
 export const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse'
@@ -24,8 +25,7 @@ export function bulkRequestOf(body: unknown, maxOperations: number): BulkRequest
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw scimError.invalidSyntax('The bulk request must be a JSON object.')
   const request = body as Record<string, unknown>
-  const schemas = request.schemas
-  if (!Array.isArray(schemas) || !schemas.includes(BULK_REQUEST))
+  if (!namesSchema(request, BULK_REQUEST))
     throw scimError.invalidSyntax(`schemas must contain ${BULK_REQUEST}.`)
   const failOnErrors = field(request, 'failOnErrors')
   if (failOnErrors !== undefined && (!Number.isInteger(failOnErrors) || (failOnErrors as number) < 1))

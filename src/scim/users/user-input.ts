@@ -268,20 +268,47 @@ function visit(input: UserInput, schemaId: string | undefined, key: string, valu
  * object name one attribute twice. Threat: which of them counts would be an accident of key
  * order, one a filtering proxy in front of Rekey may read differently.
  */
-function refuseNamesGivenTwice(object: Readonly<Record<string, unknown>>, owner: string): void {
+function refuseNamesGivenTwice(body: Readonly<Record<string, unknown>>, owner: string): void {
   const seen = new Map<string, string>()
-  for (const [key, value] of Object.entries(object)) {
-    const earlier = seen.get(key.toLowerCase())
+  const note = (name: string, spelled: string) => {
+    const earlier = seen.get(name)
     if (earlier !== undefined)
-      throw scimError.invalidSyntax(`${owner} names one attribute twice: ${earlier} and ${key}.`)
-    seen.set(key.toLowerCase(), key)
-    if (
-      key.toLowerCase().startsWith('urn:') &&
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value)
-    )
-      refuseNamesGivenTwice(value as Record<string, unknown>, key)
+      throw scimError.invalidSyntax(`${owner} names one attribute twice: ${earlier} and ${spelled}.`)
+    seen.set(name, spelled)
+  }
+  const core = CORE_USER.toLowerCase()
+  for (const [key, value] of Object.entries(body)) {
+    const lower = key.toLowerCase()
+    const extension = lower.startsWith('urn:') ? userRegistry.schema(key) : undefined
+    if (extension && extension.id !== CORE_USER && isObject(value)) {
+      // An extension's attributes, by their fully qualified names.
+      for (const [name, inner] of Object.entries(value)) {
+        note(`${extension.id.toLowerCase()}:${name.toLowerCase()}`, `${key}:${name}`)
+        refuseSubAttributesGivenTwice(inner, `${key}:${name}`)
+      }
+      continue
+    }
+    const colon = lower.startsWith('urn:') ? lower.lastIndexOf(':') : -1
+    const schema = colon === -1 ? core : lower.slice(0, colon)
+    note(`${schema}:${lower.slice(colon + 1)}`, key)
+    refuseSubAttributesGivenTwice(value, key)
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The same rule inside a complex value (`name`) and each element of a multi-valued one. */
+function refuseSubAttributesGivenTwice(value: unknown, owner: string): void {
+  for (const element of Array.isArray(value) ? value : [value]) {
+    if (!isObject(element)) continue
+    const seen = new Map<string, string>()
+    for (const key of Object.keys(element)) {
+      const earlier = seen.get(key.toLowerCase())
+      if (earlier !== undefined)
+        throw scimError.invalidSyntax(`${owner} names one sub-attribute twice: ${earlier} and ${key}.`)
+      seen.set(key.toLowerCase(), key)
+    }
   }
 }
 

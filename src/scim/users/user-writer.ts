@@ -220,6 +220,7 @@ export class ScimUserWriter {
     const account = liftsResetLock
       ? { status: accountState(status !== 'disabled', null).status, lockReason: null }
       : { status, lockReason }
+    let lockKept = false
     try {
       await inTransaction(this.db, async (trx) => {
         const moved =
@@ -263,6 +264,20 @@ export class ScimUserWriter {
               throw error instanceof UserVersionMoved ? new VersionConflict() : error
             })
         }
+        if (liftsResetLock && written.reset !== 'cancelled') {
+          // No reset was pending behind the flag after all (a flag row an older store kept):
+          // the write cancelled nothing, so the lock stays, as it did before this write.
+          lockKept = await usersRepository.moveVersion(trx, {
+            tenantId: tenant.id,
+            id: current.row.id,
+            expectedVersion: version + 1,
+            updatedAt: now,
+            status,
+            lockReason,
+            rename: undefined,
+          })
+          if (!lockKept) throw new VersionConflict()
+        }
         if (onlyTheReset(written, Object.keys(changes).length, otherChanges)) return
         await this.audit.record(trx, {
           tenantId: tenant.id,
@@ -284,8 +299,9 @@ export class ScimUserWriter {
       if (isUniqueViolation(error)) throw scimError.uniqueness(`User ${input.userName} already exists.`)
       throw error
     }
-    // A new password's time is the password writer's: read the user back.
-    if (prepared) return (await readUserRecord(this.db, tenant.id, current.row.id))!
+    // A new password's time is the password writer's, and a kept lock moved the version twice:
+    // read the user back.
+    if (prepared || lockKept) return (await readUserRecord(this.db, tenant.id, current.row.id))!
     // The write moved the version by exactly one from what `current` shows, so nobody else
     // changed the user in between, and held the row to the end: the stored state is `current`
     // with these changes, and a reset's own, as its statements wrote them.
