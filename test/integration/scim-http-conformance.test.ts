@@ -440,6 +440,35 @@ for (const kind of storeKinds) {
       assert.match(String(created.headers.location), /^\/api\/admin\/users\/[0-9a-f-]+$/)
     })
 
+    it('answers a PATCH by a credential that may write but not read with 204, never the resource', async () => {
+      const token = await call(h.app, {
+        method: 'POST',
+        url: '/api/admin/tokens',
+        auth: h.adminAuth,
+        payload: { name: `write-only-${++sequence}`, scopes: ['users:write'] },
+      })
+      assert.equal(token.status, 201)
+      const user = await newUser({ emails: [{ value: `hidden-${sequence}@example.com`, type: 'work' }] })
+      const writer = `Bearer ${token.body.token}`
+      const read = await call(h.app, { method: 'GET', url: `/scim2/Users/${user.id}`, auth: writer })
+      assert.equal(read.status, 403)
+      for (const value of [user.userName, 'Engineer']) {
+        const patched = await h.app.inject({
+          method: 'PATCH',
+          url: `/scim2/Users/${user.id}`,
+          headers: { authorization: writer, 'content-type': 'application/scim+json' },
+          payload: JSON.stringify({
+            schemas: [PATCH_OP],
+            Operations: [{ op: 'replace', path: value === 'Engineer' ? 'title' : 'userName', value }],
+          }),
+        })
+        assert.equal(patched.statusCode, 204, patched.body)
+        assert.equal(patched.body, '')
+        assert.match(String(patched.headers.etag), /^W\/"\d+"$/)
+      }
+      assert.equal((await scim('GET', `/scim2/Users/${user.id}`)).body.title, 'Engineer')
+    })
+
     it('describes group members as users only, as it accepts them', async () => {
       const schema = await scim('GET', `/scim2/Schemas/${GROUP}`)
       assert.equal(schema.status, 200)

@@ -168,13 +168,15 @@ export function resourceRoutes<Item>(config: Config, endpoint: ResourceEndpoint<
         const projection = projectionOf(request)
         const condition = await writeCondition(request)
         const change = method === 'put' ? endpoint.replace : endpoint.patch
-        const record = await change(
-          tenantOf(request),
-          request.params.id,
-          request.body,
-          principalOf(request),
-          condition,
-        )
+        const principal = principalOf(request)
+        const record = await change(tenantOf(request), request.params.id, request.body, principal, condition)
+        // Threat: a write-only credential reading users through PATCHes that change nothing. It
+        // gets 204 and the ETag, which RFC 7644 §3.5.2 allows, and not the resource.
+        if (method === 'patch' && !principal.permissions.has('users:read'))
+          return reply
+            .code(204)
+            .header('etag', versionTag(endpoint.identity(record).version))
+            .send()
         return one(request, reply, record, projection)
       })
     }
