@@ -434,12 +434,22 @@ export class UserService {
       const row = await this.requireLocked(tenant, idOrName, trx)
       await requireWithinCallerPowers(trx, row.id, permissions)
       refuseWhileResetPending(row)
+      // A reset forced under this lock still waits: its own lock comes back, as it does under a
+      // disable. Threat: an account that reads as unlocked while its leaked password is refused
+      // only by the sign-in check, and that filters for locked accounts no longer find.
+      const resetWaits = (await pendingResetsRepository.find(trx, row.id)) !== undefined
       // Unlocking does not enable a disabled account.
       await usersRepository.update(trx, tenant.id, row.id, {
-        ...accountState(row.status !== 'disabled', null),
+        ...accountState(row.status !== 'disabled', resetWaits ? RESET_LOCK_REASON : null),
         updated_at: this.clock.now(),
       })
-      await this.audit.record(trx, { tenantId: tenant.id, actor, action: 'user.unlocked', target: row.id })
+      await this.audit.record(trx, {
+        tenantId: tenant.id,
+        actor,
+        action: 'user.unlocked',
+        target: row.id,
+        ...(resetWaits ? { detail: { resetLockKept: true } } : {}),
+      })
       return row.id
     })
     return this.get(tenant, id)

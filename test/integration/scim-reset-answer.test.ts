@@ -171,6 +171,36 @@ for (const kind of storeKinds) {
       assert.equal((await auditOf(id, 'user.reset-cancelled')).length, 0, 'nothing was cancelled')
     })
 
+    it("lifting an administrator's lock over a pending reset brings the reset's lock back", async () => {
+      const ACCOUNT_LOCKED = 'urn:rekey:params:scim:schemas:extension:2.0:User:accountLocked'
+      for (const unlock of ['scim', 'admin-api'] as const) {
+        const id = await user()
+        await patchAgreesWithGet(id, [{ op: 'replace', path: ACCOUNT_LOCKED, value: true }])
+        await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: true }])
+        if (unlock === 'scim') {
+          const unlocked = await patchAgreesWithGet(id, [
+            { op: 'replace', path: ACCOUNT_LOCKED, value: false },
+          ])
+          assert.equal(rekeyOf(unlocked).accountLocked, true)
+          assert.equal(rekeyOf(unlocked).lockedReason, 'reset-pending')
+        } else {
+          const unlocked = await call(h.app, {
+            method: 'POST',
+            url: `/api/admin/users/${id}/unlock`,
+            auth: h.adminAuth,
+          })
+          assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body))
+          assert.equal(unlocked.body.status, 'locked')
+          assert.equal(unlocked.body.lockReason, 'reset-pending')
+        }
+        // The reset's own lock then refuses to be lifted, and the cancel lifts it.
+        const refused = await patch(id, [{ op: 'replace', path: ACCOUNT_LOCKED, value: false }])
+        assert.equal(refused.status, 400, `${unlock}: ${JSON.stringify(refused.body)}`)
+        const cancelled = await patchAgreesWithGet(id, [{ op: 'replace', path: FORCE_PATH, value: false }])
+        assert.equal(rekeyOf(cancelled).accountLocked, false, unlock)
+      }
+    })
+
     it("a reset ended through another interface under an administrator's lock moves the ETag", async () => {
       const id = await user()
       await patchAgreesWithGet(id, [

@@ -169,13 +169,22 @@ export class ScimUserWriter {
       )
     if (parsed.storeDomain !== current.row.store_domain)
       throw scimError.mutability('A user cannot move between user store domains.')
-    const { status, lockReason } = statusOf(input, current.row)
+    const asked = statusOf(input, current.row)
     const renamed = parsed.name !== current.row.username
     const changes = claimChanges(current.claims, input.claims)
     // Threat: provisioning clients PUT whole profiles without the enterprise extension; an
     // absent forcePasswordReset must not cancel a reset an administrator forced (which would
     // make the leaked old password work again). Only an explicit false cancels.
     if (changes[FORCED_RESET_CLAIM] === null) delete changes[FORCED_RESET_CLAIM]
+    // A reset forced under an administrator's lock still waits when that lock is lifted: its
+    // own lock comes back (as under a disable), unless this write cancels the reset. Lifting
+    // the reset's own lock is refused below.
+    const resetWaits =
+      !isResetLocked(current.row) &&
+      resetFlagValue(current.claims[FORCED_RESET_CLAIM] ?? '') === true &&
+      !cancelsReset(changes)
+    const lockReason = asked.lockReason === null && resetWaits ? RESET_LOCK_REASON : asked.lockReason
+    const status = accountState(asked.status !== 'disabled', lockReason).status
     // Threat: a caller allowed to edit profiles (users:write) but not to cancel resets lifting
     // a pending reset's lock, which makes the old password work again. Only completing the
     // reset, or cancelling it in the same write (which needs reset:force), unlocks.
