@@ -3,8 +3,8 @@ import Type from 'typebox'
 import type { Container } from '../../container.ts'
 import { MAX_LISTED_USERS } from '../../flows/bulk-reset/selection.ts'
 import { principalOf, tenantOf } from '../admin-auth-hook.ts'
+import { routedPath } from '../routed-path.ts'
 import { IdParam, IsoDate } from '../schemas.ts'
-import { collectionPath } from './collection-path.ts'
 
 const Mode = Type.Union(
   [Type.Literal('email-link'), Type.Literal('email-otp'), Type.Literal('offline-otp')],
@@ -133,7 +133,7 @@ export function bulkResetRoutes(container: Container): FastifyPluginAsyncTypebox
           { ...selection, mode },
           { actor: principalOf(request).actor, channel: 'admin-api' },
         )
-        const location = `${collectionPath(request)}/jobs/${job.id}`
+        const location = `${routedPath(request.url)}/jobs/${job.id}`
         return reply
           .code(202)
           .header('location', location)

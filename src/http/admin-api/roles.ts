@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { Container } from '../../container.ts'
 import { principalOf, tenantOf } from '../admin-auth-hook.ts'
+import { routedPath } from '../routed-path.ts'
 import { NameParam, PermissionSchema, RoleMemberSchema, RoleSchema } from '../schemas.ts'
-import { collectionPath } from './collection-path.ts'
 
 const CreateRoleBody = Type.Object(
   {
@@ -72,7 +72,7 @@ export function roleRoutes(container: Container): FastifyPluginAsyncTypebox {
         )
         return reply
           .code(201)
-          .header('location', `${collectionPath(request)}/${encodeURIComponent(role.name)}`)
+          .header('location', `${routedPath(request.url)}/${encodeURIComponent(role.name)}`)
           .send(role)
       },
     )

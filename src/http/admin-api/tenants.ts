@@ -3,8 +3,8 @@ import Type from 'typebox'
 import { toTenantView } from '../../admin/tenant-service.ts'
 import type { Container } from '../../container.ts'
 import { principalOf } from '../admin-auth-hook.ts'
+import { routedPath } from '../routed-path.ts'
 import { TenantSchema } from '../schemas.ts'
-import { collectionPath } from './collection-path.ts'
 
 const CreateTenantBody = Type.Object(
   {
@@ -62,7 +62,7 @@ export function tenantRoutes(container: Container): FastifyPluginAsyncTypebox {
         )
         return reply
           .code(201)
-          .header('location', `${collectionPath(request)}/${tenant.domain}`)
+          .header('location', `${routedPath(request.url)}/${tenant.domain}`)
           .send(toTenantView(tenant))
       },
     )

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { Container } from '../../container.ts'
 import { principalOf, tenantOf } from '../admin-auth-hook.ts'
+import { routedPath } from '../routed-path.ts'
 import { IdParam, SessionSchema, UserSchema } from '../schemas.ts'
-import { collectionPath } from './collection-path.ts'
 
 const CreateUserBody = Type.Object(
   {
@@ -107,7 +107,7 @@ export function userRoutes(container: Container): FastifyPluginAsyncTypebox {
         })
         return reply
           .code(201)
-          .header('location', `${collectionPath(request)}/${user.id}`)
+          .header('location', `${routedPath(request.url)}/${user.id}`)
           .send(user)
       },
     )

@@ -1,4 +1,5 @@
 import { scimError } from '../../scim/errors.ts'
+import { routedPath } from '../routed-path.ts'
 
 /** The SCIM endpoints by path (after `/scim2`), and the methods each answers (RFC 7644 §3.2). */
 const ENDPOINTS: ReadonlyArray<[RegExp, readonly string[]]> = [
@@ -23,14 +24,14 @@ export function unroutedError(method: string, path: string) {
   return scimError.notFound('No such SCIM endpoint: see /ServiceProviderConfig, /ResourceTypes and /Schemas.')
 }
 
-/**
- * The path of a SCIM request after its base (`/scim2` or `/t/{tenant}/scim2`), without the
- * query, with slashes as the router reads them: runs of them one, none at the end.
- */
+/** The path of a SCIM request after its base (`/scim2` or `/t/{tenant}/scim2`), as routed. */
 export function pathAfterScimBase(url: string): string {
-  const path = url
-    .split('?')[0]!
-    .replace(/\/{2,}/g, '/')
-    .replace(/(.)\/$/, '$1')
-  return path.replace(/^(?:\/t\/[^/]+)?\/scim2/, '')
+  return routedPath(url).replace(SCIM_BASE, '')
 }
+
+/** Whether a request path is one of the SCIM service provider's (`/scim2/…`, `/t/{tenant}/scim2/…`). */
+export function isScimPath(url: string): boolean {
+  return SCIM_BASE.test(routedPath(url))
+}
+
+const SCIM_BASE = /^(?:\/t\/[^/]+)?\/scim2(?=\/|$)/

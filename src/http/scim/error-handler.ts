@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../../errors/codes.ts'
 import { isScimError, ScimError, type ScimType } from '../../scim/errors.ts'
 import { toAppError } from '../problem.ts'
-import { SCIM_CONTENT_TYPE, scimResponseType } from './media-type.ts'
+import { scimAnswerType } from './media-type.ts'
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
@@ -61,8 +61,5 @@ export function scimErrorHandler(thrown: unknown, request: FastifyRequest, reply
   reply.headers(error.headers)
   if (error.status === 401)
     reply.header('www-authenticate', ['Bearer realm="Rekey"', 'Basic realm="Rekey", charset="UTF-8"'])
-  return reply
-    .code(error.status)
-    .type(scimResponseType(request) ?? SCIM_CONTENT_TYPE)
-    .send(scimErrorBody(error))
+  return reply.code(error.status).type(scimAnswerType(request)).send(scimErrorBody(error))
 }

@@ -35,12 +35,6 @@ function isJson(text: string): boolean {
   }
 }
 
-/** Whether a request path is one of the SCIM service provider's (`/scim2/…`, `/t/{tenant}/scim2/…`). */
-export function isScimPath(url: string): boolean {
-  // Runs of slashes count as one, as the router reads them.
-  return /^\/+(?:t\/+[^/?]+\/+)?scim2(?:[/?]|$)/.test(url)
-}
-
 /**
  * The SCIM 2.0 service provider (RFC 7644) under `/scim2` and `/t/{tenant}/scim2`: its own
  * scope with JSON and SCIM JSON bodies only, SCIM error bodies, tenant resolution, and the

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { scimError } from '../../scim/errors.ts'
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8'
+const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8'
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
 /** One media range of an Accept header with its weight (RFC 9110 §12.5.1). */
@@ -43,6 +43,11 @@ export function scimResponseType(request: FastifyRequest): string | undefined {
   const json = weightOf(ranges, 'application/json')
   if (scim <= 0 && json <= 0) return undefined
   return json > scim ? JSON_CONTENT_TYPE : SCIM_CONTENT_TYPE
+}
+
+/** The content type an answer goes with: SCIM JSON where the client accepts neither (a 406's). */
+export function scimAnswerType(request: FastifyRequest): string {
+  return scimResponseType(request) ?? SCIM_CONTENT_TYPE
 }
 
 /**

@@ -3,9 +3,7 @@ import type { Config } from '../../config/schema.ts'
 import { publicUrl } from '../../config/semantics.ts'
 import { DEFAULT_TENANT } from '../../domain/tenant.ts'
 import { tenantOf } from '../admin-auth-hook.ts'
-import { SCIM_CONTENT_TYPE, scimResponseType } from './media-type.ts'
-
-export { SCIM_CONTENT_TYPE }
+import { scimAnswerType } from './media-type.ts'
 
 /**
  * The SCIM base URL of the request's tenant. Built from configuration, never from the Host
@@ -25,8 +23,5 @@ export function sendScim(
 ) {
   if (headers.etag) reply.header('etag', headers.etag)
   if (headers.location) reply.header('location', headers.location)
-  return reply
-    .code(status)
-    .type(scimResponseType(reply.request) ?? SCIM_CONTENT_TYPE)
-    .send(body)
+  return reply.code(status).type(scimAnswerType(reply.request)).send(body)
 }

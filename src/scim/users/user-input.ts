@@ -230,13 +230,10 @@ function apply(
     case 'typed-addresses':
       return addresses(value, mapping, input.claims)
     case 'value-list': {
+      const valueType = valueTypeOf(definition)
+      const stored = { uri: mapping.claim, had }
       const values = elementsOf(value, name)
-        .map((element) =>
-          textOf(field(element, 'value'), `${name}.value`, valueTypeOf(definition), {
-            uri: mapping.claim,
-            had,
-          }),
-        )
+        .map((element) => textOf(field(element, 'value'), `${name}.value`, valueType, stored))
         .filter((text): text is string => text !== undefined)
       if (values.length > 0) input.claims[mapping.claim] = JSON.stringify(values)
       return

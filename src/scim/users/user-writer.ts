@@ -176,13 +176,12 @@ export class ScimUserWriter {
     // absent forcePasswordReset must not cancel a reset an administrator forced (which would
     // make the leaked old password work again). Only an explicit false cancels.
     if (changes[FORCED_RESET_CLAIM] === null) delete changes[FORCED_RESET_CLAIM]
+    // The flag reads from the pending reset (decision 0022): a reset waits as `current` shows it.
+    const resetPendingAsRead = resetFlagValue(current.claims[FORCED_RESET_CLAIM] ?? '') === true
     // A reset forced under an administrator's lock still waits when that lock is lifted: its
     // own lock comes back (as under a disable), unless this write cancels the reset. Lifting
     // the reset's own lock is refused below.
-    const resetWaits =
-      !isResetLocked(current.row) &&
-      resetFlagValue(current.claims[FORCED_RESET_CLAIM] ?? '') === true &&
-      !cancelsReset(changes)
+    const resetWaits = !isResetLocked(current.row) && resetPendingAsRead && !cancelsReset(changes)
     const lockReason = asked.lockReason === null && resetWaits ? RESET_LOCK_REASON : asked.lockReason
     const status = accountState(asked.status !== 'disabled', lockReason).status
     // Threat: a caller allowed to edit profiles (users:write) but not to cancel resets lifting
@@ -222,10 +221,7 @@ export class ScimUserWriter {
     // version, as the cancel would (a disabled account stays disabled): one update of the
     // user's row instead of two. The pending reset is the one read: the update applies only at
     // that version, and every start or end of a reset moves it.
-    const liftsResetLock =
-      cancelsReset(changes) &&
-      lockReason === RESET_LOCK_REASON &&
-      resetFlagValue(current.claims[FORCED_RESET_CLAIM] ?? '') === true
+    const liftsResetLock = cancelsReset(changes) && lockReason === RESET_LOCK_REASON && resetPendingAsRead
     const account = liftsResetLock
       ? { status: accountState(status !== 'disabled', null).status, lockReason: null }
       : { status, lockReason }
